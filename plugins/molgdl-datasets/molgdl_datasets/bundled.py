@@ -1,0 +1,98 @@
+"""Datasets shipped inside the package (``molgdl_datasets/data/``), so a fresh install runs offline.
+
+Provenance, papers and licenses: ``data/LICENSES.md``. This module holds metadata only (no pandas,
+rdkit or torch imports): the registration hook reads it to build the specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class BundledCsv:
+    """One bundled MoleculeNet CSV: file name in ``data/``, columns, task and target units."""
+
+    name: str
+    filename: str
+    target: str
+    units: str
+    task: Literal["regression", "classification"]
+    id_column: str
+    summary: str
+    smiles_column: str = "smiles"
+
+
+BUNDLED_CSV: dict[str, BundledCsv] = {
+    b.name: b
+    for b in (
+        BundledCsv(
+            name="esol",
+            filename="esol_delaney-processed.csv",
+            target="measured log solubility in mols per litre",
+            units="log10(mol/L)",
+            task="regression",
+            id_column="Compound ID",
+            summary="ESOL (Delaney) aqueous solubility, 1128 molecules, log10(mol/L) (bundled)",
+        ),
+        BundledCsv(
+            name="freesolv",
+            filename="freesolv_SAMPL.csv",
+            target="expt",
+            units="kcal/mol",
+            task="regression",
+            id_column="iupac",
+            summary="FreeSolv experimental hydration free energy, 642 molecules, kcal/mol (bundled)",
+        ),
+        BundledCsv(
+            name="lipo",
+            filename="lipo_Lipophilicity.csv",
+            target="exp",
+            units="logD",
+            task="regression",
+            id_column="CMPD_CHEMBLID",
+            summary="Lipophilicity (AstraZeneca/ChEMBL) logD at pH 7.4, 4200 molecules (bundled)",
+        ),
+        BundledCsv(
+            name="bbbp",
+            filename="bbbp_BBBP.csv",
+            target="p_np",
+            units="0/1",
+            task="classification",
+            id_column="num",
+            summary="BBBP blood-brain barrier penetration (1 = penetrates), 2050 rows, classification",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class BundledXyz:
+    name: str
+    filename: str
+    summary: str
+
+
+BUNDLED_XYZ: dict[str, BundledXyz] = {
+    "rmd17_ethanol": BundledXyz(
+        name="rmd17_ethanol",
+        filename="rmd17_ethanol_first100.xyz",
+        summary="rMD17 ethanol, first 100 training frames: energy (eV), forces (eV/Å) (bundled)",
+    ),
+}
+
+
+def data_path(filename: str) -> Path:
+    """Absolute path of a bundled data file (the package is installed as plain files)."""
+    path = Path(str(resources.files("molgdl_datasets") / "data" / filename))
+    if not path.is_file():
+        from molgdl.errors import DataError
+
+        raise DataError(
+            f"bundled data file missing: {path}",
+            hint="reinstall molgdl-datasets (its package data was not installed)",
+        )
+    return path

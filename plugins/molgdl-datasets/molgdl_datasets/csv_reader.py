@@ -1,0 +1,165 @@
+"""CSV reader: SMILES + numeric targets -> MoleculeTable.
+
+File-level mistakes (missing file, no rows, unknown column, a target column that is empty or not numeric,
+non-binary classification labels) raise ``DataError``. Row-level problems (empty SMILES, a non-numeric
+target cell, and with ``validate_smiles`` an RDKit parse failure) become ``InvalidRow`` entries; empty
+target cells are kept as NaN (masked in the loss).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from molgdl.data import InvalidRow, MoleculeRecord, MoleculeTable
+from molgdl.errors import DataError
+from molgdl_datasets._util import check_binary, did_you_mean, existing_file
+
+#: Cell values read as "missing" (pandas' default NA strings).
+NA_STRINGS = frozenset(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+     "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)  # fmt: skip
+
+#: A target column with more than this fraction of non-numeric (non-empty) cells is a file-level error.
+MAX_BAD_FRACTION = 0.5
+
+
+def read_csv_table(
+    path: str,
+    *,
+    smiles_column: str = "smiles",
+    target_columns: list[str],
+    id_column: str | None = None,
+    task: str = "regression",
+    validate_smiles: bool = False,
+    units: dict[str, str] | None = None,
+    limit: int | None = None,
+    source: str | None = None,
+) -> MoleculeTable:
+    """Read a CSV file into a :class:`MoleculeTable`.
+
+    Shapes:
+        targets: ``[n_valid_rows, len(target_columns)]`` float64, NaN = missing.
+    Row numbers (``MoleculeRecord.row``, ``InvalidRow.row``) are 1-based data rows (header excluded).
+    """
+    file = existing_file(path, "CSV")
+    try:
+        df = pd.read_csv(file, dtype=str, keep_default_na=False, na_filter=False, nrows=limit)
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"CSV file is empty: {file}", hint="the file needs a header line and at least one data row"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(
+            f"could not parse CSV file {file}: {exc}",
+            hint="check the delimiter (must be ','), quoting and encoding (UTF-8) around that line",
+        ) from None
+    df = df.fillna("")
+    where = f"CSV {file}"
+    if len(df) == 0:
+        raise DataError(
+            f"{where} has a header but no data rows (columns: {list(df.columns)})",
+            hint="add data rows below the header line",
+        )
+    columns = [str(c) for c in df.columns]
+    _require_column(columns, smiles_column, "SMILES", "smiles_column", where)
+    for col in target_columns:
+        _require_column(columns, col, "target", "target_columns", where)
+    if id_column is not None:
+        _require_column(columns, id_column, "id", "id_column", where)
+
+    n = len(df)
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    targets = np.empty((n, len(target_columns)), dtype=np.float64)
+    for j, col in enumerate(target_columns):
+        targets[:, j] = _parse_target_column(df[col], col, where, reasons)
+
+    smiles = [s.strip() for s in df[smiles_column].tolist()]
+    for i, s in enumerate(smiles):
+        if not s:
+            reasons[i].insert(0, f"empty SMILES in column {smiles_column!r}")
+    if validate_smiles:
+        _validate_smiles(smiles, reasons)
+
+    ids_raw = df[id_column].tolist() if id_column is not None else [""] * n
+    records: list[MoleculeRecord] = []
+    invalid: list[InvalidRow] = []
+    keep: list[int] = []
+    for i in range(n):
+        row = i + 1
+        rid = str(ids_raw[i]).strip() or f"row{row}"
+        if reasons[i]:
+            invalid.append(InvalidRow(row=row, id=rid, smiles=smiles[i], reason="; ".join(reasons[i])))
+            continue
+        keep.append(i)
+        records.append(MoleculeRecord(id=rid, smiles=smiles[i], row=row))
+    if not records:
+        raise DataError(
+            f"{where}: none of the {n} data rows is usable; first problem (row {invalid[0].row}): "
+            f"{invalid[0].reason}",
+            hint="check `smiles_column` and `target_columns` point at the right columns",
+        )
+    kept = targets[keep]
+    if task == "classification":
+        check_binary(kept, list(target_columns), where)
+    return MoleculeTable(
+        records=records,
+        targets=kept,
+        target_names=list(target_columns),
+        task=task,  # type: ignore[arg-type]
+        source=source or str(file),
+        invalid=invalid,
+        n_read=n,
+        units=dict(units or {}),
+    )
+
+
+def _require_column(columns: list[str], name: str, what: str, param: str, where: str) -> None:
+    if name in columns:
+        return
+    hint = f"set `{param}` to one of the columns found (names are case- and space-sensitive)"
+    if len(columns) == 1 and any(sep in columns[0] for sep in ("\t", ";", "|")):
+        hint = "the file does not look comma-separated (one column found): save it as CSV with ',' delimiters"
+    raise DataError(
+        f"{where}: no {what} column {name!r}{did_you_mean(name, columns)}; columns found: {columns}",
+        hint=hint,
+    )
+
+
+def _parse_target_column(raw: pd.Series, col: str, where: str, reasons: list[list[str]]) -> np.ndarray:
+    """Parse one target column; empty cells -> NaN, non-numeric cells -> a reason for that row."""
+    text = raw.astype(str).str.strip()
+    missing = text.isin(NA_STRINGS).to_numpy()
+    values = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    bad = ~missing & ~np.isfinite(values)
+    n_present = int((~missing).sum())
+    if n_present == 0:
+        raise DataError(
+            f"{where}: target column {col!r} is entirely empty ({len(text)} rows, no value)",
+            hint="pick a target column that holds numbers, or fill in the values",
+        )
+    n_bad = int(bad.sum())
+    if n_bad == n_present or n_bad > MAX_BAD_FRACTION * n_present:
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{where}: target column {col!r} is not numeric: {n_bad} of {n_present} non-empty cells are not "
+            f"numbers, e.g. {text.iloc[first]!r} in data row {first + 1}",
+            hint="targets must be numbers (empty cells mean 'missing'); check `target_columns`",
+        )
+    for i in np.flatnonzero(bad):
+        reasons[i].append(f"non-numeric value {text.iloc[i]!r} in target column {col!r}")
+    values[missing | bad] = np.nan
+    return values
+
+
+def _validate_smiles(smiles: list[str], reasons: list[list[str]]) -> None:
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        for i, s in enumerate(smiles):
+            if s and not reasons[i] and Chem.MolFromSmiles(s) is None:
+                reasons[i].append("RDKit could not parse the SMILES")
+    finally:
+        RDLogger.EnableLog("rdApp.*")

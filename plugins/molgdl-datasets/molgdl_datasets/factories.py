@@ -1,0 +1,99 @@
+"""Dataset factories: ``factory(params) -> MoleculeTable``.
+
+Readers (pandas, RDKit) are imported inside each factory so that registering the components stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from molgdl_datasets.bundled import BUNDLED_CSV, BUNDLED_XYZ, data_path
+from molgdl_datasets.params import (
+    BundledParams,
+    BundledXyzParams,
+    CsvParams,
+    Qm9Params,
+    SdfParams,
+    XyzParams,
+)
+
+if TYPE_CHECKING:
+    from molgdl.data import MoleculeTable
+
+
+def csv_dataset(params: CsvParams) -> "MoleculeTable":
+    """A user CSV file (see :func:`molgdl_datasets.csv_reader.read_csv_table`)."""
+    from molgdl_datasets.csv_reader import read_csv_table
+
+    return read_csv_table(
+        params.path,
+        smiles_column=params.smiles_column,
+        target_columns=list(params.target_columns),
+        id_column=params.id_column,
+        task=params.task,
+        validate_smiles=params.validate_smiles,
+        units=dict(params.units),
+    )
+
+
+def sdf_dataset(params: SdfParams) -> "MoleculeTable":
+    """A user SDF file (see :func:`molgdl_datasets.sdf_reader.read_sdf_table`)."""
+    from molgdl_datasets.sdf_reader import read_sdf_table
+
+    return read_sdf_table(
+        params.path,
+        target_columns=list(params.target_columns),
+        id_property=params.id_property,
+        task=params.task,
+        units=dict(params.units),
+    )
+
+
+def xyz_dataset(params: XyzParams) -> "MoleculeTable":
+    """A user extended-XYZ file (see :func:`molgdl_datasets.xyz_reader.read_xyz_table`)."""
+    from molgdl_datasets.xyz_reader import read_xyz_table
+
+    return read_xyz_table(
+        params.path,
+        energy_key=params.energy_key,
+        forces_key=params.forces_key,
+        target_columns=params.targets,
+        units=dict(params.units),
+    )
+
+
+def bundled_csv_dataset(name: str, params: BundledParams) -> "MoleculeTable":
+    """A bundled MoleculeNet CSV (``functools.partial(bundled_csv_dataset, name)`` is the factory)."""
+    from molgdl_datasets.csv_reader import read_csv_table
+
+    meta = BUNDLED_CSV[name]
+    return read_csv_table(
+        str(data_path(meta.filename)),
+        smiles_column=meta.smiles_column,
+        target_columns=[meta.target],
+        id_column=meta.id_column,
+        task=meta.task,
+        validate_smiles=params.validate_smiles,
+        units={meta.target: meta.units} if meta.units else {},
+        limit=params.limit,
+        source=f"bundled:{name} ({meta.filename})",
+    )
+
+
+def bundled_xyz_dataset(name: str, params: BundledXyzParams) -> "MoleculeTable":
+    """A bundled extended-XYZ trajectory slice; target ``energy`` (eV), forces on the records."""
+    from molgdl_datasets.xyz_reader import read_xyz_table
+
+    meta = BUNDLED_XYZ[name]
+    return read_xyz_table(
+        str(data_path(meta.filename)),
+        limit=params.limit,
+        source=f"bundled:{name} ({meta.filename})",
+    )
+
+
+def qm9_dataset(params: Qm9Params) -> "MoleculeTable":
+    """QM9 with DFT geometries (see :mod:`molgdl_datasets.qm9`)."""
+    from molgdl_datasets.qm9 import qm9_table
+
+    return qm9_table(list(params.targets), source=params.source, limit=params.limit)

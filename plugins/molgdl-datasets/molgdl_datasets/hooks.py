@@ -1,0 +1,13 @@
+"""Hook implementations of the ``datasets`` plugin (entry point ``molgdl: datasets``)."""
+
+from __future__ import annotations
+
+from molgdl import hookimpl
+from molgdl.specs import DatasetSpec
+
+
+@hookimpl
+def molgdl_datasets() -> list[DatasetSpec]:
+    from molgdl_datasets.specs import dataset_specs
+
+    return dataset_specs()

@@ -1,0 +1,113 @@
+"""Hook implementations of the molgdl-models plugin (no torch import: factories import lazily)."""
+
+from __future__ import annotations
+
+from molgdl import hookimpl
+from molgdl.specs import ModelSpec, NoParams, ReadoutSpec
+
+from .params import (
+    AttentionReadoutParams,
+    DMPNNParams,
+    GINEParams,
+    RandomForestParams,
+    SchNetParams,
+    Set2SetParams,
+)
+
+
+def _dmpnn(params, dims):
+    from .dmpnn import build_dmpnn
+
+    return build_dmpnn(params, dims)
+
+
+def _gine(params, dims):
+    from .gine import build_gine
+
+    return build_gine(params, dims)
+
+
+def _schnet(params, dims):
+    from .schnet import build_schnet
+
+    return build_schnet(params, dims)
+
+
+def _random_forest(params, task):
+    from .forest import build_random_forest
+
+    return build_random_forest(params, task)
+
+
+def _readout(name: str):
+    def factory(params, in_dim):
+        from . import readouts
+
+        return getattr(readouts, f"build_{name}")(params, in_dim)
+
+    factory.__name__ = factory.__qualname__ = f"_{name}_readout"
+    return factory
+
+
+_sum_readout = _readout("sum")
+_mean_readout = _readout("mean")
+_max_readout = _readout("max")
+_attention_readout = _readout("attention")
+_set2set_readout = _readout("set2set")
+
+
+@hookimpl
+def molgdl_models():
+    return [
+        ModelSpec(
+            name="dmpnn",
+            summary="Directed bond message passing (chemprop v2 D-MPNN, Yang et al. 2019)",
+            factory=_dmpnn,
+            params=DMPNNParams,
+            family="encoder",
+        ),
+        ModelSpec(
+            name="gine",
+            summary="GIN with bond features (PyG GINEConv stack, Hu et al. 2020)",
+            factory=_gine,
+            params=GINEParams,
+            family="encoder",
+        ),
+        ModelSpec(
+            name="schnet",
+            summary="SchNet continuous-filter convolutions on 3D distances (Schütt et al. 2017)",
+            factory=_schnet,
+            params=SchNetParams,
+            family="encoder",
+            symmetry=frozenset({"E3", "permutation"}),
+        ),
+        ModelSpec(
+            name="random_forest",
+            summary="scikit-learn random forest on molecule descriptors",
+            factory=_random_forest,
+            params=RandomForestParams,
+            family="classical",
+            symmetry=frozenset(),
+        ),
+    ]
+
+
+@hookimpl
+def molgdl_readouts():
+    return [
+        ReadoutSpec(name="sum", summary="Sum of atom embeddings", factory=_sum_readout, params=NoParams),
+        ReadoutSpec(name="mean", summary="Mean of atom embeddings", factory=_mean_readout, params=NoParams),
+        ReadoutSpec(name="max", summary="Element-wise max of atom embeddings", factory=_max_readout, params=NoParams),
+        ReadoutSpec(
+            name="attention",
+            summary="Gated attention pooling (PyG AttentionalAggregation)",
+            factory=_attention_readout,
+            params=AttentionReadoutParams,
+        ),
+        ReadoutSpec(
+            name="set2set",
+            summary="Set2Set LSTM attention pooling (output 2 x in_dim)",
+            factory=_set2set_readout,
+            params=Set2SetParams,
+        ),
+    ]

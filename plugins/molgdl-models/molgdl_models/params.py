@@ -1,0 +1,86 @@
+"""Parameter models of every component of this plugin (pydantic only: no torch import here)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import Field
+
+from molgdl.specs import Params
+
+Activation = Literal["relu", "leakyrelu", "prelu", "tanh", "elu", "selu", "gelu", "silu"]
+
+
+class DMPNNParams(Params):
+    """Directed bond message passing (chemprop v2 ``BondMessagePassing`` defaults)."""
+
+    hidden_dim: int = Field(300, ge=1, description="Width of the directed-bond and atom hidden states.")
+    depth: int = Field(
+        3,
+        ge=1,
+        description="Number of bond hidden states computed, as in chemprop: h^(1) from W_i, then depth-1 "
+        "message-passing updates (depth=3 -> 2 updates).",
+    )
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout after every bond update and after W_o.")
+    bias: bool = Field(False, description="Bias in W_i and W_h (chemprop default False; W_o always has one).")
+    activation: Activation = Field("relu", description="Nonlinearity tau used everywhere.")
+    undirected: bool = Field(
+        False, description="Average the two directions of a bond before each message step (chemprop option)."
+    )
+
+
+class GINEParams(Params):
+    """GINE (Hu et al. 2020): GIN convolutions with bond features added to the messages."""
+
+    hidden_dim: int = Field(300, ge=1, description="Width of the node states.")
+    num_layers: int = Field(5, ge=1, description="Number of GINEConv layers.")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout after every layer.")
+    norm: Literal["batch", "layer", "none"] = Field(
+        "batch", description="Normalisation inside each layer's MLP and after the layer."
+    )
+    train_eps: bool = Field(False, description="Learn the GIN self-weight epsilon.")
+    residual: bool = Field(True, description="Add each layer's input to its output.")
+
+
+class SchNetParams(Params):
+    """SchNet (Schütt et al. 2017) on a radius graph of the 3D conformer."""
+
+    hidden_channels: int = Field(128, ge=1, description="Width of the atom embeddings (= out_dim).")
+    num_filters: int = Field(128, ge=1, description="Width of the continuous filters.")
+    num_interactions: int = Field(3, ge=1, description="Number of interaction blocks.")
+    num_gaussians: int = Field(50, ge=2, description="Number of Gaussians in the distance expansion.")
+    cutoff: float = Field(5.0, gt=0.0, description="Interaction cutoff radius in Å (cosine envelope).")
+    max_num_neighbors: Optional[int] = Field(
+        32, ge=1, description="Keep at most this many nearest neighbours per atom (null: all within cutoff)."
+    )
+    max_z: int = Field(100, ge=2, description="Size of the atomic-number embedding table (z < max_z).")
+
+
+class AttentionReadoutParams(Params):
+    """Gated attention pooling: sum_i softmax_i(gate(h_i)) * f(h_i)."""
+
+    hidden_dim: int = Field(128, ge=1, description="Hidden width of the gate MLP and the feature MLP.")
+    out_dim: Optional[int] = Field(None, ge=1, description="Output width (null: same as the encoder).")
+
+
+class Set2SetParams(Params):
+    """Set2Set pooling (Vinyals et al. 2016); output width is 2 * in_dim."""
+
+    processing_steps: int = Field(3, ge=1, description="Number of LSTM attention iterations.")
+
+
+class RandomForestParams(Params):
+    """scikit-learn random forest on molecule descriptors."""
+
+    n_estimators: int = Field(500, ge=1, description="Number of trees.")
+    max_features: Union[Literal["task_default", "sqrt", "log2"], float, int, None] = Field(
+        "task_default",
+        description="Features tried per split: 'task_default' = 1/3 for regression (Breiman) and 'sqrt' "
+        "for classification; a float is a fraction, an int a count, null all features.",
+    )
+    min_samples_leaf: int = Field(1, ge=1, description="Minimum number of samples in a leaf.")
+    max_depth: Optional[int] = Field(None, ge=1, description="Maximum tree depth (null: unlimited).")
+    class_weight: Optional[Literal["balanced", "balanced_subsample"]] = Field(
+        None, description="Class weighting (classification only)."
+    )
+    n_jobs: int = Field(-1, description="Parallel jobs (-1: all cores).")

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Command 1 of the README: install, then train and evaluate the default 2D model on bundled ESOL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+. .venv/bin/activate 2>/dev/null || true
+molgdl run configs/esol.yaml --overwrite

@@ -1,0 +1,63 @@
+"""Params models of the built-in components (import-light: pydantic only)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from molgdl.specs import Params
+
+
+def check_fractions(v: list[float]) -> list[float]:
+    if len(v) != 3 or any(x < 0 for x in v):
+        raise ValueError("sizes must be three non-negative fractions [train, val, test]")
+    if abs(sum(v) - 1.0) > 1e-6:
+        raise ValueError(f"split fractions must sum to 1, got {sum(v):.6g} from {v}")
+    return v
+
+
+class AdamParams(Params):
+    lr: float = Field(1e-3, gt=0, description="learning rate")
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+
+
+class SGDParams(Params):
+    lr: float = Field(1e-2, gt=0)
+    momentum: float = Field(0.0, ge=0)
+    weight_decay: float = Field(0.0, ge=0)
+    nesterov: bool = False
+
+
+class NoamParams(Params):
+    warmup_epochs: float = Field(2.0, ge=0)
+    init_lr_ratio: float = Field(0.1, gt=0, description="initial lr / optimizer lr")
+    final_lr_ratio: float = Field(0.1, gt=0, description="final lr / optimizer lr")
+
+
+class CosineParams(Params):
+    warmup_epochs: float = Field(0.0, ge=0)
+    min_lr_ratio: float = Field(0.01, ge=0)
+
+
+class RandomSplitParams(Params):
+    sizes: list[float] = Field([0.8, 0.1, 0.1], description="train, val, test fractions (sum to 1)")
+
+    _v = field_validator("sizes")(classmethod(lambda cls, v: check_fractions(v)))
+
+
+class KFoldParams(Params):
+    n_folds: int = Field(5, ge=2)
+    fold: int = Field(0, ge=0, description="which fold is the test set")
+    val_fraction: float = Field(0.1, gt=0, lt=1, description="fraction of the non-test rows used for validation")
+
+    @field_validator("fold")
+    @classmethod
+    def _fold(cls, v: int, info) -> int:
+        n = info.data.get("n_folds", 5)
+        if v >= n:
+            raise ValueError(f"fold must be < n_folds ({n})")
+        return v
+
+
+class FileSplitParams(Params):
+    path: str = Field(description="split.json from an earlier run: {train: [...], val: [...], test: [...]} source rows")

@@ -1,0 +1,216 @@
+"""The ``molgdl`` command line. User mistakes print a short message (what, where, fix), never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from molgdl.errors import MolgdlError
+
+log = logging.getLogger("molgdl")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("molgdl")
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(console=_console(), show_path=False, show_time=False))
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+
+
+def _plugin_switches(args: argparse.Namespace) -> dict[str, Any]:
+    if getattr(args, "no_plugins", False):
+        os.environ["MOLGDL_PLUGIN_AUTOLOAD"] = "0"
+    return {"strict": getattr(args, "strict", False), "disabled": getattr(args, "disable_plugin", None) or []}
+
+
+def _overrides(pairs: Sequence[str] | None) -> dict[str, Any]:
+    import yaml
+
+    out = {}
+    for pair in pairs or ():
+        if "=" not in pair:
+            raise MolgdlError(f"--set expects KEY=VALUE, got {pair!r}", hint="e.g. --set trainer.max_epochs=5")
+        key, value = pair.split("=", 1)
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from molgdl.run.resolve import resolve_file
+
+    res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
+    for w in res.warnings:
+        _console().print(f"[yellow]warning:[/] {w}")
+    _console().print(f"[green]ok[/]: {args.config} is valid ({len(res.params)} components resolved)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from molgdl.run.pipeline import run_pipeline
+    from molgdl.run.resolve import resolve_file
+    from molgdl.run.summary import summary_rows
+
+    res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
+    result = run_pipeline(res, overwrite=args.overwrite, resume=args.resume)
+    if result.summary:
+        from rich.table import Table
+
+        table = Table(title=f"test metrics over seeds {result.summary['seeds']} (mean ± std)")
+        for col in ("target", "metric", "value"):
+            table.add_column(col)
+        for row in summary_rows(result.summary):
+            table.add_row(*row)
+        _console().print(table)
+        _console().print(f"run folder: [bold]{result.run_dir}[/]")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from molgdl.predict import predict_file
+
+    out = predict_file(Path(args.run), Path(args.input), Path(args.output))
+    n_bad = int((out["error"] != "").sum())
+    _console().print(f"wrote {len(out)} predictions to {args.output}" + (f" ({n_bad} molecules failed, see 'error')" if n_bad else ""))
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    from molgdl.predict import embed_file
+
+    out = embed_file(Path(args.run), Path(args.input), Path(args.output))
+    _console().print(f"wrote {len(out)} embeddings to {args.output}")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from molgdl.plugins import create_plugin_manager
+
+    pm = create_plugin_manager(**_plugin_switches(args))
+    rows = [{"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status,
+             "error": i.error} for i in pm.infos]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.table import Table
+
+    table = Table(title="molgdl plugins")
+    for col in ("name", "distribution", "version", "status"):
+        table.add_column(col)
+    for r in rows:
+        status = r["status"] + (f": {r['error']}" if r["error"] else "")
+        table.add_row(r["name"], r["distribution"], r["version"], status)
+    from rich.console import Console
+
+    Console().print(table)
+    return 0
+
+
+def cmd_components(args: argparse.Namespace) -> int:
+    from molgdl.hookspecs import REGISTRATION_HOOKS
+    from molgdl.plugins import create_plugin_manager, failed_plugins
+    from molgdl.registry import Registry
+
+    if args.kind and args.kind not in REGISTRATION_HOOKS:
+        from molgdl.registry import did_you_mean
+
+        raise MolgdlError(f"unknown kind {args.kind!r}{did_you_mean(args.kind, list(REGISTRATION_HOOKS))}",
+                          hint=f"kinds: {', '.join(REGISTRATION_HOOKS)}")
+    pm = create_plugin_manager(**_plugin_switches(args))
+    for info in failed_plugins(pm):
+        _console().print(f"[yellow]warning:[/] plugin {info.name} ({info.distribution} {info.version}) failed to load: {info.error}")
+    data = Registry(pm).as_json()
+    if args.kind:
+        data = {args.kind: data[args.kind]}
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="molgdl components")
+    for col in ("kind", "name", "summary", "provider"):
+        table.add_column(col)
+    for kind, items in data.items():
+        for it in items:
+            table.add_row(kind, it["name"], it["summary"], it["provider"])
+    Console(width=160).print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="molgdl", description="molecular geometric deep learning")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--traceback", action="store_true", help="show the full traceback of errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def plugin_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--strict", action="store_true", help="a plugin that fails to load is an error")
+        sp.add_argument("--disable-plugin", action="append", metavar="NAME", help="skip this entry point (repeatable)")
+        sp.add_argument("--no-plugins", action="store_true", help="load no entry-point plugins")
+
+    sp = sub.add_parser("run", help="train and evaluate from a YAML config")
+    sp.add_argument("config")
+    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    sp.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("validate", help="check a config without running it")
+    sp.add_argument("config")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_validate)
+
+    for name, func, helptext in (("predict", cmd_predict, "predict new molecules with a trained run"),
+                                 ("embed", cmd_embed, "write learned molecule representations")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--run", required=True, help="run folder written by `molgdl run`")
+        sp.add_argument("--input", required=True, help="CSV with a SMILES column")
+        sp.add_argument("--output", required=True)
+        sp.set_defaults(func=func)
+
+    sp = sub.add_parser("plugins", help="list installed plugins")
+    sp.add_argument("--json", action="store_true")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_plugins)
+
+    sp = sub.add_parser("components", help="list registered components")
+    sp.add_argument("--kind")
+    sp.add_argument("--json", action="store_true")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_components)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except MolgdlError as exc:
+        if args.traceback:
+            raise
+        _console().print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        _console().print("[bold red]interrupted[/]: resume with `molgdl run CONFIG --resume`")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The config schema. Core keys are strict (unknown keys rejected); component blocks hold a registered
+``name`` plus that component's parameters, validated against the component's own params model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+
+class ComponentRef(BaseModel):
+    """``{name: <registered name>, <param>: <value>, ...}``: the params are checked later against the
+    component's params model (they are unknown until plugins are loaded)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = Field(description="registered component name (see `molgdl components`)")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class RunSection(Strict):
+    name: str = Field("run", description="run folder name under output_dir")
+    output_dir: Path = Field(Path("runs"), description="parent folder of run folders")
+    seeds: list[int] = Field([0], min_length=1, description="one replicate per seed; >1 gives mean +/- std")
+
+
+class DataSection(Strict):
+    source: ComponentRef = Field(description="data source: a bundled dataset or a file reader (csv/sdf/xyz)")
+    max_invalid_fraction: float = Field(0.05, ge=0.0, le=1.0, description="fail when more rows are invalid")
+    cache_dir: Path | None = Field(None, description="featurization cache; default ~/.cache/molgdl")
+    num_workers: int | Literal["auto"] = Field("auto", description="featurization processes")
+    progress: bool = True
+
+
+class HeadSection(Strict):
+    hidden_dim: int = Field(300, ge=1)
+    num_layers: int = Field(2, ge=1, description="linear layers in the MLP head (1 = linear)")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+
+
+class EarlyStopping(Strict):
+    patience: int = Field(20, ge=1, description="epochs without val improvement before stopping")
+    monitor: str = "val/loss"
+
+
+class TrainerSection(Strict):
+    max_epochs: int = Field(50, ge=1)
+    batch_size: int = Field(50, ge=1)
+    accelerator: str = Field("auto", description="cpu, gpu, auto")
+    devices: int | str = Field("auto", description="number of devices or 'auto'")
+    strategy: str = Field("auto", description="Lightning strategy: auto, ddp, ddp_spawn, ...")
+    num_nodes: int = Field(1, ge=1)
+    precision: str = Field("32-true", description="Lightning precision, e.g. 32-true, bf16-mixed, 16-mixed")
+    early_stopping: EarlyStopping | None = EarlyStopping()
+    gradient_clip_val: float | None = None
+    deterministic: bool = True
+    loader_workers: int = Field(0, ge=0, description="DataLoader worker processes")
+    progress_bar: bool = True
+    drop_last_if_single: bool = True
+
+
+class RunConfig(Strict):
+    """A whole ``molgdl run`` config. Only ``data`` and ``model`` are required."""
+
+    run: RunSection = RunSection()
+    data: DataSection
+    featurizer: ComponentRef = ComponentRef(name="graph2d")
+    descriptors: list[ComponentRef] = Field(default_factory=list, description="molecule-level features")
+    split: ComponentRef = ComponentRef(name="random")
+    model: ComponentRef
+    readout: ComponentRef = ComponentRef(name="mean")
+    head: HeadSection = HeadSection()
+    optimizer: ComponentRef = ComponentRef(name="adam", lr=1e-3)
+    scheduler: ComponentRef | None = None
+    trainer: TrainerSection = TrainerSection()
+    callbacks: list[ComponentRef] = Field(default_factory=list)
+    analyses: list[ComponentRef] = Field(default_factory=list)
+    plugins: dict[str, list[str]] = Field(default_factory=dict, description="{'disable': [entry-point names]}")
+
+    @field_validator("plugins")
+    @classmethod
+    def _plugins_keys(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = set(v) - {"disable"}
+        if bad:
+            raise ValueError(f"unknown key(s) {sorted(bad)}; allowed: ['disable']")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "RunConfig":
+        return self
+
+    def component_refs(self) -> list[tuple[str, str, ComponentRef]]:
+        """(kind, key path, ref) for every component named in the config."""
+        refs: list[tuple[str, str, ComponentRef]] = [
+            ("dataset", "data.source", self.data.source),
+            ("featurizer", "featurizer", self.featurizer),
+            ("splitter", "split", self.split),
+            ("model", "model", self.model),
+            ("readout", "readout", self.readout),
+            ("optimizer", "optimizer", self.optimizer),
+        ]
+        if self.scheduler is not None:
+            refs.append(("scheduler", "scheduler", self.scheduler))
+        refs += [("descriptor", f"descriptors[{i}]", r) for i, r in enumerate(self.descriptors)]
+        refs += [("callback", f"callbacks[{i}]", r) for i, r in enumerate(self.callbacks)]
+        refs += [("analysis", f"analyses[{i}]", r) for i, r in enumerate(self.analyses)]
+        return refs

@@ -1,0 +1,221 @@
+"""Featurize a MoleculeTable in parallel (with a progress bar) through the cache.
+
+Output: a ``GraphSet``: the collated graphs of every featurizable molecule (one graph per conformer),
+their owning molecule positions, molecule-level descriptors, and the molecules that failed, with reasons.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Data, InMemoryDataset
+
+from molgdl.data.cache import FeatureCache, cache_key, table_fingerprint
+from molgdl.data.table import MoleculeRecord, MoleculeTable
+from molgdl.errors import MolgdlError
+
+
+class GraphDataset(InMemoryDataset):
+    """An in-memory PyG dataset made from already-collated tensors."""
+
+    def __init__(self, data: Data, slices: dict[str, torch.Tensor]) -> None:
+        super().__init__(None)
+        self._data = data
+        self.slices = slices
+
+
+@dataclass
+class GraphSet:
+    """Featurized molecules.
+
+    dataset: graphs, each with ``mol_index`` (position in the table), ``y`` [1, T], ``extra`` [1, D];
+    extra: descriptor matrix ``[n_molecules, D]`` (NaN where a descriptor failed);
+    failures: ``{table position: reason}`` for molecules that could not be featurized;
+    seconds: wall time of this featurization (cache hit or not); from_cache: whether all parts were cached.
+    """
+
+    dataset: GraphDataset
+    graph_owner: np.ndarray
+    extra: np.ndarray
+    extra_names: list[str]
+    failures: dict[int, str]
+    seconds: float
+    from_cache: bool
+    notes: list[str] = field(default_factory=list)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(featurizer: Any, descriptors: Sequence[Any]) -> None:
+    torch.set_num_threads(1)
+    _WORKER["featurizer"] = featurizer
+    _WORKER["descriptors"] = descriptors
+
+
+def _featurize_one(featurizer: Any, record: MoleculeRecord) -> tuple[list[Data] | None, str | None]:
+    try:
+        return featurizer.featurize(record), None
+    except MolgdlError as exc:
+        return None, str(exc).split("\n")[0]
+    except Exception as exc:  # a featurizer bug on one molecule is reported for that molecule
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _describe_one(descriptors: Sequence[Any], record: MoleculeRecord) -> tuple[np.ndarray | None, str | None]:
+    try:
+        parts = [np.asarray(d.compute(record), dtype=np.float64).ravel() for d in descriptors]
+        return (np.concatenate(parts) if parts else np.zeros(0)), None
+    except MolgdlError as exc:
+        return None, str(exc).split("\n")[0]
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _graphs_chunk(records: list[MoleculeRecord]) -> list[tuple[list[Data] | None, str | None]]:
+    return [_featurize_one(_WORKER["featurizer"], r) for r in records]
+
+
+def _descr_chunk(records: list[MoleculeRecord]) -> list[tuple[np.ndarray | None, str | None]]:
+    return [_describe_one(_WORKER["descriptors"], r) for r in records]
+
+
+def resolve_workers(num_workers: int | str, n: int) -> int:
+    if num_workers == "auto":
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return 1 if n < 400 else max(1, min(cpus, 16))
+    return max(1, int(num_workers))
+
+
+def _map(fn, init_args, records: list[MoleculeRecord], workers: int, label: str, progress: bool) -> list:
+    """Apply a chunk function over records, in a process pool when workers > 1, with a rich progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    chunk = max(16, min(256, len(records) // (workers * 8) + 1))
+    chunks = [records[i:i + chunk] for i in range(0, len(records), chunk)]
+    out: list = []
+    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, disable=not progress, transient=True) as bar:
+        task = bar.add_task(label, total=len(records))
+        if workers <= 1:
+            _WORKER["featurizer"], _WORKER["descriptors"] = init_args
+            for c in chunks:
+                out.extend(fn(c))
+                bar.advance(task, len(c))
+        else:
+            threads = torch.get_num_threads()
+            ctx = mp.get_context("fork")
+            with ctx.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
+                for res in pool.imap(fn, chunks):
+                    out.extend(res)
+                    bar.advance(task, len(res))
+            torch.set_num_threads(threads)
+    return out
+
+
+def featurize_table(
+    table: MoleculeTable,
+    featurizer: Any,
+    featurizer_id: tuple[str, dict[str, Any], str],
+    descriptors: Sequence[tuple[Any, tuple[str, dict[str, Any], str]]],
+    cache: FeatureCache | None,
+    num_workers: int | str = "auto",
+    progress: bool = True,
+) -> GraphSet:
+    """Featurize (or load from cache) graphs and descriptors for every molecule of ``table``.
+
+    featurizer_id / descriptor ids are ``(name, params dict, provider)``: they form the cache key with a
+    hash of the molecules and the package versions.
+    """
+    t0 = time.perf_counter()
+    records = table.records
+    workers = resolve_workers(num_workers, len(records))
+    thash = table_fingerprint(table)
+    notes: list[str] = []
+    from_cache = True
+
+    name, params, provider = featurizer_id
+    gkey = cache_key(thash, name, params, getattr(featurizer, "version", "0"), provider)
+    payload = cache.get(gkey) if cache else None
+    if payload is None:
+        from_cache = False
+        results = _map(_graphs_chunk, (featurizer, ()), records, workers, f"featurizing ({name})", progress)
+        payload = _collate_graphs(results)
+        if cache:
+            cache.put(gkey, payload)
+
+    extra_parts, extra_names, extra_fail = [], [], {}
+    for desc, (dname, dparams, dprov) in descriptors:
+        dkey = cache_key(thash, dname, dparams, getattr(desc, "version", "0"), dprov)
+        dpay = cache.get(dkey) if cache else None
+        if dpay is None:
+            from_cache = False
+            res = _map(_descr_chunk, (None, (desc,)), records, workers, f"descriptors ({dname})", progress)
+            width = len(desc.names)
+            mat = np.full((len(records), width), np.nan)
+            fails = {}
+            for i, (vec, reason) in enumerate(res):
+                if vec is None:
+                    fails[i] = reason
+                else:
+                    mat[i] = vec
+            dpay = {"matrix": torch.from_numpy(mat), "fail_pos": list(fails), "fail_reason": list(fails.values())}
+            if cache:
+                cache.put(dkey, dpay)
+        extra_parts.append(dpay["matrix"].numpy())
+        extra_names += [f"{dname}:{n}" for n in desc.names]
+        extra_fail.update(dict(zip(dpay["fail_pos"], dpay["fail_reason"])))
+    extra = np.concatenate(extra_parts, axis=1) if extra_parts else np.zeros((len(records), 0))
+
+    if cache and cache.corrupted:
+        notes += [f"corrupted cache entry rebuilt: {c}" for c in cache.corrupted]
+    failures = dict(zip(payload["fail_pos"], payload["fail_reason"]))
+    for pos, reason in extra_fail.items():
+        failures.setdefault(pos, f"descriptor: {reason}")
+    data = Data.from_dict(payload["data"])
+    slices = payload["slices"]
+    owner = payload["owner"].numpy()
+    keep = ~np.isin(owner, np.fromiter(failures, dtype=np.int64, count=len(failures)))
+    dataset = _attach_targets(data, slices, owner, table, extra)
+    if not keep.all():
+        dataset = dataset.index_select(torch.from_numpy(np.nonzero(keep)[0]))
+        owner = owner[keep]
+    return GraphSet(dataset, owner, extra, extra_names, failures, time.perf_counter() - t0, from_cache, notes)
+
+
+def _collate_graphs(results: list[tuple[list[Data] | None, str | None]]) -> dict[str, Any]:
+    graphs, owner, fail_pos, fail_reason = [], [], [], []
+    for i, (gs, reason) in enumerate(results):
+        if gs is None or len(gs) == 0:
+            fail_pos.append(i)
+            fail_reason.append(reason or "featurizer returned no graph")
+            continue
+        graphs.extend(gs)
+        owner.extend([i] * len(gs))
+    if graphs:
+        data, slices = InMemoryDataset.collate(graphs)
+        data_dict = data.to_dict()
+    else:
+        data_dict, slices = {}, {}
+    return {"data": data_dict, "slices": slices, "owner": torch.tensor(owner, dtype=torch.long),
+            "fail_pos": fail_pos, "fail_reason": fail_reason}
+
+
+def _attach_targets(data: Data, slices: dict, owner: np.ndarray, table: MoleculeTable, extra: np.ndarray) -> GraphDataset:
+    """Add per-graph ``y`` [1, T], ``extra`` [1, D] and ``mol_index`` [1] to the collated store."""
+    n = len(owner)
+    own = torch.from_numpy(owner.astype(np.int64))
+    per_graph = torch.arange(n + 1)
+    data.y = torch.from_numpy(table.targets[owner].astype(np.float32)).reshape(n, -1)
+    data.extra = torch.from_numpy(extra[owner].astype(np.float32)).reshape(n, -1)
+    data.mol_index = own
+    slices = dict(slices)
+    for key in ("y", "extra", "mol_index"):
+        slices[key] = per_graph
+    return GraphDataset(data, slices)

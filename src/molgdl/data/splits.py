@@ -1,0 +1,99 @@
+"""Generic splitters and the split file (``split.json``) that any run writes and any run can read back.
+
+Split files hold 0-based *source data rows* (``record.row - 1``), so they stay valid when invalid rows are
+skipped and can be handed to other tools (chemprop's ``--splits-file`` uses the same keys).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from molgdl.data.table import MoleculeTable
+from molgdl.errors import ConfigError, DataError
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+def _sizes_to_counts(n: int, sizes: list[float]) -> tuple[int, int]:
+    n_train = int(round(sizes[0] * n))
+    n_val = int(round(sizes[1] * n))
+    return n_train, min(n_val, n - n_train)
+
+
+class RandomSplitter:
+    """Seeded random permutation cut into train/val/test fractions."""
+
+    def __init__(self, sizes: list[float]) -> None:
+        self.sizes = sizes
+
+    def split(self, table: MoleculeTable, seed: int) -> dict[str, np.ndarray]:
+        n = len(table)
+        perm = np.random.default_rng(seed).permutation(n)
+        n_train, n_val = _sizes_to_counts(n, self.sizes)
+        return {"train": perm[:n_train], "val": perm[n_train:n_train + n_val], "test": perm[n_train + n_val:]}
+
+
+class KFoldSplitter:
+    """Seeded k-fold: fold ``fold`` of ``n_folds`` is test; ``val_fraction`` of the rest is validation."""
+
+    def __init__(self, n_folds: int, fold: int, val_fraction: float) -> None:
+        self.n_folds, self.fold, self.val_fraction = n_folds, fold, val_fraction
+
+    def split(self, table: MoleculeTable, seed: int) -> dict[str, np.ndarray]:
+        n = len(table)
+        if n < self.n_folds:
+            raise DataError(f"k-fold split needs at least n_folds={self.n_folds} molecules, got {n}")
+        perm = np.random.default_rng(seed).permutation(n)
+        folds = np.array_split(perm, self.n_folds)
+        test = folds[self.fold]
+        rest = np.concatenate([f for i, f in enumerate(folds) if i != self.fold])
+        n_val = max(1, int(round(self.val_fraction * len(rest))))
+        return {"train": rest[n_val:], "val": rest[:n_val], "test": test}
+
+
+class FileSplitter:
+    """Reads ``split.json`` (source rows) and maps it onto the table's positions."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def split(self, table: MoleculeTable, seed: int) -> dict[str, np.ndarray]:
+        rows = read_split_file(self.path)
+        pos_of_row = {rec.row - 1: i for i, rec in enumerate(table.records)}
+        out = {}
+        for name in SPLIT_NAMES:
+            out[name] = np.array([pos_of_row[r] for r in rows[name] if r in pos_of_row], dtype=np.int64)
+        return out
+
+
+def read_split_file(path: Path) -> dict[str, list[int]]:
+    if not path.is_file():
+        raise ConfigError(f"split file not found: {path.resolve()}", hint="point split.path at the split.json of an earlier run")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from None
+    if isinstance(data, list) and data:  # chemprop's format: a list of split dicts
+        data = data[0]
+    missing = [k for k in SPLIT_NAMES if k not in data]
+    if missing:
+        raise DataError(f"{path}: split file lacks key(s) {missing}; it needs train, val and test lists of row indices")
+    return {k: [int(i) for i in data[k]] for k in SPLIT_NAMES}
+
+
+def write_split_file(path: Path, table: MoleculeTable, split: dict[str, np.ndarray]) -> None:
+    rows = {name: sorted(int(table.records[i].row - 1) for i in split[name]) for name in SPLIT_NAMES}
+    path.write_text(json.dumps(rows))
+
+
+def check_split(split: dict[str, np.ndarray], n: int) -> None:
+    """Disjoint, in range, non-empty train and val."""
+    seen = np.concatenate([split[k] for k in SPLIT_NAMES])
+    if len(np.unique(seen)) != len(seen) or (len(seen) and (seen.min() < 0 or seen.max() >= n)):
+        raise DataError("split sets overlap or point outside the data", hint="regenerate the split file")
+    for k in ("train", "val"):
+        if len(split[k]) == 0:
+            raise DataError(f"the {k} split is empty ({n} molecules)", hint="use more data or larger split fractions")

@@ -1,0 +1,129 @@
+"""``molgdl predict``: apply a trained run (all its replicates, averaged) to new molecules.
+
+The run's resolved ``config.yaml`` rebuilds the same featurizer, descriptors and model; weights and scalers
+come from ``seed_<s>/model.pt``, read with ``torch.load(weights_only=True)`` (no code from the file runs).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import torch
+
+from molgdl.config import load_config
+from molgdl.data.cache import FeatureCache, default_cache_dir
+from molgdl.data.featurize import GraphSet, featurize_table
+from molgdl.data.table import MoleculeRecord, MoleculeTable
+from molgdl.errors import DataError, RunDirError
+from molgdl.run.evaluate import average_by_owner, predict_graphs
+from molgdl.run.resolve import Resolved, resolve
+from molgdl.run.train_stage import MODEL_FILE, build_model
+from molgdl.specs import FeatureDims
+
+log = logging.getLogger("molgdl")
+
+
+def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / "config.yaml"
+    if not cfg_path.is_file():
+        raise RunDirError(f"{run_dir.resolve()} is not a molgdl run folder (no config.yaml)",
+                          hint="pass the folder that `molgdl run` created, e.g. runs/esol")
+    res = resolve(load_config(cfg_path))
+    seeds = sorted(p.parent for p in run_dir.glob(f"seed_*/{MODEL_FILE}"))
+    if not seeds:
+        raise RunDirError(f"{run_dir} has no trained model (no seed_*/{MODEL_FILE})",
+                          hint="the run did not finish; resume it with `molgdl run CONFIG --resume`")
+    return res, seeds
+
+
+def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table: MoleculeTable) -> torch.nn.Module:
+    featurizer = res.build("featurizer", "featurizer")
+    base = featurizer.dims
+    dims = FeatureDims(base.atom_dim, base.bond_dim, int(graphs.extra.shape[1]), base.is_3d)
+    model = build_model(res, dims, len(table.target_names))
+    state = torch.load(seed_dir / MODEL_FILE, map_location="cpu", weights_only=True)["state_dict"]
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def read_input(path: Path, smiles_column: str, target_names: list[str], task: str) -> MoleculeTable:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"input file not found: {path.resolve()}")
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty", hint="give a CSV with a header row and a SMILES column") from None
+    column = smiles_column if smiles_column in df.columns else ("smiles" if "smiles" in df.columns else None)
+    if column is None:
+        raise DataError(f"{path}: no SMILES column {smiles_column!r}; columns found: {', '.join(map(str, df.columns))}",
+                        hint="rename the SMILES column or add one")
+    records = [MoleculeRecord(id=str(i), smiles=str(s).strip() if isinstance(s, str) else "", row=i + 1)
+               for i, s in enumerate(df[column].tolist())]
+    return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, str(path))
+
+
+def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+    res, seed_dirs = open_run(run_dir)
+    names, task = _targets_of_run(Path(run_dir))
+    smiles_col = res.config.data.source.params.get("smiles_column", "smiles")
+    table = read_input(input_path, smiles_col, names, task)
+    featurizer = res.build("featurizer", "featurizer")
+    descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
+                   for i in range(len(res.config.descriptors))]
+    cache_root = Path(res.config.data.cache_dir) if res.config.data.cache_dir else default_cache_dir()
+    graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
+                             FeatureCache(cache_root), res.config.data.num_workers, progress=False)
+    preds = []
+    for seed_dir in seed_dirs:
+        model = load_replicate_model(res, seed_dir, graphs, table)
+        per_graph = predict_graphs(model, graphs.dataset, 256, task) if len(graphs.dataset) else np.zeros((0, len(names)))
+        preds.append(average_by_owner(per_graph, graphs.graph_owner, len(table)))
+    pred = np.mean(preds, axis=0)
+    out = pd.DataFrame({"smiles": table.smiles})
+    for t, name in enumerate(names):
+        out[f"{name}_pred"] = pred[:, t]
+        if len(preds) > 1:
+            out[f"{name}_std"] = np.std(preds, axis=0)[:, t]
+    out["error"] = [graphs.failures.get(i, "") for i in range(len(table))]
+    out.to_csv(output_path, index=False)
+    return out
+
+
+def _targets_of_run(run_dir: Path) -> tuple[list[str], str]:
+    import json
+
+    for metrics in sorted(run_dir.glob("seed_*/predictions.csv")):
+        cols = pd.read_csv(metrics, nrows=1).columns
+        names = [c[:-5] for c in cols if c.endswith("_pred")]
+        summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else {}
+        return names, summary.get("task", "regression")
+    raise RunDirError(f"{run_dir} has no predictions.csv; the run did not finish")
+
+
+def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+    """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids."""
+    from molgdl.run.evaluate import embed_graphs
+
+    res, seed_dirs = open_run(run_dir)
+    names, task = _targets_of_run(Path(run_dir))
+    table = read_input(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
+    featurizer = res.build("featurizer", "featurizer")
+    descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
+                   for i in range(len(res.config.descriptors))]
+    graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors, None,
+                             res.config.data.num_workers, progress=False)
+    model = load_replicate_model(res, seed_dirs[0], graphs, table)
+    emb = average_by_owner(embed_graphs(model, graphs.dataset, 256), graphs.graph_owner, len(table))
+    out = pd.DataFrame(emb, columns=[f"f{i}" for i in range(emb.shape[1])])
+    out.insert(0, "smiles", table.smiles)
+    out.insert(0, "id", [r.id for r in table.records])
+    if str(output_path).endswith(".npz"):
+        np.savez(output_path, embeddings=emb, smiles=np.array(table.smiles), ids=np.array([r.id for r in table.records]))
+    else:
+        out.to_csv(output_path, index=False)
+    return out
+

@@ -1,0 +1,1 @@
+"""The run pipeline: load data -> featurize -> split -> train -> evaluate -> analyse -> write artifacts."""

@@ -1,0 +1,80 @@
+"""Predict every molecule with a trained model, average over conformers, compute metrics per split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from molgdl.data.table import MoleculeTable
+from molgdl.run.metrics import compute_metrics
+
+
+@torch.no_grad()
+def predict_graphs(model: torch.nn.Module, dataset, batch_size: int, task: str, device: str = "cpu") -> np.ndarray:
+    """Per-graph predictions in target units (regression) or probabilities (classification): ``[G, T]``."""
+    from torch_geometric.loader import DataLoader
+
+    model = model.to(device).eval()
+    outs = []
+    for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        batch = batch.to(device)
+        out = model(batch)
+        out = torch.sigmoid(out) if task == "classification" else model.unscale(out)
+        outs.append(out.float().cpu())
+    return torch.cat(outs).numpy() if outs else np.zeros((0, 0))
+
+
+@torch.no_grad()
+def embed_graphs(model: torch.nn.Module, dataset, batch_size: int, device: str = "cpu") -> np.ndarray:
+    """Per-graph learned representation after the readout: ``[G, readout.out_dim]``."""
+    from torch_geometric.loader import DataLoader
+
+    model = model.to(device).eval()
+    outs = [model.embed(b.to(device)).float().cpu() for b in DataLoader(dataset, batch_size=batch_size)]
+    return torch.cat(outs).numpy()
+
+
+def average_by_owner(per_graph: np.ndarray, owner: np.ndarray, n_molecules: int) -> np.ndarray:
+    """Mean over each molecule's graphs (conformers); molecules without a graph get NaN. ``[M, T]``."""
+    out = np.full((n_molecules, per_graph.shape[1]), np.nan)
+    sums = np.zeros_like(out)
+    counts = np.zeros(n_molecules)
+    np.add.at(sums, owner, per_graph)
+    np.add.at(counts, owner, 1)
+    have = counts > 0
+    out[have] = sums[have] / counts[have, None]
+    return out
+
+
+def split_labels(n: int, split: dict[str, np.ndarray]) -> np.ndarray:
+    labels = np.array(["none"] * n, dtype=object)
+    for name, idx in split.items():
+        labels[idx] = name
+    return labels
+
+
+def evaluate_predictions(table: MoleculeTable, pred: np.ndarray, split: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Metrics for each split present: ``{split: {target|overall: {metric: value}}}``."""
+    out = {}
+    for name, idx in split.items():
+        idx = idx[~np.isnan(pred[idx]).all(axis=1)] if len(idx) else idx
+        if len(idx):
+            out[name] = compute_metrics(table.targets[idx], pred[idx], table.task, table.target_names)
+    return out
+
+
+def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels: np.ndarray) -> None:
+    cols: dict[str, Any] = {
+        "row": [r.row for r in table.records],
+        "id": [r.id for r in table.records],
+        "smiles": [r.smiles for r in table.records],
+        "split": labels,
+    }
+    for t, name in enumerate(table.target_names):
+        cols[name] = table.targets[:, t]
+        cols[f"{name}_pred"] = pred[:, t]
+    pd.DataFrame(cols).to_csv(path, index=False)

@@ -1,0 +1,137 @@
+"""``molgdl run``: the whole pipeline for one config, all replicates, every artifact in one folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from molgdl.data.splits import check_split, write_split_file
+from molgdl.run.analysis import run_analyses
+from molgdl.run.data_stage import PreparedData, prepare_data
+from molgdl.run.evaluate import evaluate_predictions, split_labels, write_predictions
+from molgdl.run.folder import RunFolder, is_worker_process, write_json
+from molgdl.run.plots import learning_curve, parity_plot
+from molgdl.run.resolve import Resolved
+from molgdl.run.summary import summarize
+from molgdl.run.train_stage import TrainedReplicate, train_classical, train_neural
+
+log = logging.getLogger("molgdl")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    summary: dict[str, Any]
+    replicates: dict[int, dict[str, Any]]
+
+
+def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False) -> RunResult:
+    cfg = res.config
+    folder = RunFolder.open(cfg.run.output_dir / cfg.run.name, overwrite=overwrite, resume=resume)
+    worker = is_worker_process()
+    handler = None
+    if not worker:
+        handler = folder.attach_log()
+        write_resolved_config(folder.path, res)
+        folder.set_status("running", seeds=cfg.run.seeds)
+        for w in res.warnings:
+            log.warning(w)
+    try:
+        res.pm.hook.molgdl_run_start(run_dir=folder.path, config=cfg.model_dump(mode="json"))
+        data = prepare_data(res, None if worker else folder.path)
+        replicates: dict[int, dict[str, Any]] = {}
+        for seed in cfg.run.seeds:
+            replicates[seed] = run_replicate(res, data, folder, seed, resume=resume)
+        if worker:
+            return RunResult(folder.path, {}, {})
+        summary = summarize(replicates, data.table.task, data.table.target_names)
+        summary["featurization_seconds"] = data.graphs.seconds
+        summary["featurization_cached"] = data.graphs.from_cache
+        summary["n_molecules"] = len(data.table)
+        summary["n_invalid"] = len(data.invalid)
+        write_json(folder.path / "summary.json", summary)
+        summary["analyses"] = run_analyses(res, data, folder)
+        write_json(folder.path / "summary.json", summary)
+        res.pm.hook.molgdl_run_end(run_dir=folder.path, metrics=summary)
+        folder.set_status("completed")
+        return RunResult(folder.path, summary, replicates)
+    except BaseException as exc:
+        folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
+                          error=str(exc).split("\n")[0])
+        raise
+    finally:
+        if handler is not None:
+            logging.getLogger("molgdl").removeHandler(handler)
+            handler.close()
+
+
+def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: int, *, resume: bool) -> dict[str, Any]:
+    """Split, train, evaluate and write the artifacts of one seed (``seed_<s>/``)."""
+    seed_dir = folder.seed_dir(seed)
+    metrics_file = seed_dir / "metrics.json"
+    if resume and metrics_file.exists():
+        log.info("seed %d already completed, skipped", seed)
+        return json.loads(metrics_file.read_text())
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    table = data.table
+    splitter = res.build("splitter", "split")
+    split = {k: np.asarray(v, dtype=np.int64) for k, v in splitter.split(table, seed).items()}
+    check_split(split, len(table))
+    if not is_worker_process():
+        write_split_file(seed_dir / "split.json", table, split)
+    t0 = time.perf_counter()
+    spec = res.spec("model", "model")
+    if getattr(spec, "family", "encoder") == "classical":
+        trained: TrainedReplicate = train_classical(res, data, split, seed)
+    else:
+        trained = train_neural(res, data, split, seed, seed_dir, resume)
+    if is_worker_process() or trained.model is None:
+        return {}
+    train_seconds = time.perf_counter() - t0
+    metrics = evaluate_predictions(table, trained.pred, split)
+    labels = split_labels(len(table), split)
+    write_predictions(seed_dir / "predictions.csv", table, trained.pred, labels)
+    if table.task == "regression":
+        parity_plot(seed_dir / "parity.png", table.targets, trained.pred, labels, table.target_names, table.units)
+    learning_curve(seed_dir / "learning_curve.png", seed_dir / "logs" / "metrics.csv")
+    result = {"seed": seed, "metrics": metrics, "train_seconds": train_seconds,
+              "split_sizes": {k: int(len(v)) for k, v in split.items()},
+              **{k: v for k, v in trained.extra.items() if isinstance(v, (int, float, str, type(None)))}}
+    write_json(metrics_file, result)
+    test = metrics.get("test", {}).get("overall", {})
+    log.info("seed %d: test %s (%.1f s)", seed, ", ".join(f"{k}={v:.4f}" for k, v in test.items()), train_seconds)
+    return result
+
+
+def write_resolved_config(path: Path, res: Resolved) -> None:
+    """config.yaml with every default filled in, and versions.json with packages and plugins."""
+    from molgdl.data.cache import package_versions
+
+    cfg = res.config.model_dump(mode="json")
+    for kind, key, ref in res.config.component_refs():
+        params = res.params[key].model_dump(mode="json")
+        _set_path(cfg, key, {"name": ref.name, **params})
+    (path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    plugins = [{"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status}
+               for i in res.pm.infos]
+    write_json(path / "versions.json", {"packages": package_versions(("pytorch_lightning", "e3nn", "pluggy")),
+                                        "plugins": plugins, "seeds": res.config.run.seeds})
+
+
+def _set_path(cfg: dict[str, Any], key: str, value: Any) -> None:
+    node: Any = cfg
+    parts = key.replace("]", "").replace("[", ".").split(".")
+    for p in parts[:-1]:
+        node = node[int(p)] if p.isdigit() else node[p]
+    last = parts[-1]
+    if last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value

@@ -1,0 +1,51 @@
+"""Resolve a validated config against the registry: specs + validated params for every component."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from molgdl.config import RunConfig, load_config, validate_components
+from molgdl.plugins import MolgdlPluginManager, create_plugin_manager, failed_plugins
+from molgdl.registry import Registry
+from molgdl.specs import ComponentSpec
+
+
+@dataclass
+class Resolved:
+    """A config whose every component name and params have been checked against installed plugins."""
+
+    config: RunConfig
+    pm: MolgdlPluginManager
+    registry: Registry
+    params: dict[str, Any]  # key path -> validated params
+    warnings: list[str]
+
+    def spec(self, kind: str, path: str) -> ComponentSpec:
+        ref = dict((p, r) for _, p, r in self.config.component_refs())[path]
+        return self.registry.get(kind, ref.name)
+
+    def build(self, kind: str, path: str, *args: Any) -> Any:
+        """Call the factory of the component at ``path`` with its validated params and ``args``."""
+        return self.spec(kind, path).factory(self.params[path], *args)
+
+    def identity(self, kind: str, path: str) -> tuple[str, dict[str, Any], str]:
+        """(name, params dict, provider) of a component: used in cache keys and versions.json."""
+        spec = self.spec(kind, path)
+        return spec.name, self.params[path].model_dump(mode="json"), self.registry.provider(kind, spec.name)
+
+
+def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] = (),
+            pm: MolgdlPluginManager | None = None) -> Resolved:
+    if pm is None:
+        pm = create_plugin_manager(strict=strict, disabled=[*disabled, *config.plugins.get("disable", [])])
+    registry = Registry(pm)
+    params = validate_components(config, registry)
+    warnings = [f"plugin {i.name} ({i.distribution} {i.version}) failed to load: {i.error}" for i in failed_plugins(pm)]
+    return Resolved(config, pm, registry, params, warnings)
+
+
+def resolve_file(path: Path | str, **kwargs: Any) -> Resolved:
+    overrides = kwargs.pop("overrides", None)
+    return resolve(load_config(path, overrides), **kwargs)

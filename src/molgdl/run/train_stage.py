@@ -1,0 +1,180 @@
+"""Train one replicate (one seed): neural models through Lightning, classical models through scikit-learn."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from molgdl.errors import DataError, TrainingError
+from molgdl.run.data_stage import PreparedData
+from molgdl.run.evaluate import average_by_owner, predict_graphs
+from molgdl.run.folder import is_worker_process
+from molgdl.run.resolve import Resolved
+from molgdl.specs import FeatureDims
+
+log = logging.getLogger("molgdl")
+MODEL_FILE = "model.pt"
+
+
+@dataclass
+class TrainedReplicate:
+    """Per-molecule predictions ``[M, T]`` and what produced them."""
+
+    pred: np.ndarray
+    model: Any
+    extra: dict[str, Any]
+
+
+def feature_dims(data: PreparedData) -> FeatureDims:
+    base = data.featurizer.dims
+    return FeatureDims(base.atom_dim, base.bond_dim, int(data.graphs.extra.shape[1]), base.is_3d)
+
+
+def build_model(res: Resolved, dims: FeatureDims, n_targets: int):
+    """encoder + readout + head, from the registered factories."""
+    from molgdl.train.module import MolecularModel
+
+    encoder = res.build("model", "model", dims)
+    readout = res.build("readout", "readout", encoder.out_dim)
+    h = res.config.head
+    return MolecularModel(encoder, readout, dims.extra_dim, n_targets, h.hidden_dim, h.num_layers, h.dropout)
+
+
+def graph_indices(owner: np.ndarray, molecules: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.nonzero(np.isin(owner, molecules))[0])
+
+
+def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int, seed_dir: Path,
+                 resume: bool) -> TrainedReplicate:
+    import pytorch_lightning as pl
+    from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
+    from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
+    from torch_geometric.loader import DataLoader
+
+    from molgdl.train.callbacks import LifecycleCallback
+    from molgdl.train.module import PredictorModule
+
+    cfg = res.config
+    tcfg = cfg.trainer
+    table, gs = data.table, data.graphs
+    n_train = len(split["train"])
+    if n_train < tcfg.batch_size:
+        raise DataError(
+            f"the training split has {n_train} molecules, fewer than one batch (trainer.batch_size={tcfg.batch_size})",
+            hint=f"set trainer.batch_size to at most {max(1, n_train)} or use more data",
+        )
+    pl.seed_everything(seed, workers=True, verbose=False)
+    dims = feature_dims(data)
+    model = build_model(res, dims, len(table.target_names))
+    train_idx = graph_indices(gs.graph_owner, split["train"])
+    train_set = gs.dataset.index_select(train_idx)
+    model.set_scalers(_stack(train_set, "y"), _stack(train_set, "extra"),
+                      table.task == "regression")
+
+    def make_opt(parameters):
+        return res.build("optimizer", "optimizer", parameters)
+
+    make_sched = None
+    steps_per_epoch = max(1, n_train // tcfg.batch_size + (n_train % tcfg.batch_size > 0))
+    if cfg.scheduler is not None:
+        def make_sched(opt):
+            return res.build("scheduler", "scheduler", opt, steps_per_epoch, tcfg.max_epochs)
+
+    module = PredictorModule(model, table.task, make_opt, make_sched)
+    gen = torch.Generator().manual_seed(seed)
+    train_loader = DataLoader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
+                              num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
+    val_set = gs.dataset.index_select(graph_indices(gs.graph_owner, split["val"]))
+    val_loader = DataLoader(val_set, batch_size=tcfg.batch_size, num_workers=tcfg.loader_workers)
+
+    ckpt_dir = seed_dir / "checkpoints"
+    checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min",
+                                 save_top_k=1, save_last=True, enable_version_counter=False)
+    callbacks: list[Any] = [checkpoint, LifecycleCallback(res.pm, seed_dir)]
+    if tcfg.early_stopping is not None:
+        callbacks.append(EarlyStopping(monitor=tcfg.early_stopping.monitor, patience=tcfg.early_stopping.patience))
+    callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
+    loggers = [CSVLogger(seed_dir, name="logs", version=""), TensorBoardLogger(seed_dir, name="tensorboard", version="")]
+    trainer = pl.Trainer(
+        max_epochs=tcfg.max_epochs, accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
+        num_nodes=tcfg.num_nodes, precision=tcfg.precision, deterministic=tcfg.deterministic,
+        gradient_clip_val=tcfg.gradient_clip_val, callbacks=callbacks, logger=loggers,
+        enable_progress_bar=tcfg.progress_bar and cfg.data.progress, enable_model_summary=False,
+        default_root_dir=seed_dir, log_every_n_steps=max(1, min(50, steps_per_epoch)),
+    )
+    last = ckpt_dir / "last.ckpt"
+    ckpt_path = str(last) if resume and last.exists() else None
+    if ckpt_path:
+        log.info("seed %d: resuming from %s", seed, last)
+    nan_error: TrainingError | None = None
+    try:
+        trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path, weights_only=True if ckpt_path else None)
+    except TrainingError as exc:
+        nan_error = exc
+    if is_worker_process() or not trainer.is_global_zero:
+        return TrainedReplicate(np.zeros(0), None, {})
+    best = checkpoint.best_model_path or (str(last) if last.exists() else "")
+    if nan_error is not None:
+        kept = f"best checkpoint kept at {best}" if best else "no epoch finished, so there is no checkpoint"
+        raise TrainingError(f"{nan_error.args[0]}; {kept}", hint=nan_error.hint)
+    if best:
+        state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
+        module.load_state_dict(state)
+    model = module.model.cpu().float()
+    save_model(seed_dir / MODEL_FILE, model)
+    per_graph = predict_graphs(model, gs.dataset, max(tcfg.batch_size, 128), table.task)
+    pred = average_by_owner(per_graph, gs.graph_owner, len(table))
+    epochs = trainer.current_epoch
+    return TrainedReplicate(pred, model, {"best_checkpoint": best, "epochs": epochs,
+                                          "best_val_loss": _float(checkpoint.best_model_score)})
+
+
+def _stack(dataset, key: str) -> torch.Tensor:
+    """Per-graph rows of a per-graph attribute (``y``/``extra``) for the graphs of a (sub)dataset."""
+    return getattr(dataset._data, key)[torch.as_tensor(list(dataset.indices()), dtype=torch.long)]
+
+
+def _float(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def save_model(path: Path, model: torch.nn.Module) -> None:
+    """Weights only (tensors): loaded later with ``torch.load(weights_only=True)``."""
+    tmp = path.with_suffix(".tmp")
+    torch.save({"state_dict": model.state_dict()}, tmp)
+    os.replace(tmp, path)
+
+
+def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int) -> TrainedReplicate:
+    """Fit a scikit-learn model per target on molecule descriptors (train split; NaN features imputed)."""
+    from sklearn.impute import SimpleImputer
+
+    table, X = data.table, data.graphs.extra
+    if X.shape[1] == 0:
+        raise DataError(
+            f"classical model {res.config.model.name!r} needs molecule descriptors, but descriptors is empty",
+            hint="add e.g. `descriptors: [{name: morgan, radius: 2, n_bits: 2048}]` to the config",
+        )
+    X = np.where(np.isfinite(X), X, np.nan)
+    have = np.zeros(len(table), dtype=bool)
+    have[np.unique(data.graphs.graph_owner)] = True
+    train = split["train"][have[split["train"]]]
+    imputer = SimpleImputer(strategy="mean", keep_empty_features=True).fit(X[train])
+    Xi = imputer.transform(X)
+    pred = np.full(table.targets.shape, np.nan)
+    models = []
+    for t in range(table.targets.shape[1]):
+        rows = train[~np.isnan(table.targets[train, t])]
+        est = res.build("model", "model", table.task)
+        est.set_params(random_state=seed)
+        est.fit(Xi[rows], table.targets[rows, t])
+        pred[:, t] = est.predict_proba(Xi)[:, 1] if table.task == "classification" else est.predict(Xi)
+        models.append(est)
+    pred[~have] = np.nan
+    return TrainedReplicate(pred, models, {"imputer": imputer})

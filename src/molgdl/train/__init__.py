@@ -1,0 +1,1 @@
+"""Lightning training: the predictor module, data module, schedulers, losses, callbacks."""

@@ -1,0 +1,131 @@
+"""The Lightning module: ``head(concat(readout(encoder(batch)), extra))`` with a masked loss.
+
+Targets are standardised with the training mean/std (regression); molecule-level descriptors are
+standardised with training statistics (NaN -> 0). Both scalers are buffers, saved with the weights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor, nn
+
+from molgdl.errors import TrainingError
+
+
+def mlp(in_dim: int, hidden_dim: int, out_dim: int, num_layers: int, dropout: float) -> nn.Sequential:
+    """``num_layers`` linear layers with ReLU and dropout between them (1 = a single linear layer)."""
+    layers: list[nn.Module] = []
+    dim = in_dim
+    for _ in range(num_layers - 1):
+        layers += [nn.Dropout(dropout), nn.Linear(dim, hidden_dim), nn.ReLU()]
+        dim = hidden_dim
+    layers += [nn.Dropout(dropout), nn.Linear(dim, out_dim)]
+    return nn.Sequential(*layers)
+
+
+class MolecularModel(nn.Module):
+    """encoder -> readout -> [concat extra] -> MLP head. ``forward(batch) -> Tensor[B, T]`` in scaled units."""
+
+    def __init__(self, encoder: nn.Module, readout: nn.Module, extra_dim: int, n_targets: int,
+                 head_hidden: int, head_layers: int, head_dropout: float) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.readout = readout
+        self.head = mlp(readout.out_dim + extra_dim, head_hidden, n_targets, head_layers, head_dropout)
+        self.register_buffer("y_mean", torch.zeros(n_targets))
+        self.register_buffer("y_std", torch.ones(n_targets))
+        self.register_buffer("x_mean", torch.zeros(extra_dim))
+        self.register_buffer("x_std", torch.ones(extra_dim))
+
+    def embed(self, batch: Any) -> Tensor:
+        """Molecule representation after the readout, ``[B, readout.out_dim]``."""
+        return self.readout(self.encoder(batch), batch)
+
+    def forward(self, batch: Any) -> Tensor:
+        z = self.embed(batch)
+        if self.x_mean.numel():
+            extra = torch.nan_to_num((batch.extra - self.x_mean) / self.x_std, nan=0.0)
+            z = torch.cat([z, extra], dim=-1)
+        return self.head(z)
+
+    def unscale(self, out: Tensor) -> Tensor:
+        """Scaled model output -> target units (regression)."""
+        return out * self.y_std + self.y_mean
+
+    def set_scalers(self, y: Tensor, extra: Tensor, regression: bool) -> None:
+        """Fit scalers on training targets ``[M, T]`` (NaN = missing) and descriptors ``[M, D]``."""
+        if regression:
+            mask = ~torch.isnan(y)
+            cnt = mask.sum(0).clamp(min=1)
+            mean = torch.where(mask, y, 0).sum(0) / cnt
+            var = torch.where(mask, (y - mean) ** 2, 0).sum(0) / cnt
+            self.y_mean.copy_(mean)
+            self.y_std.copy_(var.sqrt().clamp(min=1e-8))
+        if extra.numel():
+            mask = ~torch.isnan(extra)
+            cnt = mask.sum(0).clamp(min=1)
+            mean = torch.where(mask, extra, 0).sum(0) / cnt
+            var = torch.where(mask, (extra - mean) ** 2, 0).sum(0) / cnt
+            self.x_mean.copy_(mean)
+            self.x_std.copy_(var.sqrt().clamp(min=1e-6))
+
+
+def masked_loss(out: Tensor, y: Tensor, task: str) -> Tensor:
+    """Mean loss over present targets. out, y: ``[B, T]``; NaN in y is ignored."""
+    mask = ~torch.isnan(y)
+    target = torch.nan_to_num(y, nan=0.0)
+    if task == "classification":
+        per = nn.functional.binary_cross_entropy_with_logits(out, target, reduction="none")
+    else:
+        per = (out - target) ** 2
+    return (per * mask).sum() / mask.sum().clamp(min=1)
+
+
+class PredictorModule(pl.LightningModule):
+    """Lightning wrapper: optimizer/scheduler come from registered factories (closures)."""
+
+    def __init__(self, model: MolecularModel, task: str, make_optimizer, make_scheduler=None) -> None:
+        super().__init__()
+        self.model = model
+        self.task = task
+        self._make_optimizer = make_optimizer
+        self._make_scheduler = make_scheduler
+
+    def _scaled_targets(self, batch: Any) -> Tensor:
+        y = batch.y
+        if self.task == "regression":
+            y = (y - self.model.y_mean) / self.model.y_std
+        return y
+
+    def _step(self, batch: Any, stage: str) -> Tensor:
+        out = self.model(batch)
+        loss = masked_loss(out, self._scaled_targets(batch), self.task)
+        aux = getattr(self.model.readout, "auxiliary_losses", None) or {}
+        for name, value in aux.items():
+            loss = loss + value
+            self.log(f"{stage}/aux_{name}", value, batch_size=batch.num_graphs, sync_dist=stage != "train")
+        self.log(f"{stage}/loss", loss, prog_bar=True, batch_size=batch.num_graphs, sync_dist=stage != "train",
+                 on_epoch=True, on_step=False)
+        return loss
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        loss = self._step(batch, "train")
+        if not torch.isfinite(loss):
+            raise TrainingError(
+                f"the training loss became {loss.item()} at epoch {self.current_epoch}, batch {batch_idx}",
+                hint="lower optimizer.lr, add trainer.gradient_clip_val, or check the targets for extreme values",
+            )
+        return loss
+
+    def validation_step(self, batch: Any, batch_idx: int) -> Tensor:
+        return self._step(batch, "val")
+
+    def configure_optimizers(self):
+        opt = self._make_optimizer(self.parameters())
+        if self._make_scheduler is None:
+            return opt
+        sched = self._make_scheduler(opt)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

@@ -1,0 +1,35 @@
+"""Per-step learning-rate schedules (multipliers of the optimizer's lr)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def noam_scheduler(optimizer: torch.optim.Optimizer, params, steps_per_epoch: int, max_epochs: int):
+    """chemprop's NoamLR: linear warm-up from ``init_lr_ratio`` to 1, then exponential decay to ``final_lr_ratio``."""
+    warmup = max(1, int(params.warmup_epochs * steps_per_epoch))
+    total = max(warmup + 1, max_epochs * steps_per_epoch)
+    gamma = params.final_lr_ratio ** (1.0 / (total - warmup))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return params.init_lr_ratio + (1 - params.init_lr_ratio) * step / warmup
+        return gamma ** (step - warmup)
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def cosine_scheduler(optimizer: torch.optim.Optimizer, params, steps_per_epoch: int, max_epochs: int):
+    """Linear warm-up, then cosine decay to ``min_lr_ratio``."""
+    warmup = int(params.warmup_epochs * steps_per_epoch)
+    total = max(warmup + 1, max_epochs * steps_per_epoch)
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        t = min(1.0, (step - warmup) / (total - warmup))
+        return params.min_lr_ratio + (1 - params.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

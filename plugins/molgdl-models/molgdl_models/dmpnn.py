@@ -1,4 +1,4 @@
-r"""Directed message passing neural network (D-MPNN; Yang et al. 2019), as chemprop v2's ``BondMessagePassing``.
+r"""Directed message passing neural network (D-MPNN; Yang et al. 2019) as chemprop v2's BondMessagePassing.
 
 Hidden states live on directed bonds ``v -> w`` (edge ``e`` with ``edge_index[:, e] = (v, w)``; its reverse
 ``w -> v`` is edge ``e ^ 1`` by the molgdl graph contract):

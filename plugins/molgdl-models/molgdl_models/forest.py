@@ -34,11 +34,12 @@ def build_random_forest(params, task: str):
     if task in REGRESSION_TASKS:
         if params.class_weight is not None:
             raise ConfigError(
-                f"model random_forest: class_weight={params.class_weight!r} is only valid for classification, "
-                "but the task is regression",
+                f"model random_forest: class_weight={params.class_weight!r} is only valid for "
+                "classification, but the task is regression",
                 hint="remove model.params.class_weight",
             )
-        return RandomForestRegressor(max_features=resolve_max_features(params.max_features, "regression"), **common)
+        max_features = resolve_max_features(params.max_features, "regression")
+        return RandomForestRegressor(max_features=max_features, **common)
     if task in CLASSIFICATION_TASKS:
         return RandomForestClassifier(
             max_features=resolve_max_features(params.max_features, "classification"),

@@ -97,7 +97,9 @@ def molgdl_readouts():
     return [
         ReadoutSpec(name="sum", summary="Sum of atom embeddings", factory=_sum_readout, params=NoParams),
         ReadoutSpec(name="mean", summary="Mean of atom embeddings", factory=_mean_readout, params=NoParams),
-        ReadoutSpec(name="max", summary="Element-wise max of atom embeddings", factory=_max_readout, params=NoParams),
+        ReadoutSpec(
+            name="max", summary="Element-wise max of atom embeddings", factory=_max_readout, params=NoParams
+        ),
         ReadoutSpec(
             name="attention",
             summary="Gated attention pooling (PyG AttentionalAggregation)",

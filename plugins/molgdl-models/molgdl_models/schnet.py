@@ -56,7 +56,8 @@ class SchNetEncoder(nn.Module):
         self.embedding = nn.Embedding(max_z, hidden_channels, padding_idx=0)
         self.distance_expansion = GaussianSmearing(0.0, cutoff, num_gaussians)
         self.interactions = nn.ModuleList(
-            InteractionBlock(hidden_channels, num_gaussians, num_filters, cutoff) for _ in range(num_interactions)
+            InteractionBlock(hidden_channels, num_gaussians, num_filters, cutoff)
+            for _ in range(num_interactions)
         )
 
     def forward(self, batch) -> Tensor:

@@ -1,7 +1,8 @@
 """Hand-built molecule-like graphs for the molgdl-models tests (no RDKit).
 
 Graphs follow the molgdl data contract: both directions of every bond as consecutive columns (2k, 2k+1),
-so the reverse of edge e is e ^ 1; ``x`` [N, atom_dim], ``edge_attr`` [E, bond_dim], ``z`` [N], ``pos`` [N, 3].
+so the reverse of edge e is e ^ 1; ``x`` [N, atom_dim], ``edge_attr`` [E, bond_dim], ``z`` [N],
+``pos`` [N, 3].
 """
 
 from __future__ import annotations

@@ -68,12 +68,19 @@ def tiny_graph(dtype=torch.float64) -> Data:
 
 @pytest.mark.parametrize(
     "depth,bias,activation,undirected",
-    [(1, False, "relu", False), (2, False, "relu", False), (3, False, "relu", False), (5, True, "tanh", False),
-     (3, True, "relu", True)],
+    [
+        (1, False, "relu", False),
+        (2, False, "relu", False),
+        (3, False, "relu", False),
+        (5, True, "tanh", False),
+        (3, True, "relu", True),
+    ],
 )
 def test_matches_loop_reference(depth, bias, activation, undirected):
     torch.manual_seed(depth)
-    model = DMPNNEncoder(3, 2, hidden_dim=6, depth=depth, bias=bias, activation=activation, undirected=undirected)
+    model = DMPNNEncoder(
+        3, 2, hidden_dim=6, depth=depth, bias=bias, activation=activation, undirected=undirected
+    )
     model = model.double().eval()
     with torch.no_grad():  # positive weights so that ReLU keeps most units active
         for p in model.parameters():

@@ -58,7 +58,8 @@ def test_params_models_have_defaults_descriptions_and_forbid_extras():
 
 def test_hooks_import_no_torch():
     code = (
-        "import sys, molgdl; before = {m for m in ('torch', 'torch_geometric', 'sklearn') if m in sys.modules}\n"
+        "import sys, molgdl\n"
+        "before = {m for m in ('torch', 'torch_geometric', 'sklearn') if m in sys.modules}\n"
         "import molgdl_models.hooks as h; h.molgdl_models(); h.molgdl_readouts()\n"
         "after = {m for m in ('torch', 'torch_geometric', 'sklearn') if m in sys.modules}\n"
         "print(sorted(after - before))"

@@ -17,9 +17,10 @@ def run_cli(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "1000")
     monkeypatch.setenv("MOLGDL_CACHE_DIR", str(tmp_path / "cache"))
-    # --no-plugins writes MOLGDL_PLUGIN_AUTOLOAD into os.environ: record its absence so it is restored.
-    monkeypatch.delenv("MOLGDL_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("MOLGDL_DISABLE_PLUGINS", raising=False)
+    # --no-plugins writes MOLGDL_PLUGIN_AUTOLOAD into os.environ: setting the variables through monkeypatch
+    # (to their neutral values) makes sure the original environment is restored after the test.
+    monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
 
     def run(*args: Any) -> tuple[int, str, str]:
         capsys.readouterr()

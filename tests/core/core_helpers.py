@@ -109,6 +109,8 @@ def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env.update({"COLUMNS": "1000", "MOLGDL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONWARNINGS": "ignore"})
     env.pop("MOLGDL_PLUGIN_AUTOLOAD", None)
     env.pop("MOLGDL_DISABLE_PLUGINS", None)
+    if "PYTHONPATH" in extra and os.environ.get("PYTHONPATH"):
+        extra = {**extra, "PYTHONPATH": extra["PYTHONPATH"] + os.pathsep + os.environ["PYTHONPATH"]}
     env.update(extra)
     return env
 

@@ -17,6 +17,8 @@ Identities used to save RDKit calls (checked in the tests against the per-atom R
 
 from __future__ import annotations
 
+from itertools import chain, repeat
+
 import numpy as np
 from rdkit import Chem
 
@@ -70,117 +72,187 @@ _BOND_SLOT[[1, 2, 3, 12]] = [0, 1, 2, 3]
 _PT = Chem.GetPeriodicTable()
 _MASS = np.array([_PT.GetAtomicWeight(z) for z in range(119)] + [0.0] * (256 - 119))
 
+# One-hot columns are written by one fancy assignment per array. ``raw`` (built in ``mol_to_arrays``) holds one
+# row per atom property: z, total H count, formal charge, hybridization, chiral tag, total degree, aromatic,
+# smallest ring size (twice: for the in-ring flag and for the ring-size one-hot), and each value v, clipped
+# to [lo, hi] of its row, selects column ``_ATOM_LUT[row, v]`` (negative charges index from the end).
+# Values without a column (not aromatic, not in a ring, ring size > 8) select the mass column, which is
+# written afterwards, so those writes vanish; bonds use an extra scratch column that is dropped.
 _AO, _BO = ATOM_OFFSETS, BOND_OFFSETS
-_ATOM_ONEHOT_OFFSETS = np.array(
-    [_AO["element"], _AO["degree"], _AO["formal_charge"], _AO["hybridization"], _AO["num_hs"], _AO["chirality"]]
+_ATOM_SCRATCH = _AO["mass"]
+_BOND_SCRATCH = BOND_DIM
+
+
+def _lut(rows: list[dict[int, int]], width: int, fill: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lookup table [n_rows, width] from {value: column} per row, with per-row clip bounds [n_rows, 1]."""
+    table = np.full((len(rows), width), fill, dtype=np.int64)
+    for j, mapping in enumerate(rows):
+        for value, col in mapping.items():
+            table[j, value] = col
+    lo = np.array([[min(r)] for r in rows], dtype=np.int64)
+    hi = np.array([[max(r)] for r in rows], dtype=np.int64)
+    return table, lo, hi
+
+
+def _onehot(offset: int, values, slots) -> dict[int, int]:
+    return {v: offset + s for v, s in zip(values, slots)}
+
+
+_ATOM_LUT, _ATOM_LO, _ATOM_HI = _lut(
+    [
+        _onehot(_AO["element"], range(128), _ELEMENT_SLOT[:128]),
+        _onehot(_AO["num_hs"], range(5), range(5)),
+        _onehot(_AO["formal_charge"], range(-3, 4), [5, 0, 1, 2, 3, 4, 5]),
+        _onehot(_AO["hybridization"], range(32), _HYB_SLOT),
+        _onehot(_AO["chirality"], range(4), range(4)),
+        _onehot(_AO["degree"], range(6), range(6)),
+        {0: _ATOM_SCRATCH, 1: _AO["aromatic"]},
+        {0: _ATOM_SCRATCH, 1: _AO["in_ring"]},  # value: min(smallest ring size, 1)
+        {0: _ATOM_SCRATCH, **_onehot(_AO["ring_size"], range(3, 9), range(6)), 9: _ATOM_SCRATCH},
+    ],
+    width=128,
+    fill=_ATOM_SCRATCH,
+)
+_ATOM_HI[7] = 64  # in_ring row: any ring size counts; entries 2..64 are set below
+_ATOM_LUT[7, 1:65] = _AO["in_ring"]
+_ATOM_ROWS = np.arange(len(_ATOM_LUT))[:, None]
+# bond rows: bond type (BondType value), stereo (BondStereo value), conjugated, in ring
+_BOND_ROWS_SPEC = [
+    _onehot(_BO["bond_type"], range(64), _BOND_SLOT),
+    _onehot(_BO["stereo"], range(7), range(7)),
+    {0: _BOND_SCRATCH, 1: _BO["conjugated"]},
+    {0: _BOND_SCRATCH, 1: _BO["in_ring"]},
+]
+_BOND_LUT, _BOND_LO, _BOND_HI = _lut(_BOND_ROWS_SPEC, width=64, fill=_BOND_SCRATCH)
+# fast path: the bond type row holds twice the bond order (SINGLE 2, AROMATIC 3, DOUBLE 4, TRIPLE 6, QUADRUPLE 8)
+_BOND_LUT_X2 = _BOND_LUT.copy()
+_BOND_LUT_X2[0] = _BO["bond_type"] + 4
+_BOND_LUT_X2[0, [2, 3, 4, 6]] = _BO["bond_type"] + np.array([0, 3, 1, 2])
+_BOND_ROWS = np.arange(len(_BOND_LUT))[:, None]
+_MASS_100 = _MASS * 0.01
+_RING_SIZE_COL = {s: _AO["ring_size"] + s - 3 for s in range(3, 9)}
+
+_A, _B = Chem.Atom, Chem.Bond
+_ATOM_GETTERS = (_A.GetAtomicNum, _A.GetTotalNumHs, _A.GetFormalCharge, _A.GetHybridization, _A.GetChiralTag,
+                 _A.GetTotalDegree, _A.GetIsAromatic, _A.GetIsotope)
+
+
+# elements that sanitization never turns into dative-bond partners (``cleanupOrganometallics`` acts on metals)
+_NON_METALS = frozenset(
+    "H He B C N O F Ne Si P S Cl Ar Ge As Se Br Kr Te I Xe At Rn b c n o p s se as te".split()
 )
 
 
 def smiles_hints(smiles: str) -> dict[str, bool]:
-    """Which optional RDKit properties a molecule parsed from ``smiles`` can carry."""
-    bracket_digit = False
+    """Which optional properties a molecule parsed from ``smiles`` can carry (keyword hints of ``mol_to_arrays``).
+
+    Chiral tags need ``@``, bond stereo ``/`` or ``\\``, isotopes ``[`` + digit, hydrogen atoms in the graph a
+    bracket atom of element H (``[H]``, ``[2H+]``), dative bonds ``<``/``>`` or a metal (always bracketed).
+    Formal charges are not hinted: sanitization creates them (``N(=O)=O`` -> ``[N+](=O)[O-]``).
+    """
+    isotopes = explicit_h = metal = False
     start = smiles.find("[")
-    while start != -1 and not bracket_digit:
-        bracket_digit = smiles[start + 1 : start + 2].isdigit()
-        start = smiles.find("[", start + 1)
+    while start != -1:
+        j = start + 1
+        while smiles[j : j + 1].isdigit():
+            j += 1
+        isotopes = isotopes or j > start + 1
+        symbol = smiles[j : j + 2] if smiles[j + 1 : j + 2].islower() else smiles[j : j + 1]
+        metal = metal or symbol not in _NON_METALS
+        explicit_h = explicit_h or symbol == "H"
+        start = smiles.find("[", j)
     return {
         "chiral": "@" in smiles,
         "bond_stereo": "/" in smiles or "\\" in smiles,
-        "isotopes": bracket_digit,
+        "isotopes": isotopes,
+        "exotic_bonds": metal or "<" in smiles or ">" in smiles,
+        "explicit_h": explicit_h,
     }
 
 
 def mol_to_arrays(
-    mol: Chem.Mol, *, chiral: bool = True, bond_stereo: bool = True, isotopes: bool = True
+    mol: Chem.Mol,
+    *,
+    chiral: bool = True,
+    bond_stereo: bool = True,
+    isotopes: bool = True,
+    exotic_bonds: bool = True,
+    explicit_h: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Featurize a sanitized molecule (ring info must be initialised).
+    """Featurize a sanitized molecule (its ring info must be initialised).
 
     Shapes:
         returns ``x`` float32 ``[N, ATOM_DIM]``, ``edge_index`` int64 ``[2, 2M]`` (columns 2k and 2k+1 are
         the two directions of bond k), ``edge_attr`` float32 ``[2M, BOND_DIM]``, ``z`` int64 ``[N]``.
-    The hints switch off RDKit calls for properties the molecule cannot have (see ``smiles_hints``).
+    The keyword hints switch off RDKit calls for properties the molecule cannot have (``smiles_hints``);
+    with all of them True (the default) any molecule is handled. RDKit is queried with ``map`` over
+    unbound methods (no Python-level loop), one numpy array per molecule for atoms and one for bonds.
     """
     n = mol.GetNumAtoms()
-    if chiral or isotopes:
-        rows = [
-            (a.GetAtomicNum(), a.GetFormalCharge(), a.GetHybridization(), a.GetIsAromatic(), a.GetTotalNumHs(),
-             a.GetChiralTag(), a.GetIsotope())
-            for a in mol.GetAtoms()
-        ]
-        atoms = np.array(rows, dtype=np.int64).reshape(n, 7)
-    else:
-        rows = [
-            (a.GetAtomicNum(), a.GetFormalCharge(), a.GetHybridization(), a.GetIsAromatic(), a.GetTotalNumHs())
-            for a in mol.GetAtoms()
-        ]
-        atoms = np.array(rows, dtype=np.int64).reshape(n, 5)
-    if bond_stereo:
-        brows = [
-            (b.GetBeginAtomIdx(), b.GetEndAtomIdx(), b.GetBondType(), b.GetIsConjugated(), b.GetStereo())
-            for b in mol.GetBonds()
-        ]
-        bonds = np.array(brows, dtype=np.int64).reshape(-1, 5)
-    else:
-        brows = [
-            (b.GetBeginAtomIdx(), b.GetEndAtomIdx(), b.GetBondType(), b.GetIsConjugated()) for b in mol.GetBonds()
-        ]
-        bonds = np.array(brows, dtype=np.int64).reshape(-1, 4)
-    m = len(bonds)
-
-    z = atoms[:, 0]
-    zc = np.minimum(z, 255)
-    hs = atoms[:, 4]  # implicit + explicit-property Hs, not H neighbours
-    begin, end = bonds[:, 0], bonds[:, 1]
-    ends = np.concatenate([begin, end])
-    others = np.concatenate([end, begin])
-    degree = np.bincount(ends, minlength=n) + hs
-    h_neighbours = np.bincount(ends, weights=(z[others] == 1), minlength=n).astype(np.int64)
-
-    charge = atoms[:, 1]
-    cols = np.empty((n, 6), dtype=np.int64)
-    cols[:, 0] = _ELEMENT_SLOT[zc]
-    cols[:, 1] = np.minimum(degree, 5)
-    cols[:, 2] = np.where(np.abs(charge) <= 2, charge + 2, 5)
-    cols[:, 3] = _HYB_SLOT[np.minimum(atoms[:, 2], 31)]
-    cols[:, 4] = np.minimum(hs + h_neighbours, 4)
-    cols[:, 5] = np.minimum(atoms[:, 5], 3) if chiral or isotopes else 0
-    cols += _ATOM_ONEHOT_OFFSETS
-
+    m = mol.GetNumBonds()
+    atoms = list(map(mol.GetAtomWithIdx, range(n)))
+    bonds = list(map(mol.GetBondWithIdx, range(m)))
+    ring_info = mol.GetRingInfo()
+    n_rings = ring_info.NumRings()
+    ring_size = map(ring_info.MinAtomRingSize, range(n)) if n_rings else repeat(0, n)
+    z_, hs_, chg_, hyb_, chi_, deg_, aro_, _ = _ATOM_GETTERS
+    raw = np.fromiter(
+        chain(
+            map(z_, atoms),
+            map(hs_, atoms, repeat(True, n)) if explicit_h else map(hs_, atoms),  # H neighbours count
+            map(chg_, atoms),
+            map(hyb_, atoms),
+            map(chi_, atoms) if chiral or isotopes else repeat(0, n),
+            map(deg_, atoms), map(aro_, atoms), ring_size,
+        ),
+        np.int64,
+        8 * n,
+    ).reshape(8, n)
+    z = raw[0]
+    codes = np.empty((9, n), dtype=np.int64)  # the ring size row is used twice
+    codes[:8] = raw
+    codes[8] = raw[7]
+    np.minimum(codes, _ATOM_HI, out=codes)
+    np.maximum(codes, _ATOM_LO, out=codes)
     x = np.zeros((n, ATOM_DIM), dtype=np.float32)
-    x[np.arange(n)[:, None], cols] = 1.0
-    x[:, _AO["aromatic"]] = atoms[:, 3]
-    if isotopes and atoms[:, 6].any():
-        x[:, _AO["mass"]] = [a.GetMass() for a in mol.GetAtoms()]
-        x[:, _AO["mass"]] *= 0.01
+    x[_cols(n), _ATOM_LUT[_ATOM_ROWS, codes]] = 1.0
+    if isotopes and any(map(_A.GetIsotope, atoms)):  # also overwrites the scratch writes (see _ATOM_SCRATCH)
+        x[:, _AO["mass"]] = np.fromiter(map(_A.GetMass, atoms), np.float64, n) * 0.01
     else:
-        x[:, _AO["mass"]] = _MASS[zc] * 0.01
+        x[:, _AO["mass"]] = _MASS_100[z]
 
-    bond_in_ring = np.zeros(m, dtype=bool)
-    rings = mol.GetRingInfo().AtomRings()
-    if rings:
-        sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-        member = np.zeros((n, len(rings)), dtype=bool)  # atom i in ring k
-        member[np.fromiter((i for r in rings for i in r), dtype=np.int64), np.repeat(np.arange(len(rings)), sizes)] = True
-        x[:, _AO["in_ring"]] = member.any(axis=1)
-        size_onehot = np.zeros((len(rings), 6), dtype=np.float32)
-        ok = (sizes >= 3) & (sizes <= 8)
-        size_onehot[np.nonzero(ok)[0], sizes[ok] - 3] = 1.0
-        x[:, _AO["ring_size"] : _AO["ring_size"] + 6] = (member.astype(np.float32) @ size_onehot) > 0
-        if m:
-            bond_in_ring = (member[begin] & member[end]).any(axis=1)
+    # bond rows: begin, end, type code, stereo, conjugated, in ring
+    if bond_stereo or exotic_bonds:
+        type_code, stereo, lut = map(_B.GetBondType, bonds), map(_B.GetStereo, bonds), _BOND_LUT
+    else:  # no enum conversions: twice the bond order identifies every bond type SMILES can write but "->"
+        type_code, stereo, lut = map(float.__mul__, map(_B.GetBondTypeAsDouble, bonds), repeat(2.0, m)), \
+            repeat(0, m), _BOND_LUT_X2
+    braw = np.fromiter(
+        chain(map(_B.GetBeginAtomIdx, bonds), map(_B.GetEndAtomIdx, bonds), type_code, stereo,
+              map(_B.GetIsConjugated, bonds), map(_B.IsInRing, bonds) if n_rings else repeat(0, m)),
+        np.int64,
+        6 * m,
+    ).reshape(6, m)
+    # Atoms in two or more rings exist iff some ring system has more ring bonds than ring atoms
+    # (a ring system with b bonds and a atoms holds b - a + 1 rings).
+    if n_rings > 1 and np.count_nonzero(braw[5]) > np.count_nonzero(raw[7]):
+        for i in np.flatnonzero(np.fromiter(map(ring_info.NumAtomRings, range(n)), np.int64, n) > 1).tolist():
+            for size in range(3, 9):  # flag every ring size of the atom, not only the smallest
+                if ring_info.IsAtomInRingOfSize(i, size):
+                    x[i, _RING_SIZE_COL[size]] = 1.0
+    edge_index = np.empty((2, m, 2), dtype=np.int64)
+    edge_index[0] = braw[:2].T
+    edge_index[1] = braw[1::-1].T
+    bcodes = braw[2:]
+    np.minimum(bcodes, _BOND_HI, out=bcodes)
+    e = np.zeros((m, BOND_DIM + 1), dtype=np.float32)
+    e[_cols(m), lut[_BOND_ROWS, bcodes]] = 1.0
+    return x, edge_index.reshape(2, 2 * m), e[:, :BOND_DIM].repeat(2, axis=0), z
 
-    edge_index = np.empty((2, 2 * m), dtype=np.int64)
-    edge_index[0, 0::2] = begin
-    edge_index[1, 0::2] = end
-    edge_index[0, 1::2] = end
-    edge_index[1, 1::2] = begin
 
-    e = np.zeros((m, BOND_DIM), dtype=np.float32)
-    rows_m = np.arange(m)
-    e[rows_m, _BO["bond_type"] + _BOND_SLOT[np.minimum(bonds[:, 2], 63)]] = 1.0
-    e[:, _BO["conjugated"]] = bonds[:, 3]
-    e[:, _BO["in_ring"]] = bond_in_ring
-    stereo = np.minimum(bonds[:, 4], 6) if bond_stereo else 0
-    e[rows_m, _BO["stereo"] + stereo] = 1.0
-    edge_attr = np.repeat(e, 2, axis=0)
-    return x, edge_index, edge_attr, z.copy()
+_COLS = np.arange(512)[None, :]
+
+
+def _cols(n: int) -> np.ndarray:
+    """``arange(n)[None, :]`` (a view of a cached array for small n)."""
+    return _COLS[:, :n] if n <= 512 else np.arange(n)[None, :]

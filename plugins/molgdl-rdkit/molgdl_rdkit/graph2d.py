@@ -45,9 +45,10 @@ class Graph2DFeaturizer:
 
     def featurize(self, record: MoleculeRecord) -> list[Data]:
         smiles = record_smiles(record)
-        if smiles is not None and smiles:
-            mol = parse_smiles(smiles, record)
-            arrays = mol_to_arrays(mol, **smiles_hints(smiles))
+        if smiles:
+            hints = smiles_hints(smiles)
+            plain = not (hints["chiral"] or hints["bond_stereo"] or hints["explicit_h"])
+            arrays = mol_to_arrays(parse_smiles(smiles, record, plain=plain), **hints)
         else:
             arrays = mol_to_arrays(mol_from_record(record))  # molblock, or the error for a missing SMILES
         return [arrays_to_data(*arrays)]

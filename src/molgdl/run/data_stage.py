@@ -59,7 +59,8 @@ def prepare_data(res: Resolved, out_dir: Path | None) -> PreparedData:
     if invalid:
         log.warning("%d of %d rows invalid (%.1f%%), listed in invalid_rows.csv", len(invalid), n_read, 100 * frac)
     if frac > cfg.data.max_invalid_fraction:
-        first = "; ".join(f"row {r.row}: {r.reason}" for r in invalid[:3])
+        first = "; ".join(r.reason if r.reason.startswith(f"row {r.row} ") else f"row {r.row}: {r.reason}"
+                          for r in invalid[:3])
         raise DataError(
             f"{len(invalid)} of {n_read} rows ({100 * frac:.1f}%) are invalid, more than "
             f"data.max_invalid_fraction={cfg.data.max_invalid_fraction}. First: {first}",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from molgdl.config import RunConfig, load_config, validate_components
+from molgdl.errors import ConfigError
 from molgdl.plugins import MolgdlPluginManager, create_plugin_manager, failed_plugins
 from molgdl.registry import Registry
 from molgdl.specs import ComponentSpec
@@ -41,8 +42,14 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
     if pm is None:
         pm = create_plugin_manager(strict=strict, disabled=[*disabled, *config.plugins.get("disable", [])])
     registry = Registry(pm)
-    params = validate_components(config, registry)
     warnings = [f"plugin {i.name} ({i.distribution} {i.version}) failed to load: {i.error}" for i in failed_plugins(pm)]
+    try:
+        params = validate_components(config, registry)
+    except ConfigError as exc:
+        if not warnings:
+            raise
+        # an unknown component name is often provided by the plugin that failed to load: say so
+        raise ConfigError(f"{exc.args[0]}\n  note: " + "\n  note: ".join(warnings), hint=exc.hint) from None
     return Resolved(config, pm, registry, params, warnings)
 
 

@@ -95,8 +95,12 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
 
     ckpt_dir = seed_dir / "checkpoints"
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min",
-                                 save_top_k=1, save_last=True, enable_version_counter=False)
-    callbacks: list[Any] = [checkpoint, LifecycleCallback(res.pm, seed_dir)]
+                                 save_top_k=1, enable_version_counter=False)
+    # last.ckpt is written after every epoch (Lightning's save_last only refreshes it when the best improves,
+    # so --resume would restart from the best epoch instead of the last one)
+    last_checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
+                                      enable_version_counter=False)
+    callbacks: list[Any] = [checkpoint, last_checkpoint, LifecycleCallback(res.pm, seed_dir)]
     if tcfg.early_stopping is not None:
         callbacks.append(EarlyStopping(monitor=tcfg.early_stopping.monitor, patience=tcfg.early_stopping.patience))
     callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
@@ -117,6 +121,12 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path, weights_only=True if ckpt_path else None)
     except TrainingError as exc:
         nan_error = exc
+    except SystemExit:
+        # Lightning turns Ctrl+C into a graceful shutdown followed by sys.exit(1): report it as an
+        # interruption (status 'interrupted', the CLI's resume hint) rather than as an unexplained exit
+        if trainer.interrupted:
+            raise KeyboardInterrupt from None
+        raise
     if is_worker_process() or not trainer.is_global_zero:
         return TrainedReplicate(np.zeros(0), None, {})
     best = checkpoint.best_model_path or (str(last) if last.exists() else "")

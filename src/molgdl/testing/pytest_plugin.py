@@ -40,5 +40,6 @@ def cli(tmp_path, monkeypatch):
         return code, out.getvalue(), err.getvalue()
 
     monkeypatch.chdir(tmp_path)
-    os.environ.setdefault("MOLGDL_CACHE_DIR", str(tmp_path / "cache"))
+    if "MOLGDL_CACHE_DIR" not in os.environ:  # through monkeypatch: restored after the test, not leaked
+        monkeypatch.setenv("MOLGDL_CACHE_DIR", str(tmp_path / "cache"))
     return run

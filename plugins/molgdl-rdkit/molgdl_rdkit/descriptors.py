@@ -1,0 +1,84 @@
+"""Molecule-level descriptors: the RDKit 2D descriptor set and Morgan fingerprints.
+
+Both objects keep only plain data (names, integers) so that they pickle into worker processes; the RDKit
+callables and the fingerprint generator are rebuilt lazily in each process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rdkit.Chem import Descriptors, rdFingerprintGenerator
+
+from molgdl.data import MoleculeRecord
+from molgdl_rdkit.molecule import mol_from_record
+from molgdl_rdkit.params import MorganParams
+
+
+class RDKit2DDescriptors:
+    """All RDKit 2D descriptors (``rdkit.Chem.Descriptors._descList``), in that order.
+
+    ``compute`` returns float64 ``[len(names)]``; a descriptor that raises, or returns NaN/inf, gives NaN.
+    """
+
+    def __init__(self, params: Any = None) -> None:
+        self.names: list[str] = [name for name, _ in Descriptors._descList]
+        self._functions: list | None = None
+
+    def _callables(self) -> list:
+        if self._functions is None:
+            table = dict(Descriptors._descList)
+            self._functions = [table[name] for name in self.names]
+        return self._functions
+
+    def compute(self, record: MoleculeRecord) -> np.ndarray:
+        mol = mol_from_record(record)
+        values = np.full(len(self.names), np.nan, dtype=np.float64)
+        for i, function in enumerate(self._callables()):
+            try:
+                values[i] = function(mol)
+            except Exception:  # noqa: BLE001 - RDKit descriptors raise assorted errors on odd molecules
+                pass
+        values[~np.isfinite(values)] = np.nan
+        return values
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"names": self.names}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.names = state["names"]
+        self._functions = None
+
+
+class MorganFingerprint:
+    """Morgan (ECFP-like) fingerprint from ``rdFingerprintGenerator.GetMorganGenerator(radius, fpSize)``.
+
+    ``compute`` returns float64 ``[n_bits]``: 0/1 bits, or counts when ``counts`` is true.
+    """
+
+    def __init__(self, params: MorganParams | None = None) -> None:
+        params = params or MorganParams()
+        self.radius = params.radius
+        self.n_bits = params.n_bits
+        self.counts = params.counts
+        self.names: list[str] = [f"morgan{'_count' if self.counts else ''}_r{self.radius}_{i}" for i in range(self.n_bits)]
+        self._generator = None
+
+    def _gen(self):
+        if self._generator is None:
+            self._generator = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
+        return self._generator
+
+    def compute(self, record: MoleculeRecord) -> np.ndarray:
+        mol = mol_from_record(record)
+        if self.counts:
+            return self._gen().GetCountFingerprintAsNumPy(mol).astype(np.float64)
+        return self._gen().GetFingerprintAsNumPy(mol).astype(np.float64)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"radius": self.radius, "n_bits": self.n_bits, "counts": self.counts, "names": self.names}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._generator = None

@@ -1,0 +1,83 @@
+"""Hook implementations of the RDKit plugin. Heavy modules (rdkit, torch) load inside the factories."""
+
+from __future__ import annotations
+
+from molgdl import hookimpl
+from molgdl.specs import DescriptorSpec, FeaturizerSpec, NoParams, SplitterSpec
+from molgdl_rdkit.params import Conformer3DParams, MorganParams, ScaffoldParams
+
+
+def _graph2d(params: NoParams):
+    from molgdl_rdkit.graph2d import Graph2DFeaturizer
+
+    return Graph2DFeaturizer(params)
+
+
+def _conformer3d(params: Conformer3DParams):
+    from molgdl_rdkit.conformer3d import Conformer3DFeaturizer
+
+    return Conformer3DFeaturizer(params)
+
+
+def _rdkit2d(params: NoParams):
+    from molgdl_rdkit.descriptors import RDKit2DDescriptors
+
+    return RDKit2DDescriptors(params)
+
+
+def _morgan(params: MorganParams):
+    from molgdl_rdkit.descriptors import MorganFingerprint
+
+    return MorganFingerprint(params)
+
+
+def _scaffold(params: ScaffoldParams):
+    from molgdl_rdkit.scaffold import ScaffoldSplitter
+
+    return ScaffoldSplitter(params)
+
+
+@hookimpl
+def molgdl_featurizers() -> list[FeaturizerSpec]:
+    return [
+        FeaturizerSpec(
+            name="graph2d",
+            summary="2D molecular graph from SMILES: 50 atom / 14 bond features (chemprop-style, RDKit)",
+            factory=_graph2d,
+        ),
+        FeaturizerSpec(
+            name="conformer3d",
+            summary="graph2d features + 3D coordinates: given geometry, or ETKDGv3 + MMFF conformers",
+            factory=_conformer3d,
+            params=Conformer3DParams,
+        ),
+    ]
+
+
+@hookimpl
+def molgdl_descriptors() -> list[DescriptorSpec]:
+    return [
+        DescriptorSpec(
+            name="rdkit2d",
+            summary="all RDKit 2D descriptors (Descriptors._descList), NaN where undefined",
+            factory=_rdkit2d,
+        ),
+        DescriptorSpec(
+            name="morgan",
+            summary="Morgan fingerprint bits or counts (rdFingerprintGenerator)",
+            factory=_morgan,
+            params=MorganParams,
+        ),
+    ]
+
+
+@hookimpl
+def molgdl_splitters() -> list[SplitterSpec]:
+    return [
+        SplitterSpec(
+            name="scaffold",
+            summary="Bemis-Murcko scaffold split (chemprop scaffold_balanced); no scaffold in two splits",
+            factory=_scaffold,
+            params=ScaffoldParams,
+        )
+    ]

@@ -194,32 +194,6 @@ def mol_to_arrays(
     bonds = list(map(mol.GetBondWithIdx, range(m)))
     ring_info = mol.GetRingInfo()
     n_rings = ring_info.NumRings()
-    ring_size = map(ring_info.MinAtomRingSize, range(n)) if n_rings else repeat(0, n)
-    z_, hs_, chg_, hyb_, chi_, deg_, aro_, _ = _ATOM_GETTERS
-    raw = np.fromiter(
-        chain(
-            map(z_, atoms),
-            map(hs_, atoms, repeat(True, n)) if explicit_h else map(hs_, atoms),  # H neighbours count
-            map(chg_, atoms),
-            map(hyb_, atoms),
-            map(chi_, atoms) if chiral or isotopes else repeat(0, n),
-            map(deg_, atoms), map(aro_, atoms), ring_size,
-        ),
-        np.int64,
-        8 * n,
-    ).reshape(8, n)
-    z = raw[0]
-    codes = np.empty((9, n), dtype=np.int64)  # the ring size row is used twice
-    codes[:8] = raw
-    codes[8] = raw[7]
-    np.minimum(codes, _ATOM_HI, out=codes)
-    np.maximum(codes, _ATOM_LO, out=codes)
-    x = np.zeros((n, ATOM_DIM), dtype=np.float32)
-    x[_cols(n), _ATOM_LUT[_ATOM_ROWS, codes]] = 1.0
-    if isotopes and any(map(_A.GetIsotope, atoms)):  # also overwrites the scratch writes (see _ATOM_SCRATCH)
-        x[:, _AO["mass"]] = np.fromiter(map(_A.GetMass, atoms), np.float64, n) * 0.01
-    else:
-        x[:, _AO["mass"]] = _MASS_100[z]
 
     # bond rows: begin, end, type code, stereo, conjugated, in ring
     if bond_stereo or exotic_bonds:
@@ -233,6 +207,40 @@ def mol_to_arrays(
         np.int64,
         6 * m,
     ).reshape(6, m)
+
+    # atom rows: z, total H count, charge, hybridization, chiral tag, total degree, aromatic,
+    # smallest ring size (twice: in-ring flag and ring-size one-hot)
+    z_, hs_, chg_, hyb_, chi_, deg_, aro_, _ = _ATOM_GETTERS
+    if n_rings:
+        ring_size = map(ring_info.MinAtomRingSize, range(n))
+        ring_size_again = map(ring_info.MinAtomRingSize, range(n))
+    else:
+        ring_size, ring_size_again = repeat(0, n), repeat(0, n)
+    raw = np.fromiter(
+        chain(
+            map(z_, atoms),
+            map(hs_, atoms, repeat(True, n)) if explicit_h else map(hs_, atoms),  # H neighbours count
+            map(chg_, atoms),
+            map(hyb_, atoms),
+            map(chi_, atoms) if chiral or isotopes else repeat(0, n),
+            map(deg_, atoms) if explicit_h else repeat(0, n),
+            map(aro_, atoms), ring_size, ring_size_again,
+        ),
+        np.int64,
+        9 * n,
+    ).reshape(9, n)
+    z = raw[0].copy()
+    if not explicit_h:  # total degree = bonded neighbours + hydrogens on the atom
+        raw[5] = np.bincount(braw[:2].ravel(), minlength=n)
+        raw[5] += raw[1]
+    np.minimum(raw, _ATOM_HI, out=raw)
+    np.maximum(raw, _ATOM_LO, out=raw)
+    x = np.zeros((n, ATOM_DIM), dtype=np.float32)
+    x[_COLS[:, :n] if n <= 512 else np.arange(n)[None, :], _ATOM_LUT[_ATOM_ROWS, raw]] = 1.0
+    if isotopes and any(map(_A.GetIsotope, atoms)):  # also overwrites the scratch writes (see _ATOM_SCRATCH)
+        x[:, _AO["mass"]] = np.fromiter(map(_A.GetMass, atoms), np.float64, n) * 0.01
+    else:
+        x[:, _AO["mass"]] = _MASS_100[z]
     # Atoms in two or more rings exist iff some ring system has more ring bonds than ring atoms
     # (a ring system with b bonds and a atoms holds b - a + 1 rings).
     if n_rings > 1 and np.count_nonzero(braw[5]) > np.count_nonzero(raw[7]):
@@ -240,19 +248,17 @@ def mol_to_arrays(
             for size in range(3, 9):  # flag every ring size of the atom, not only the smallest
                 if ring_info.IsAtomInRingOfSize(i, size):
                     x[i, _RING_SIZE_COL[size]] = 1.0
+
     edge_index = np.empty((2, m, 2), dtype=np.int64)
     edge_index[0] = braw[:2].T
     edge_index[1] = braw[1::-1].T
     bcodes = braw[2:]
     np.minimum(bcodes, _BOND_HI, out=bcodes)
     e = np.zeros((m, BOND_DIM + 1), dtype=np.float32)
-    e[_cols(m), lut[_BOND_ROWS, bcodes]] = 1.0
+    e[_COLS[:, :m] if m <= 512 else np.arange(m)[None, :], lut[_BOND_ROWS, bcodes]] = 1.0
     return x, edge_index.reshape(2, 2 * m), e[:, :BOND_DIM].repeat(2, axis=0), z
 
 
 _COLS = np.arange(512)[None, :]
 
 
-def _cols(n: int) -> np.ndarray:
-    """``arange(n)[None, :]`` (a view of a cached array for small n)."""
-    return _COLS[:, :n] if n <= 512 else np.arange(n)[None, :]

@@ -10,21 +10,18 @@ from molgdl.data import MoleculeRecord
 from molgdl.specs import FeatureDims
 from molgdl_rdkit.features import ATOM_DIM, ATOM_FEATURES, BOND_DIM, BOND_FEATURES, mol_to_arrays, smiles_hints
 from molgdl_rdkit.molecule import mol_from_record, parse_smiles, record_smiles
+from molgdl_rdkit.pyg_data import make_data
 
 FEATURES_VERSION = "1"
 
 
 def arrays_to_data(x, edge_index, edge_attr, z, pos=None) -> Data:
     """Wrap the numpy arrays of ``mol_to_arrays`` (no copies) in a ``Data``."""
-    data = Data(
-        x=torch.from_numpy(x),
-        edge_index=torch.from_numpy(edge_index),
-        edge_attr=torch.from_numpy(edge_attr),
-        z=torch.from_numpy(z),
-    )
-    if pos is not None:
-        data.pos = torch.from_numpy(pos)
-    return data
+    if pos is None:
+        return make_data(x=torch.from_numpy(x), edge_index=torch.from_numpy(edge_index),
+                         edge_attr=torch.from_numpy(edge_attr), z=torch.from_numpy(z))
+    return make_data(x=torch.from_numpy(x), edge_index=torch.from_numpy(edge_index),
+                     edge_attr=torch.from_numpy(edge_attr), z=torch.from_numpy(z), pos=torch.from_numpy(pos))
 
 
 class Graph2DFeaturizer:

@@ -63,6 +63,7 @@ class TrainerSection(Strict):
     gradient_clip_val: float | None = None
     deterministic: bool = True
     loader_workers: int = Field(0, ge=0, description="DataLoader worker processes")
+    num_threads: int | None = Field(None, ge=1, description="torch intra-op CPU threads (None: torch's default)")
     progress_bar: bool = True
     drop_last_if_single: bool = True
 

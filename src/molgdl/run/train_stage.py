@@ -69,6 +69,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
             f"the training split has {n_train} molecules, fewer than one batch (trainer.batch_size={tcfg.batch_size})",
             hint=f"set trainer.batch_size to at most {max(1, n_train)} or use more data",
         )
+    if tcfg.num_threads:
+        torch.set_num_threads(tcfg.num_threads)
     pl.seed_everything(seed, workers=True, verbose=False)
     dims = feature_dims(data)
     model = build_model(res, dims, len(table.target_names))

@@ -1,7 +1,9 @@
 """The Lightning module: ``head(concat(readout(encoder(batch)), extra))`` with a masked loss.
 
 Targets are standardised with the training mean/std (regression); molecule-level descriptors are
-standardised with training statistics (NaN -> 0). Both scalers are buffers, saved with the weights.
+standardised with training statistics, non-finite values set to 0 (the mean) and clipped to
++/- ``EXTRA_CLIP`` standard deviations, so that heavy-tailed RDKit descriptors (Ipc reaches 1e30) cannot
+blow up the head on an unusual test molecule. Both scalers are buffers, saved with the weights.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from molgdl.errors import TrainingError
+
+EXTRA_CLIP = 6.0
 
 
 def mlp(in_dim: int, hidden_dim: int, out_dim: int, num_layers: int, dropout: float) -> nn.Sequential:
@@ -47,7 +51,8 @@ class MolecularModel(nn.Module):
     def forward(self, batch: Any) -> Tensor:
         z = self.embed(batch)
         if self.x_mean.numel():
-            extra = torch.nan_to_num((batch.extra - self.x_mean) / self.x_std, nan=0.0)
+            extra = (batch.extra - self.x_mean) / self.x_std
+            extra = torch.where(torch.isfinite(extra), extra, 0.0).clamp(-EXTRA_CLIP, EXTRA_CLIP)
             z = torch.cat([z, extra], dim=-1)
         return self.head(z)
 
@@ -65,12 +70,14 @@ class MolecularModel(nn.Module):
             self.y_mean.copy_(mean)
             self.y_std.copy_(var.sqrt().clamp(min=1e-8))
         if extra.numel():
-            mask = ~torch.isnan(extra)
+            extra = extra.double()
+            mask = torch.isfinite(extra)
             cnt = mask.sum(0).clamp(min=1)
             mean = torch.where(mask, extra, 0).sum(0) / cnt
             var = torch.where(mask, (extra - mean) ** 2, 0).sum(0) / cnt
-            self.x_mean.copy_(mean)
-            self.x_std.copy_(var.sqrt().clamp(min=1e-6))
+            std = var.sqrt()
+            self.x_mean.copy_(torch.where(torch.isfinite(mean), mean, 0).float())
+            self.x_std.copy_(torch.where(torch.isfinite(std) & (std > 1e-6), std, 1.0).float())
 
 
 def masked_loss(out: Tensor, y: Tensor, task: str) -> Tensor:

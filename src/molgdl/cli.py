@@ -151,6 +151,23 @@ def cmd_components(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    from molgdl.scaffold import KINDS, created_files, generate_plugin, plugin_names
+
+    dest = generate_plugin(args.name, args.kind, Path(args.output_dir), description=args.description,
+                           check_installed=not args.no_check)
+    names = plugin_names(args.name)
+    from rich.console import Console
+
+    console = Console()
+    console.print(f"created [bold]{dest}[/]: {args.kind} [bold]{names.component}[/] "
+                  f"({KINDS[args.kind].summary}), entry point {names.entry_point} = {names.package}.hooks")
+    for rel in created_files(dest):
+        console.print(f"  {rel}", highlight=False)
+    console.print(f"next: cd {dest} && pip install -e '.[test]' && python -m pytest", highlight=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="molgdl", description="molecular geometric deep learning")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -194,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     plugin_opts(sp)
     sp.set_defaults(func=cmd_components)
+
+    from molgdl.scaffold import KIND_NAMES
+
+    sp = sub.add_parser("new-plugin", help="generate a third-party plugin package (component, contract tests, CI)")
+    sp.add_argument("name", help="e.g. my-encoder -> package molgdl-my-encoder, component my_encoder")
+    sp.add_argument("--kind", choices=KIND_NAMES, default="model", help="component kind (default: model)")
+    sp.add_argument("-o", "--output-dir", default=".", help="folder in which molgdl-NAME/ is created")
+    sp.add_argument("--description", help="one line for pyproject.toml and the README")
+    sp.add_argument("--no-check", action="store_true",
+                    help="skip the check that no installed plugin registers a component of that name")
+    sp.set_defaults(func=cmd_new_plugin)
     return p
 
 

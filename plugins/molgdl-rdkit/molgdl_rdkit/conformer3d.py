@@ -91,6 +91,7 @@ class Conformer3DFeaturizer:
 
     def __repr__(self) -> str:
         return (
-            f"Conformer3DFeaturizer(seed={self.seed}, n_conformers={self.n_conformers}, add_hs={self.add_hs}, "
+            f"Conformer3DFeaturizer(seed={self.seed}, n_conformers={self.n_conformers}, "
+            f"add_hs={self.add_hs}, "
             f"optimize={self.optimize}, max_attempts={self.max_attempts})"
         )

@@ -62,12 +62,16 @@ class MorganFingerprint:
         self.radius = params.radius
         self.n_bits = params.n_bits
         self.counts = params.counts
-        self.names: list[str] = [f"morgan{'_count' if self.counts else ''}_r{self.radius}_{i}" for i in range(self.n_bits)]
+        self.names: list[str] = [
+            f"morgan{'_count' if self.counts else ''}_r{self.radius}_{i}" for i in range(self.n_bits)
+        ]
         self._generator = None
 
     def _gen(self):
         if self._generator is None:
-            self._generator = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
+            self._generator = rdFingerprintGenerator.GetMorganGenerator(
+                radius=self.radius, fpSize=self.n_bits
+            )
         return self._generator
 
     def compute(self, record: MoleculeRecord) -> np.ndarray:

@@ -1,18 +1,22 @@
-"""Atom and bond feature vectors of an RDKit molecule, computed with numpy index arrays.
+"""Atom and bond feature vectors of an RDKit molecule (chemprop-style), built with numpy lookup tables.
 
-The layout (``ATOM_FEATURES``/``BOND_FEATURES``) is one-hot blocks with an "other" slot where the
-value set is open, plus a few scalars. One Python pass over the atoms and one over the bonds
-collect integer properties; everything else (one-hots, degree, ring membership, ring sizes, bond
-ring membership, reverse-edge layout) is numpy on those arrays.
+Layout (``ATOM_FEATURES``, ``BOND_FEATURES``): one-hot blocks with an "other" slot where the value set is
+open, flags, and the atomic mass / 100. Atoms (50): element H B C N O F Si P S Cl Br I other (13), total
+degree 0-5+ (6), formal charge -2..+2 other (6), hybridization S SP SP2 SP3 SP3D SP3D2 other (7), aromatic
+(1), total H count 0-4+ (5), chiral tag unspecified CW CCW other (4), in ring (1), in a ring of size 3..8
+(6, several can be set), mass / 100 (1). Bonds (14): single double triple aromatic other (5), conjugated
+(1), in ring (1), stereo none any Z E cis trans other (7).
 
-Identities used to save RDKit calls (checked in the tests against the per-atom RDKit API):
+Speed: RDKit is queried with ``map`` over unbound methods (no Python-level loop), every property of all atoms
+lands in one ``np.fromiter`` array (likewise for bonds), and each feature matrix is written by one fancy
+assignment through a lookup table. Index-based ``RingInfo`` queries need no atom objects. Identities used to
+skip RDKit calls (the tests compare against the per-atom RDKit API):
 
-- total degree = graph degree + ``GetTotalNumHs()``; total H count = ``GetTotalNumHs()`` + number of
-  explicit hydrogen neighbours (so features of heavy atoms do not change under ``AddHs``);
-- an atom is in a ring iff it belongs to an SSSR ring; a bond is in a ring iff both its atoms share
-  an SSSR ring (a chord of a cycle closes a smaller cycle);
-- from SMILES, chiral tags need an ``@``, bond stereo needs ``/`` or ``\\``, isotopes need ``[`` + digit;
-  the caller passes these hints and the matching RDKit calls are skipped when they are off.
+- total degree = bonded neighbours + ``GetTotalNumHs()`` when no hydrogen is a graph node;
+- some atom lies in two rings iff some ring system has more ring bonds than ring atoms (a connected ring
+  system with b bonds and a atoms holds b - a + 1 rings), so the per-atom ring-size queries run only then;
+- from SMILES, chiral tags need ``@``, bond stereo ``/`` or ``\\``, isotopes ``[`` + digit, dative bonds
+  ``<``/``>`` or a metal (see ``smiles_hints``).
 """
 
 from __future__ import annotations
@@ -72,12 +76,12 @@ _BOND_SLOT[[1, 2, 3, 12]] = [0, 1, 2, 3]
 _PT = Chem.GetPeriodicTable()
 _MASS = np.array([_PT.GetAtomicWeight(z) for z in range(119)] + [0.0] * (256 - 119))
 
-# One-hot columns are written by one fancy assignment per array. ``raw`` (built in ``mol_to_arrays``) holds one
-# row per atom property: z, total H count, formal charge, hybridization, chiral tag, total degree, aromatic,
-# smallest ring size (twice: for the in-ring flag and for the ring-size one-hot), and each value v, clipped
-# to [lo, hi] of its row, selects column ``_ATOM_LUT[row, v]`` (negative charges index from the end).
-# Values without a column (not aromatic, not in a ring, ring size > 8) select the mass column, which is
-# written afterwards, so those writes vanish; bonds use an extra scratch column that is dropped.
+# ``raw`` (built in ``mol_to_arrays``) holds one row per atom property: z, total H count, formal charge,
+# hybridization, chiral tag, total degree, aromatic, smallest ring size (twice: for the in-ring flag and for
+# the ring-size one-hot). Each value v, clipped to [lo, hi] of its row, selects column ``_ATOM_LUT[row, v]``
+# (negative charges index from the end of the row). Values without a column (not aromatic, not in a ring,
+# ring size > 8) select the mass column, which is written afterwards, so those writes vanish; bonds use an
+# extra scratch column that is dropped.
 _AO, _BO = ATOM_OFFSETS, BOND_OFFSETS
 _ATOM_SCRATCH = _AO["mass"]
 _BOND_SCRATCH = BOND_DIM
@@ -95,7 +99,7 @@ def _lut(rows: list[dict[int, int]], width: int, fill: int) -> tuple[np.ndarray,
 
 
 def _onehot(offset: int, values, slots) -> dict[int, int]:
-    return {v: offset + s for v, s in zip(values, slots)}
+    return {v: offset + s for v, s in zip(values, slots, strict=True)}
 
 
 _ATOM_LUT, _ATOM_LO, _ATOM_HI = _lut(
@@ -124,7 +128,8 @@ _BOND_ROWS_SPEC = [
     {0: _BOND_SCRATCH, 1: _BO["in_ring"]},
 ]
 _BOND_LUT, _BOND_LO, _BOND_HI = _lut(_BOND_ROWS_SPEC, width=64, fill=_BOND_SCRATCH)
-# fast path: the bond type row holds twice the bond order (SINGLE 2, AROMATIC 3, DOUBLE 4, TRIPLE 6, QUADRUPLE 8)
+# fast path: the bond type row holds twice the bond order
+# (SINGLE 2, AROMATIC 3, DOUBLE 4, TRIPLE 6, QUADRUPLE 8 -> other)
 _BOND_LUT_X2 = _BOND_LUT.copy()
 _BOND_LUT_X2[0] = _BO["bond_type"] + 4
 _BOND_LUT_X2[0, [2, 3, 4, 6]] = _BO["bond_type"] + np.array([0, 3, 1, 2])
@@ -133,8 +138,15 @@ _MASS_100 = _MASS * 0.01
 _RING_SIZE_COL = {s: _AO["ring_size"] + s - 3 for s in range(3, 9)}
 
 _A, _B = Chem.Atom, Chem.Bond
-_ATOM_GETTERS = (_A.GetAtomicNum, _A.GetTotalNumHs, _A.GetFormalCharge, _A.GetHybridization, _A.GetChiralTag,
-                 _A.GetTotalDegree, _A.GetIsAromatic, _A.GetIsotope)
+_ATOM_GETTERS = (
+    _A.GetAtomicNum,
+    _A.GetTotalNumHs,
+    _A.GetFormalCharge,
+    _A.GetHybridization,
+    _A.GetChiralTag,
+    _A.GetTotalDegree,
+    _A.GetIsAromatic,
+)
 
 
 # elements that sanitization never turns into dative-bond partners (``cleanupOrganometallics`` acts on metals)
@@ -144,7 +156,7 @@ _NON_METALS = frozenset(
 
 
 def smiles_hints(smiles: str) -> dict[str, bool]:
-    """Which optional properties a molecule parsed from ``smiles`` can carry (keyword hints of ``mol_to_arrays``).
+    """Which optional properties a molecule parsed from ``smiles`` can carry (hints for ``mol_to_arrays``).
 
     Chiral tags need ``@``, bond stereo ``/`` or ``\\``, isotopes ``[`` + digit, hydrogen atoms in the graph a
     bracket atom of element H (``[H]``, ``[2H+]``), dative bonds ``<``/``>`` or a metal (always bracketed).
@@ -184,9 +196,9 @@ def mol_to_arrays(
     Shapes:
         returns ``x`` float32 ``[N, ATOM_DIM]``, ``edge_index`` int64 ``[2, 2M]`` (columns 2k and 2k+1 are
         the two directions of bond k), ``edge_attr`` float32 ``[2M, BOND_DIM]``, ``z`` int64 ``[N]``.
-    The keyword hints switch off RDKit calls for properties the molecule cannot have (``smiles_hints``);
-    with all of them True (the default) any molecule is handled. RDKit is queried with ``map`` over
-    unbound methods (no Python-level loop), one numpy array per molecule for atoms and one for bonds.
+    The keyword hints switch off RDKit calls for properties the molecule cannot have (``smiles_hints``;
+    ``explicit_h=False`` promises that no hydrogen is a graph node); with all of them True (the default)
+    any molecule is handled.
     """
     n = mol.GetNumAtoms()
     m = mol.GetNumBonds()
@@ -199,18 +211,27 @@ def mol_to_arrays(
     if bond_stereo or exotic_bonds:
         type_code, stereo, lut = map(_B.GetBondType, bonds), map(_B.GetStereo, bonds), _BOND_LUT
     else:  # no enum conversions: twice the bond order identifies every bond type SMILES can write but "->"
-        type_code, stereo, lut = map(float.__mul__, map(_B.GetBondTypeAsDouble, bonds), repeat(2.0, m)), \
-            repeat(0, m), _BOND_LUT_X2
+        type_code, stereo, lut = (
+            map(float.__mul__, map(_B.GetBondTypeAsDouble, bonds), repeat(2.0, m)),
+            repeat(0, m),
+            _BOND_LUT_X2,
+        )
     braw = np.fromiter(
-        chain(map(_B.GetBeginAtomIdx, bonds), map(_B.GetEndAtomIdx, bonds), type_code, stereo,
-              map(_B.GetIsConjugated, bonds), map(_B.IsInRing, bonds) if n_rings else repeat(0, m)),
+        chain(
+            map(_B.GetBeginAtomIdx, bonds),
+            map(_B.GetEndAtomIdx, bonds),
+            type_code,
+            stereo,
+            map(_B.GetIsConjugated, bonds),
+            map(_B.IsInRing, bonds) if n_rings else repeat(0, m),
+        ),
         np.int64,
         6 * m,
     ).reshape(6, m)
 
     # atom rows: z, total H count, charge, hybridization, chiral tag, total degree, aromatic,
     # smallest ring size (twice: in-ring flag and ring-size one-hot)
-    z_, hs_, chg_, hyb_, chi_, deg_, aro_, _ = _ATOM_GETTERS
+    z_, hs_, chg_, hyb_, chi_, deg_, aro_ = _ATOM_GETTERS
     if n_rings:
         ring_size = map(ring_info.MinAtomRingSize, range(n))
         ring_size_again = map(ring_info.MinAtomRingSize, range(n))
@@ -224,7 +245,9 @@ def mol_to_arrays(
             map(hyb_, atoms),
             map(chi_, atoms) if chiral or isotopes else repeat(0, n),
             map(deg_, atoms) if explicit_h else repeat(0, n),
-            map(aro_, atoms), ring_size, ring_size_again,
+            map(aro_, atoms),
+            ring_size,
+            ring_size_again,
         ),
         np.int64,
         9 * n,
@@ -260,5 +283,3 @@ def mol_to_arrays(
 
 
 _COLS = np.arange(512)[None, :]
-
-

@@ -32,7 +32,9 @@ def check_geometry(record: MoleculeRecord) -> tuple[np.ndarray, np.ndarray]:
     if not np.isfinite(pos).all():
         raise FeaturizationError(f"{where(record)}: coordinates contain NaN or inf")
     if z.min() < 1 or z.max() > 118:
-        raise FeaturizationError(f"{where(record)}: atomic numbers must lie in 1..118, got {z.min()}..{z.max()}")
+        raise FeaturizationError(
+            f"{where(record)}: atomic numbers must lie in 1..118, got {z.min()}..{z.max()}"
+        )
     return z, pos.astype(np.float32)
 
 
@@ -42,7 +44,10 @@ def _elements(mol: Chem.Mol) -> list[int]:
 
 def xyz_block(z: np.ndarray, pos: np.ndarray) -> str:
     lines = [str(len(z)), ""]
-    lines += [f"{_PT.GetElementSymbol(int(a))} {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}" for a, p in zip(z, pos)]
+    lines += [
+        f"{_PT.GetElementSymbol(int(a))} {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}"
+        for a, p in zip(z, pos, strict=True)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -65,7 +70,8 @@ def connectivity_mol(record: MoleculeRecord, z: np.ndarray, pos: np.ndarray) -> 
             mol.UpdatePropertyCache(strict=False)
             Chem.SanitizeMol(
                 mol,
-                Chem.SanitizeFlags.SANITIZE_SYMMRINGS | Chem.SanitizeFlags.SANITIZE_SETCONJUGATION
+                Chem.SanitizeFlags.SANITIZE_SYMMRINGS
+                | Chem.SanitizeFlags.SANITIZE_SETCONJUGATION
                 | Chem.SanitizeFlags.SANITIZE_SETHYBRIDIZATION,
                 catchErrors=True,
             )

@@ -8,7 +8,14 @@ from torch_geometric.data import Data
 
 from molgdl.data import MoleculeRecord
 from molgdl.specs import FeatureDims
-from molgdl_rdkit.features import ATOM_DIM, ATOM_FEATURES, BOND_DIM, BOND_FEATURES, mol_to_arrays, smiles_hints
+from molgdl_rdkit.features import (
+    ATOM_DIM,
+    ATOM_FEATURES,
+    BOND_DIM,
+    BOND_FEATURES,
+    mol_to_arrays,
+    smiles_hints,
+)
 from molgdl_rdkit.molecule import mol_from_record, parse_smiles, record_smiles
 from molgdl_rdkit.pyg_data import make_data
 
@@ -18,10 +25,19 @@ FEATURES_VERSION = "1"
 def arrays_to_data(x, edge_index, edge_attr, z, pos=None) -> Data:
     """Wrap the numpy arrays of ``mol_to_arrays`` (no copies) in a ``Data``."""
     if pos is None:
-        return make_data(x=torch.from_numpy(x), edge_index=torch.from_numpy(edge_index),
-                         edge_attr=torch.from_numpy(edge_attr), z=torch.from_numpy(z))
-    return make_data(x=torch.from_numpy(x), edge_index=torch.from_numpy(edge_index),
-                     edge_attr=torch.from_numpy(edge_attr), z=torch.from_numpy(z), pos=torch.from_numpy(pos))
+        return make_data(
+            x=torch.from_numpy(x),
+            edge_index=torch.from_numpy(edge_index),
+            edge_attr=torch.from_numpy(edge_attr),
+            z=torch.from_numpy(z),
+        )
+    return make_data(
+        x=torch.from_numpy(x),
+        edge_index=torch.from_numpy(edge_index),
+        edge_attr=torch.from_numpy(edge_attr),
+        z=torch.from_numpy(z),
+        pos=torch.from_numpy(pos),
+    )
 
 
 class Graph2DFeaturizer:
@@ -45,7 +61,8 @@ class Graph2DFeaturizer:
         if smiles:
             hints = smiles_hints(smiles)
             plain = not (hints["chiral"] or hints["bond_stereo"] or hints["explicit_h"])
-            arrays = mol_to_arrays(parse_smiles(smiles, record, plain=plain), **hints)
+            mol = parse_smiles(smiles, record, plain=plain, metals=hints["exotic_bonds"])
+            arrays = mol_to_arrays(mol, **hints)
         else:
             arrays = mol_to_arrays(mol_from_record(record))  # molblock, or the error for a missing SMILES
         return [arrays_to_data(*arrays)]

@@ -8,22 +8,34 @@ from molgdl.specs import Params
 
 
 class Conformer3DParams(Params):
-    seed: int = Field(0, ge=0, description="random seed of the ETKDGv3 embedding (same seed -> same coordinates)")
-    n_conformers: int = Field(1, ge=1, le=1000, description="conformers embedded per molecule; one graph each")
+    """``conformer3d``: ETKDGv3 embedding and force-field optimisation (unused with given coordinates)."""
+
+    seed: int = Field(
+        0, ge=0, description="random seed of the ETKDGv3 embedding (same seed -> same coordinates)"
+    )
+    n_conformers: int = Field(
+        1, ge=1, le=1000, description="conformers embedded per molecule; one graph each"
+    )
     add_hs: bool = Field(True, description="keep hydrogens as graph nodes (embedding always uses hydrogens)")
-    optimize: bool = Field(True, description="MMFF94 optimisation after embedding (UFF when MMFF lacks parameters)")
+    optimize: bool = Field(
+        True, description="MMFF94 optimisation after embedding (UFF when MMFF lacks parameters)"
+    )
     max_attempts: int = Field(
         200, ge=1, description="ETKDG maxIterations per conformer before the random-coordinate retry"
     )
 
 
 class MorganParams(Params):
+    """``morgan``: Morgan fingerprint from ``rdFingerprintGenerator.GetMorganGenerator``."""
+
     radius: int = Field(2, ge=0, le=10, description="Morgan radius (2 ~ ECFP4)")
     n_bits: int = Field(2048, ge=1, le=1_048_576, description="fingerprint length (fpSize)")
     counts: bool = Field(False, description="count fingerprint instead of bits")
 
 
 class ScaffoldParams(Params):
+    """``scaffold``: Bemis-Murcko scaffold split fractions and ordering."""
+
     sizes: tuple[float, float, float] = Field(
         (0.8, 0.1, 0.1), description="train/val/test fractions, each >= 0, summing to 1"
     )

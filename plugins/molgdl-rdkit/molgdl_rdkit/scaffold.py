@@ -39,7 +39,8 @@ def scaffold_sets(table: MoleculeTable) -> dict[str, list[int]]:
 
 
 class ScaffoldSplitter:
-    """``split(table, seed) -> {"train", "val", "test"}``: sorted int64 positions, no scaffold in two splits."""
+    """``split(table, seed) -> {"train", "val", "test"}``: sorted int64 positions into ``table.records``;
+    no scaffold lands in two splits."""
 
     def __init__(self, params: ScaffoldParams | None = None) -> None:
         params = params or ScaffoldParams()
@@ -69,8 +70,10 @@ class ScaffoldSplitter:
                 val += index_set
             else:
                 test += index_set
-        return {name: np.array(sorted(part), dtype=np.int64) for name, part in
-                (("train", train), ("val", val), ("test", test))}
+        return {
+            name: np.array(sorted(part), dtype=np.int64)
+            for name, part in (("train", train), ("val", val), ("test", test))
+        }
 
     def __repr__(self) -> str:
         return f"ScaffoldSplitter(sizes={self.sizes}, balanced={self.balanced})"
@@ -79,5 +82,7 @@ class ScaffoldSplitter:
 def describe(splits: dict[str, np.ndarray], table: MoleculeTable) -> dict[str, Any]:
     """Number of molecules and scaffolds per split (for logs and tests)."""
     owner = {i: s for s, idx in scaffold_sets(table).items() for i in idx}
-    return {name: {"molecules": len(idx), "scaffolds": len({owner[int(i)] for i in idx})}
-            for name, idx in splits.items()}
+    return {
+        name: {"molecules": len(idx), "scaffolds": len({owner[int(i)] for i in idx})}
+        for name, idx in splits.items()
+    }

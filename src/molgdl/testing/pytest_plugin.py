@@ -1,4 +1,8 @@
-"""pytest plugin shipped with molgdl (entry point ``pytest11``): fixtures for plugin authors."""
+"""pytest plugin shipped with molgdl (entry point ``pytest11``): fixtures for plugin authors.
+
+``molgdl_pm``, ``tiny_table``, ``tiny_table_3d``, ``tiny_graphs``, ``cli``. The contract classes that use
+them are in ``molgdl.testing.suites`` (``from molgdl.testing import ModelContract``).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,22 @@ def molgdl_pm(monkeypatch):
 def tiny_table():
     """Twelve small molecules with one regression target."""
     from molgdl.testing.molecules import tiny_table as make
+
+    return make()
+
+
+@pytest.fixture
+def tiny_table_3d():
+    """Ten small molecules with SMILES, atomic numbers and 3D coordinates (Å, hydrogens included)."""
+    from molgdl.testing.molecules import tiny_table_3d as make
+
+    return make()
+
+
+@pytest.fixture
+def tiny_graphs():
+    """The ``tiny_table_3d`` molecules as graphs (``TinyGraphFeaturizer``: x [N, 8], edge_attr [E, 4], pos)."""
+    from molgdl.testing.molecules import tiny_graphs as make
 
     return make()
 

@@ -130,6 +130,25 @@ class PredictorModule(pl.LightningModule):
     def validation_step(self, batch: Any, batch_idx: int) -> Tensor:
         return self._step(batch, "val")
 
+    # Optional optimizer protocol (duck-typed, any plugin may use it):
+    #   ``set_steps_per_epoch(B: int)`` is called at train start (also after a resume), for optimizers whose
+    #   own schedule runs on t = epoch + batch / B;
+    #   ``epoch_stats() -> dict[str, float]`` is read (and reset by the optimizer) at each training epoch end
+    #   and logged as ``optim/<key>``.
+    def on_train_start(self) -> None:
+        batches = self.trainer.num_training_batches
+        for opt in self.trainer.optimizers:
+            bind = getattr(opt, "set_steps_per_epoch", None)
+            if callable(bind) and batches != float("inf"):
+                bind(max(1, int(batches)))
+
+    def on_train_epoch_end(self) -> None:
+        for opt in self.trainer.optimizers:
+            stats = getattr(opt, "epoch_stats", None)
+            if callable(stats):
+                for key, value in stats().items():
+                    self.log(f"optim/{key}", float(value), on_step=False, on_epoch=True)
+
     def configure_optimizers(self):
         opt = self._make_optimizer(self.parameters())
         if self._make_scheduler is None:

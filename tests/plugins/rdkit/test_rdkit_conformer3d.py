@@ -20,11 +20,19 @@ from molgdl_rdkit.params import Conformer3DParams
 
 # ethanol, atoms C C O H H H H H H (an MMFF-optimised geometry, Å)
 ETHANOL_Z = np.array([6, 6, 8, 1, 1, 1, 1, 1, 1])
-ETHANOL_POS = np.array([
-    [-0.9289, -0.1188, 0.0132], [0.5205, 0.3194, -0.0436], [1.3495, -0.8271, 0.0646],
-    [-1.5696, 0.7617, -0.0736], [-1.1664, -0.6605, 0.9324], [-1.1359, -0.7737, -0.8389],
-    [0.7417, 0.9711, 0.8078], [0.7171, 0.8720, -0.9679], [1.1590, -1.3379, 0.8704],
-])
+ETHANOL_POS = np.array(
+    [
+        [-0.9289, -0.1188, 0.0132],
+        [0.5205, 0.3194, -0.0436],
+        [1.3495, -0.8271, 0.0646],
+        [-1.5696, 0.7617, -0.0736],
+        [-1.1664, -0.6605, 0.9324],
+        [-1.1359, -0.7737, -0.8389],
+        [0.7417, 0.9711, 0.8078],
+        [0.7171, 0.8720, -0.9679],
+        [1.1590, -1.3379, 0.8704],
+    ]
+)
 
 
 def conf3d(**kw) -> Conformer3DFeaturizer:
@@ -62,7 +70,9 @@ def test_seeded_determinism_and_seed_dependence():
 def test_conformers_and_hydrogen_option():
     graphs = conf3d(n_conformers=3, seed=1).featurize(record("CCCCO"))
     assert len(graphs) == 3
-    assert all(torch.equal(g.x, graphs[0].x) and torch.equal(g.edge_index, graphs[0].edge_index) for g in graphs)
+    assert all(
+        torch.equal(g.x, graphs[0].x) and torch.equal(g.edge_index, graphs[0].edge_index) for g in graphs
+    )
     assert not torch.allclose(graphs[0].pos, graphs[1].pos, atol=1e-3)
     (heavy,) = conf3d(add_hs=False).featurize(record("CCO"))
     assert heavy.z.tolist() == [6, 6, 8] and heavy.pos.shape == (3, 3)
@@ -99,7 +109,10 @@ def test_graph_from_geometry_in_any_atom_order():
         assert {(0, 1), (0, 4), (2, 4), (2, 3)} <= bonded  # O-H, O-C, C-C, C-H
         assert data.x[0, oxygen] == 1 and data.x[0, ATOM_FEATURES.index("num_hs=1")] == 1
         assert data.x[0, ATOM_FEATURES.index("degree=2")] == 1
-        assert data.x[2, ATOM_FEATURES.index("num_hs=3")] == 1 and data.x[4, ATOM_FEATURES.index("num_hs=2")] == 1
+        assert (
+            data.x[2, ATOM_FEATURES.index("num_hs=3")] == 1
+            and data.x[4, ATOM_FEATURES.index("num_hs=2")] == 1
+        )
 
 
 def test_smiles_matched_onto_shuffled_geometry_keeps_bond_orders():
@@ -157,7 +170,20 @@ def test_bad_inputs():
 
 def test_dims_and_pickle():
     featurizer = conf3d(seed=5, n_conformers=2)
-    assert featurizer.dims.is_3d and (featurizer.dims.atom_dim, featurizer.dims.bond_dim) == (ATOM_DIM, BOND_DIM)
+    assert featurizer.dims.is_3d and (featurizer.dims.atom_dim, featurizer.dims.bond_dim) == (
+        ATOM_DIM,
+        BOND_DIM,
+    )
     clone = pickle.loads(pickle.dumps(featurizer))
     a, b = featurizer.featurize(record("CCN")), clone.featurize(record("CCN"))
-    assert len(a) == len(b) == 2 and all(torch.equal(p.pos, q.pos) for p, q in zip(a, b))
+    assert len(a) == len(b) == 2 and all(torch.equal(p.pos, q.pos) for p, q in zip(a, b, strict=True))
+
+
+def test_geometry_with_impossible_valence_still_featurizes():
+    # a carbon with five hydrogens at bonding distance: the perceived graph fails sanitization
+    directions = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1]], dtype=float)
+    z = np.array([6, 1, 1, 1, 1, 1])
+    pos = np.vstack([[0.0, 0.0, 0.0], 1.09 * directions])
+    (data,) = conf3d().featurize(record(None, z=z, pos=pos))
+    assert data.edge_index.shape == (2, 10)
+    assert data.x[0, ATOM_FEATURES.index("degree=5+")] == 1

@@ -36,7 +36,9 @@ def test_rdkit2d_full_set_and_values():
     for name, function in Descriptors._descList[::17]:  # a spread of descriptors, called directly
         expected = function(mol)
         got = values[desc.names.index(name)]
-        assert got == pytest.approx(expected, rel=1e-9, abs=1e-12) or (np.isnan(got) and not np.isfinite(expected))
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-12) or (
+            np.isnan(got) and not np.isfinite(expected)
+        )
 
 
 def test_rdkit2d_non_finite_and_failing_descriptors_give_nan():

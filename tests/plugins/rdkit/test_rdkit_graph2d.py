@@ -25,45 +25,146 @@ from molgdl_rdkit.graph2d import Graph2DFeaturizer
 
 # 100 ESOL molecules (every 11th row of delaney-processed.csv), whitespace stripped
 ESOL_100 = [
-    'OCC3OC(OCC2OC(OC(C#N)c1ccccc1)C(O)C(O)C2O)C(O)C(O)C3O', 'Clc1ccc2ccccc2c1', 'CCOP(=S)(OCC)SCSCC',
-    'ClC(=C)Cl', 'CC(C)OC=O', 'Cc1ccccc1O', 'CCNc1nc(Cl)nc(n1)N(CC)CC', 'Clc1cccc(c1)c2cc(Cl)ccc2Cl',
-    'CC(C)C1CCC(C)CC1=O', 'CC(C)c1ccccc1', 'Oc1c(I)cc(C#N)cc1I', 'CC(C)C(C)C(C)C',
-    'CCSCc1ccccc1OC(=O)NC', 'Nc1cccc2ccccc12', 'C=CC=C', 'CC(C)=CCC/C(C)=C\\CO',
-    'CC1=CC(=O)CC(C)(C)C1', 'Clc1cc(Cl)c(Cl)c(Cl)c1', 'Cc1ccccc1Cl', 'CCCCl',
-    'c1cc2cccc3c4cccc5cccc(c(c1)c23)c54', 'O=C1NC(=O)NC(=O)C1(C)CC=C', 'ClC(Cl)(Cl)C#N', 'CCOC(=O)N',
-    'CN(C)C(=O)Nc1ccc(Cl)cc1', 'Ic1cccc2ccccc12', 'C(Cc1ccccc1)c2ccccc2',
-    'Clc1cc(c(Cl)c(Cl)c1Cl)c2cc(Cl)c(Cl)c(Cl)c2Cl', 'O=N(=O)c1cc(Cl)c(Cl)cc1',
-    'Clc1cc(Cl)c(cc1Cl)c2cccc(Cl)c2Cl', 'CC(C)OP(=S)(OC(C)C)SCCNS(=O)(=O)c1ccccc1',
-    'OCC1OC(O)C(O)C(O)C1O', 'ClC(Br)Br', 'C1CCC=CC1', 'COc1ccccc1OCC(O)COC(N)=O', 'Cc1ccc(N)cc1',
-    'Oc1c(Br)cc(C#N)cc1Br', 'CN(C)C(=O)Nc1ccc(C)c(Cl)c1', 'CCCCC1C(=O)N(N(C1=O)c2ccccc2)c3ccccc3',
-    'ClC1(C(=O)C2(Cl)C3(Cl)C14Cl)C5(Cl)C2(Cl)C3(Cl)C(Cl)(Cl)C45Cl', 'Nc1ccc(cc1)N(=O)=O',
-    'CC(=O)OC3CCC4C2CCC1=CC(=O)CCC1(C)C2CCC34C', 'Fc1cccc(F)c1', 'COP(=S)(OC)Oc1ccc(cc1Cl)N(=O)=O',
-    'BrC(Br)Br', 'Nc1cc(nc(N)n1=O)N2CCCCC2', 'CCC#C', 'CCOC(=O)NCCOc2ccc(Oc1ccccc1)cc2',
-    'CC(=C)C(=C)C', 'CCNc1nc(NC(C)C)nc(SC)n1', 'CCC(C)CCO', 'CC(=O)CC(c1ccccc1)c3c(O)c2ccccc2oc3=O',
-    'Nc1ccccc1Cl', 'CC(=O)CC(c1ccc(Cl)cc1)c2c(O)c3ccccc3oc2=O', 'C1CCCC1', 'CC(=O)N',
-    'Cc1ccc2cc(C)ccc2c1', 'O=C3CN=C(c1ccccc1)c2cc(ccc2N3)N(=O)=O', 'CCBr',
-    'O=C1NC(=O)NC(=O)C1(C(C)C)CC=C', 'Clc2ccc1oc(=O)[nH]c1c2', 'CCC#N', 'Cc1c2ccccc2cc3ccccc13',
-    'COc1ccccc1', 'Nc1ccc(Cl)cc1', 'CCOC(=O)c1ccc(O)cc1', 'COC(=O)c1ccccc1', 'CCOc1ccccc1',
-    'CCOP(=S)(OCC)Oc1ccc(cc1)S(C)=O', 'CCCCSP(=O)(SCCCC)SCCCC', 'CCC=O', 'CCC(CC)C=O',
-    'OC1C=CC2C1C3(Cl)C(=C(Cl)C2(Cl)C3(Cl)Cl)Cl', 'CCCOC(=O)c1ccc(N)cc1', 'CCOC(=O)c1ccccc1',
-    'O=C1NC(=O)NC(=O)C1(CC)C(C)C', 'Clc1ccc(I)cc1', 'c1(O)cc(O)ccc1CCCCCC',
-    'CCN2c1nc(C)cc(C(F)(F)F)c1NC(=O)c3cccnc23', 'COP(=O)(OC)OC(Br)C(Cl)(Cl)Br', 'CCC(C)(C)C',
-    'C(c1ccccc1)c2ccccc2', 'COC(C)(C)CCCC(C)CC=CC(C)=CC(=O)OC(C)C', 'CC(=O)Nc1ccc(cc1)N(=O)=O',
-    'CCCCCCCCCCCCO', 'c2ccc1NCCc1c2', 'Cc1cccc(C)c1NC(=O)c2cc(c(Cl)cc2O)S(N)(=O)=O', 'CC(O)c1ccccc1',
-    'CCCCCCCCOC(=O)c1ccccc1C(=O)OCCCCCCCC', 'CCCCCCCCC(=O)OC', 'CCCCNC(=O)n1c(NC(=O)OC)nc2ccccc12',
-    'CN(C)c1ccccc1', 'BrCCBr', 'CC(C)c1ccc(C)cc1', 'C2c1ccccc1N(CCF)C(=O)c3ccccc23',
-    'CNC(=O)Oc1cc(C)cc(C)c1', 'CC(C)N(C(C)C)C(=O)SCC(=CCl)Cl',
-    'CC4CC3C2CCC1=CC(=O)C=CC1(C)C2(F)C(O)CC3(C)C4(O)C(=O)COC(C)=O', 'Oc1c(Cl)c(Cl)cc(Cl)c1Cl',
-    'CC(=O)Nc1cc(NS(=O)(=O)C(F)(F)F)c(C)cc1C',
+    "OCC3OC(OCC2OC(OC(C#N)c1ccccc1)C(O)C(O)C2O)C(O)C(O)C3O",
+    "Clc1ccc2ccccc2c1",
+    "CCOP(=S)(OCC)SCSCC",
+    "ClC(=C)Cl",
+    "CC(C)OC=O",
+    "Cc1ccccc1O",
+    "CCNc1nc(Cl)nc(n1)N(CC)CC",
+    "Clc1cccc(c1)c2cc(Cl)ccc2Cl",
+    "CC(C)C1CCC(C)CC1=O",
+    "CC(C)c1ccccc1",
+    "Oc1c(I)cc(C#N)cc1I",
+    "CC(C)C(C)C(C)C",
+    "CCSCc1ccccc1OC(=O)NC",
+    "Nc1cccc2ccccc12",
+    "C=CC=C",
+    "CC(C)=CCC/C(C)=C\\CO",
+    "CC1=CC(=O)CC(C)(C)C1",
+    "Clc1cc(Cl)c(Cl)c(Cl)c1",
+    "Cc1ccccc1Cl",
+    "CCCCl",
+    "c1cc2cccc3c4cccc5cccc(c(c1)c23)c54",
+    "O=C1NC(=O)NC(=O)C1(C)CC=C",
+    "ClC(Cl)(Cl)C#N",
+    "CCOC(=O)N",
+    "CN(C)C(=O)Nc1ccc(Cl)cc1",
+    "Ic1cccc2ccccc12",
+    "C(Cc1ccccc1)c2ccccc2",
+    "Clc1cc(c(Cl)c(Cl)c1Cl)c2cc(Cl)c(Cl)c(Cl)c2Cl",
+    "O=N(=O)c1cc(Cl)c(Cl)cc1",
+    "Clc1cc(Cl)c(cc1Cl)c2cccc(Cl)c2Cl",
+    "CC(C)OP(=S)(OC(C)C)SCCNS(=O)(=O)c1ccccc1",
+    "OCC1OC(O)C(O)C(O)C1O",
+    "ClC(Br)Br",
+    "C1CCC=CC1",
+    "COc1ccccc1OCC(O)COC(N)=O",
+    "Cc1ccc(N)cc1",
+    "Oc1c(Br)cc(C#N)cc1Br",
+    "CN(C)C(=O)Nc1ccc(C)c(Cl)c1",
+    "CCCCC1C(=O)N(N(C1=O)c2ccccc2)c3ccccc3",
+    "ClC1(C(=O)C2(Cl)C3(Cl)C14Cl)C5(Cl)C2(Cl)C3(Cl)C(Cl)(Cl)C45Cl",
+    "Nc1ccc(cc1)N(=O)=O",
+    "CC(=O)OC3CCC4C2CCC1=CC(=O)CCC1(C)C2CCC34C",
+    "Fc1cccc(F)c1",
+    "COP(=S)(OC)Oc1ccc(cc1Cl)N(=O)=O",
+    "BrC(Br)Br",
+    "Nc1cc(nc(N)n1=O)N2CCCCC2",
+    "CCC#C",
+    "CCOC(=O)NCCOc2ccc(Oc1ccccc1)cc2",
+    "CC(=C)C(=C)C",
+    "CCNc1nc(NC(C)C)nc(SC)n1",
+    "CCC(C)CCO",
+    "CC(=O)CC(c1ccccc1)c3c(O)c2ccccc2oc3=O",
+    "Nc1ccccc1Cl",
+    "CC(=O)CC(c1ccc(Cl)cc1)c2c(O)c3ccccc3oc2=O",
+    "C1CCCC1",
+    "CC(=O)N",
+    "Cc1ccc2cc(C)ccc2c1",
+    "O=C3CN=C(c1ccccc1)c2cc(ccc2N3)N(=O)=O",
+    "CCBr",
+    "O=C1NC(=O)NC(=O)C1(C(C)C)CC=C",
+    "Clc2ccc1oc(=O)[nH]c1c2",
+    "CCC#N",
+    "Cc1c2ccccc2cc3ccccc13",
+    "COc1ccccc1",
+    "Nc1ccc(Cl)cc1",
+    "CCOC(=O)c1ccc(O)cc1",
+    "COC(=O)c1ccccc1",
+    "CCOc1ccccc1",
+    "CCOP(=S)(OCC)Oc1ccc(cc1)S(C)=O",
+    "CCCCSP(=O)(SCCCC)SCCCC",
+    "CCC=O",
+    "CCC(CC)C=O",
+    "OC1C=CC2C1C3(Cl)C(=C(Cl)C2(Cl)C3(Cl)Cl)Cl",
+    "CCCOC(=O)c1ccc(N)cc1",
+    "CCOC(=O)c1ccccc1",
+    "O=C1NC(=O)NC(=O)C1(CC)C(C)C",
+    "Clc1ccc(I)cc1",
+    "c1(O)cc(O)ccc1CCCCCC",
+    "CCN2c1nc(C)cc(C(F)(F)F)c1NC(=O)c3cccnc23",
+    "COP(=O)(OC)OC(Br)C(Cl)(Cl)Br",
+    "CCC(C)(C)C",
+    "C(c1ccccc1)c2ccccc2",
+    "COC(C)(C)CCCC(C)CC=CC(C)=CC(=O)OC(C)C",
+    "CC(=O)Nc1ccc(cc1)N(=O)=O",
+    "CCCCCCCCCCCCO",
+    "c2ccc1NCCc1c2",
+    "Cc1cccc(C)c1NC(=O)c2cc(c(Cl)cc2O)S(N)(=O)=O",
+    "CC(O)c1ccccc1",
+    "CCCCCCCCOC(=O)c1ccccc1C(=O)OCCCCCCCC",
+    "CCCCCCCCC(=O)OC",
+    "CCCCNC(=O)n1c(NC(=O)OC)nc2ccccc12",
+    "CN(C)c1ccccc1",
+    "BrCCBr",
+    "CC(C)c1ccc(C)cc1",
+    "C2c1ccccc1N(CCF)C(=O)c3ccccc23",
+    "CNC(=O)Oc1cc(C)cc(C)c1",
+    "CC(C)N(C(C)C)C(=O)SCC(=CCl)Cl",
+    "CC4CC3C2CCC1=CC(=O)C=CC1(C)C2(F)C(O)CC3(C)C4(O)C(=O)COC(C)=O",
+    "Oc1c(Cl)c(Cl)cc(Cl)c1Cl",
+    "CC(=O)Nc1cc(NS(=O)(=O)C(F)(F)F)c(C)cc1C",
 ]
 # charges, stereo, isotopes, hydrogen atoms, dative bonds, metals, salts, fused/bridged/spiro/large rings
 SPECIAL = [
-    "C[N+](C)(C)C", "C[C@H](N)O", "C[C@@H](N)O", "F/C=C/F", "F/C=C\\F", "[13CH4]", "[2H]C([2H])([2H])[2H]",
-    "[H]C([H])([H])O", "[NH3]->[Cu+2]", "[Na+].[Cl-]", "[O-][N+](=O)c1ccccc1", "C1CC2CCC1C2",
-    "C12C3C4C1C5C2C3C45", "C1CCC2(C1)CCCC2", "C1CCCCCCCCCCC1", "C1CC2CC1CC2", "c1ccc2c(c1)[nH]c1ccccc12",
-    "[O-]S(=O)(=O)[O-].[Mg+2]", "C#C[Si](C)(C)C", "B(O)(O)c1ccccc1", "[Se]=C=[Se]", "[K]", "O", "[H][H]",
-    "C[S+](C)C", "[CH2-]C", "N[C@@H](C)C(=O)O", "C1=CC=CC=C1", "C=C1CC1", "C12CC1C2", "C[Mg]Br",
-    "N[Pt](N)(Cl)Cl", "[Cu]Cl", "CN(C)C.[Fe+3]", "O=[N+]([O-])c1ccccc1", "C[N](=O)=O", "OCl(=O)(=O)=O",
+    "C[N+](C)(C)C",
+    "C[C@H](N)O",
+    "C[C@@H](N)O",
+    "F/C=C/F",
+    "F/C=C\\F",
+    "[13CH4]",
+    "[2H]C([2H])([2H])[2H]",
+    "[H]C([H])([H])O",
+    "[NH3]->[Cu+2]",
+    "[Na+].[Cl-]",
+    "[O-][N+](=O)c1ccccc1",
+    "C1CC2CCC1C2",
+    "C12C3C4C1C5C2C3C45",
+    "C1CCC2(C1)CCCC2",
+    "C1CCCCCCCCCCC1",
+    "C1CC2CC1CC2",
+    "c1ccc2c(c1)[nH]c1ccccc12",
+    "[O-]S(=O)(=O)[O-].[Mg+2]",
+    "C#C[Si](C)(C)C",
+    "B(O)(O)c1ccccc1",
+    "[Se]=C=[Se]",
+    "[K]",
+    "O",
+    "[H][H]",
+    "C[S+](C)C",
+    "[CH2-]C",
+    "N[C@@H](C)C(=O)O",
+    "C1=CC=CC=C1",
+    "C=C1CC1",
+    "C12CC1C2",
+    "C[Mg]Br",
+    "N[Pt](N)(Cl)Cl",
+    "[Cu]Cl",
+    "CN(C)C.[Fe+3]",
+    "O=[N+]([O-])c1ccccc1",
+    "C[N](=O)=O",
+    "OCl(=O)(=O)=O",
 ]
 
 
@@ -81,27 +182,61 @@ def featurize(smiles: str):
 
 
 # ---------------------------------------------------------------- independent reference implementation
-_ELEMENTS = {1: "H", 5: "B", 6: "C", 7: "N", 8: "O", 9: "F", 14: "Si", 15: "P", 16: "S", 17: "Cl", 35: "Br", 53: "I"}
-_HYB = {
-    Chem.HybridizationType.S: "S", Chem.HybridizationType.SP: "SP", Chem.HybridizationType.SP2: "SP2",
-    Chem.HybridizationType.SP3: "SP3", Chem.HybridizationType.SP3D: "SP3D", Chem.HybridizationType.SP3D2: "SP3D2",
+_ELEMENTS = {
+    1: "H",
+    5: "B",
+    6: "C",
+    7: "N",
+    8: "O",
+    9: "F",
+    14: "Si",
+    15: "P",
+    16: "S",
+    17: "Cl",
+    35: "Br",
+    53: "I",
 }
-_CHI = {Chem.ChiralType.CHI_UNSPECIFIED: "unspecified", Chem.ChiralType.CHI_TETRAHEDRAL_CW: "CW",
-        Chem.ChiralType.CHI_TETRAHEDRAL_CCW: "CCW"}
-_BT = {Chem.BondType.SINGLE: "single", Chem.BondType.DOUBLE: "double", Chem.BondType.TRIPLE: "triple",
-       Chem.BondType.AROMATIC: "aromatic"}
-_ST = {Chem.BondStereo.STEREONONE: "none", Chem.BondStereo.STEREOANY: "any", Chem.BondStereo.STEREOZ: "Z",
-       Chem.BondStereo.STEREOE: "E", Chem.BondStereo.STEREOCIS: "cis", Chem.BondStereo.STEREOTRANS: "trans"}
+_HYB = {
+    Chem.HybridizationType.S: "S",
+    Chem.HybridizationType.SP: "SP",
+    Chem.HybridizationType.SP2: "SP2",
+    Chem.HybridizationType.SP3: "SP3",
+    Chem.HybridizationType.SP3D: "SP3D",
+    Chem.HybridizationType.SP3D2: "SP3D2",
+}
+_CHI = {
+    Chem.ChiralType.CHI_UNSPECIFIED: "unspecified",
+    Chem.ChiralType.CHI_TETRAHEDRAL_CW: "CW",
+    Chem.ChiralType.CHI_TETRAHEDRAL_CCW: "CCW",
+}
+_BT = {
+    Chem.BondType.SINGLE: "single",
+    Chem.BondType.DOUBLE: "double",
+    Chem.BondType.TRIPLE: "triple",
+    Chem.BondType.AROMATIC: "aromatic",
+}
+_ST = {
+    Chem.BondStereo.STEREONONE: "none",
+    Chem.BondStereo.STEREOANY: "any",
+    Chem.BondStereo.STEREOZ: "Z",
+    Chem.BondStereo.STEREOE: "E",
+    Chem.BondStereo.STEREOCIS: "cis",
+    Chem.BondStereo.STEREOTRANS: "trans",
+}
+
+
+_CHARGE = {-2: "-2", -1: "-1", 0: "0", 1: "+1", 2: "+2"}
 
 
 def reference_atom(atom: Chem.Atom) -> tuple[set[str], float]:
     """Feature names that must be 1, and the mass value, from the per-atom RDKit API."""
+    hs = atom.GetTotalNumHs(includeNeighbors=True)
     on = {
         f"element={_ELEMENTS.get(atom.GetAtomicNum(), 'other')}",
         f"degree={min(atom.GetTotalDegree(), 5) if atom.GetTotalDegree() < 5 else '5+'}",
-        f"formal_charge={ {-2: '-2', -1: '-1', 0: '0', 1: '+1', 2: '+2'}.get(atom.GetFormalCharge(), 'other')}",
+        f"formal_charge={_CHARGE.get(atom.GetFormalCharge(), 'other')}",
         f"hybridization={_HYB.get(atom.GetHybridization(), 'other')}",
-        f"num_hs={atom.GetTotalNumHs(includeNeighbors=True) if atom.GetTotalNumHs(includeNeighbors=True) < 4 else '4+'}",
+        f"num_hs={hs if hs < 4 else '4+'}",
         f"chirality={_CHI.get(atom.GetChiralTag(), 'other')}",
     }
     if atom.GetIsAromatic():
@@ -148,7 +283,7 @@ def test_fast_paths_equal_full_path(smiles):
     """The SMILES hints (skipped RDKit calls, plain parse) change nothing."""
     fast = featurize(smiles)
     full = mol_to_arrays(Chem.MolFromSmiles(smiles))  # every hint on: all RDKit calls made
-    for got, want in zip((fast.x, fast.edge_index, fast.edge_attr, fast.z), full):
+    for got, want in zip((fast.x, fast.edge_index, fast.edge_attr, fast.z), full, strict=True):
         assert np.array_equal(got.numpy(), want)
 
 
@@ -222,7 +357,10 @@ def test_ring_sizes_of_fused_and_bridged_atoms():
     assert data.x[0, col("ring_size=3")] == 1 and data.x[0, col("ring_size=4")] == 1
     assert data.x[1, col("ring_size=4")] == 0 and data.x[3, col("ring_size=3")] == 0
     big = featurize("C1CCCCCCCCCCC1")  # 12-ring: in a ring, no size flag
-    assert big.x[:, col("in_ring")].sum() == 12 and big.x[:, col("ring_size=3"):col("ring_size=8") + 1].sum() == 0
+    assert (
+        big.x[:, col("in_ring")].sum() == 12
+        and big.x[:, col("ring_size=3") : col("ring_size=8") + 1].sum() == 0
+    )
 
 
 # ---------------------------------------------------------------- graph contract
@@ -263,8 +401,14 @@ def test_no_bonds_and_fragments():
 # ---------------------------------------------------------------- errors, records, pickling
 @pytest.mark.parametrize(
     ("smiles", "reason"),
-    [("C1CC", "unclosed ring"), ("CC(C)(C)(C)(C)C", "valence"), ("c1cccc1", "kekulize"), ("Xy", "Parse Error"),
-     ("", "empty molecule"), ("   ", "empty molecule")],
+    [
+        ("C1CC", "unclosed ring"),
+        ("CC(C)(C)(C)(C)C", "valence"),
+        ("c1cccc1", "kekulize"),
+        ("Xy", "Parse Error"),
+        ("", "empty molecule"),
+        ("   ", "empty molecule"),
+    ],
 )
 def test_invalid_smiles_raise_with_reason(smiles, reason):
     with pytest.raises(FeaturizationError) as info:
@@ -294,8 +438,9 @@ def test_dims_version_and_pickle():
 
 
 def test_smiles_hints():
-    assert smiles_hints("CCO") == dict(chiral=False, bond_stereo=False, isotopes=False, exotic_bonds=False,
-                                       explicit_h=False)
+    assert smiles_hints("CCO") == dict(
+        chiral=False, bond_stereo=False, isotopes=False, exotic_bonds=False, explicit_h=False
+    )
     h = smiles_hints("[2H]C[C@H](/C=C/[O-])[NH3+]")
     assert h["chiral"] and h["bond_stereo"] and h["isotopes"] and h["explicit_h"] and not h["exotic_bonds"]
     assert smiles_hints("C[Mg]Br")["exotic_bonds"] and not smiles_hints("[se]1cccc1")["exotic_bonds"]

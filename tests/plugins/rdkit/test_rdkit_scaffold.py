@@ -15,15 +15,48 @@ from molgdl_rdkit.scaffold import ScaffoldSplitter, scaffold_sets
 
 # benzenes, pyridines, naphthalenes, cyclohexanes, indoles, acyclics and singletons
 SMILES = (
-    ["c1ccccc1" + s for s in ["C", "O", "N", "Cl", "CC", "CO", "C(=O)O", "F", "Br", "I", "CCC", "OC", "C#N",
-                              "N(C)C", "S", "C=O"]]
+    [
+        "c1ccccc1" + s
+        for s in [
+            "C",
+            "O",
+            "N",
+            "Cl",
+            "CC",
+            "CO",
+            "C(=O)O",
+            "F",
+            "Br",
+            "I",
+            "CCC",
+            "OC",
+            "C#N",
+            "N(C)C",
+            "S",
+            "C=O",
+        ]
+    ]
     + ["c1ccncc1" + s for s in ["C", "O", "N", "Cl", "CC", "F", "Br", "CO"]]
     + ["c1ccc2ccccc2c1" + s for s in ["C", "O", "N", "Cl", "F", "CC"]]
     + ["C1CCCCC1" + s for s in ["C", "O", "N", "Cl", "CC"]]
     + ["c1ccc2[nH]ccc2c1" + s for s in ["C", "O", "Cl", "F"]]
     + ["CCO", "CCCC", "CC(C)O", "CCN", "CCCCCC", "OCCO", "CC(=O)O"]
-    + ["C1CC1", "C1CCC1", "C1CCCC1", "c1ccoc1", "c1ccsc1", "C1CCOC1", "C1CCNCC1", "c1cnccn1", "O=C1CCCCC1",
-       "c1ccc(cc1)-c1ccccc1", "C1CCC2CCCCC2C1", "c1ccc2c(c1)ccc1ccccc12", "C1CCCCCC1", "c1ncncn1"]
+    + [
+        "C1CC1",
+        "C1CCC1",
+        "C1CCCC1",
+        "c1ccoc1",
+        "c1ccsc1",
+        "C1CCOC1",
+        "C1CCNCC1",
+        "c1cnccn1",
+        "O=C1CCCCC1",
+        "c1ccc(cc1)-c1ccccc1",
+        "C1CCC2CCCCC2C1",
+        "c1ccc2c(c1)ccc1ccccc12",
+        "C1CCCCCC1",
+        "c1ncncn1",
+    ]
 )
 
 
@@ -67,8 +100,18 @@ def test_seeded_and_balanced_ordering():
 
 def test_deepchem_order_hand_computed():
     # scaffold sets: benzene x4 (0-3), pyridine x3 (4-6), acyclic "" x2 (7-8), cyclohexane x1 (9)
-    smiles = ["c1ccccc1C", "c1ccccc1O", "c1ccccc1N", "c1ccccc1F", "c1ccncc1C", "c1ccncc1O", "c1ccncc1N",
-              "CCO", "CCC", "C1CCCCC1O"]
+    smiles = [
+        "c1ccccc1C",
+        "c1ccccc1O",
+        "c1ccccc1N",
+        "c1ccccc1F",
+        "c1ccncc1C",
+        "c1ccncc1O",
+        "c1ccncc1N",
+        "CCO",
+        "CCC",
+        "C1CCCCC1O",
+    ]
     splits = ScaffoldSplitter(ScaffoldParams(sizes=(0.7, 0.2, 0.1), balanced=False)).split(table(smiles), 0)
     # largest first: benzenes (4 <= 7) and pyridines (7 <= 7) -> train; acyclic (2 <= 2) -> val; rest -> test
     assert splits["train"].tolist() == [0, 1, 2, 3, 4, 5, 6]

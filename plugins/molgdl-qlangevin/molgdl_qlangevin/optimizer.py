@@ -1,0 +1,197 @@
+"""``QuantizedOptimizer``: any torch optimizer, then every stepped parameter rounded to a lattice.
+
+Update (QSGD with base SGD, QAdam with base Adam; ``d`` is the base optimizer's step)::
+
+    x_{k+1} = Q_p(t_k)^-1 round(Q_p(t_k) (x_k - d_k)),   Q_p(t) = eta * b**h(t),   t_k = k / B
+
+``k`` counts the optimizer steps (kept in the state dict), ``B`` is the number of batches per epoch
+(``set_steps_per_epoch``; molgdl's training module calls it at train start), so ``t_k = epoch +
+batch / B`` exactly as in the paper.
+
+Under the white-noise hypothesis the rounding adds ``U[-1/(2Q), 1/(2Q))`` noise to every coordinate,
+variance ``1/(12 Q^2)``: Euler-Maruyama at step ``lr`` and temperature ``T = 1/(24 lr Q^2)``.
+Caveat (measured by ``frozen_frac``): where the base step is below half a lattice spacing the rounding
+undoes it and the parameter freezes; the noise only exists for steps larger than the spacing.
+
+Diagnostics: every ``stats_every``-th step is measured (copy of the parameters before the base step,
+a few reductions after); ``epoch_stats()`` returns the epoch's averages and resets them:
+``resolution`` (Q_p at the last step), ``level`` (h), ``spacing`` (1/Q_p), ``temperature``
+(1/(24 lr Q_p^2) with the first group's current lr), ``frozen_frac`` (of the elements the base step
+moved, the fraction the rounding put back exactly where they were: the step was below half a spacing),
+``moved_frac`` (elements the base step moved, over all elements with a gradient: zero gradients, e.g.
+dead ReLU units, do not move), ``quant_err`` (mean |x_q - x| over all elements, in parameter units) and ``quant_err_rel`` (the same in lattice spacings: 1/4 under the white-noise
+hypothesis, less when steps are frozen), ``measured_steps``.
+The state dict is the base optimizer's plus a ``qlangevin`` entry (step count, generator states); the
+diagnostics accumulators are not saved (they restart at zero after a resume).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+from .lattice import group_by_device_dtype, is_power_of_two, quantize_
+from .rng import DeviceGenerators, draw_seed
+from .schedules import ResolutionSchedule, temperature
+
+ROUNDINGS = ("nearest", "stochastic")
+
+
+class QuantizedOptimizer(Optimizer):
+    """Wraps ``base`` (whose ``param_groups`` and ``state`` it shares, so lr schedulers work unchanged).
+
+    Args:
+        base: the optimizer whose step is quantized (any ``torch.optim.Optimizer`` that does not need
+            to re-evaluate the closure itself, i.e. not LBFGS).
+        schedule: the resolution schedule ``Q_p(t)``.
+        rounding: ``"nearest"`` (the method) or ``"stochastic"`` (unbiased dithered rounding).
+        seed: seed of the stochastic-rounding generator (None: drawn from torch's global RNG; unused
+            with nearest rounding).
+        stats_every: measure the diagnostics on every n-th step (0: never).
+        steps_per_epoch: B; None until ``set_steps_per_epoch`` is called (needed by every schedule
+            but ``constant``).
+    """
+
+    def __init__(self, base: Optimizer, schedule: ResolutionSchedule, *, rounding: str = "nearest",
+                 seed: int | None = None, stats_every: int = 10, steps_per_epoch: int | None = None) -> None:
+        if not isinstance(base, Optimizer):
+            raise TypeError(f"base must be a torch.optim.Optimizer, got {type(base).__name__}")
+        if isinstance(base, QuantizedOptimizer):
+            raise TypeError("base is already a QuantizedOptimizer")
+        if rounding not in ROUNDINGS:
+            raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
+        if stats_every < 0:
+            raise ValueError(f"stats_every must be >= 0, got {stats_every}")
+        self._linked = False
+        self.base = base
+        self.schedule = schedule
+        self.rounding = rounding
+        self.stats_every = int(stats_every)
+        self.steps_per_epoch: int | None = None
+        if steps_per_epoch is not None:
+            self.set_steps_per_epoch(steps_per_epoch)
+        self.steps = 0
+        self._gens = DeviceGenerators(draw_seed() if seed is None and rounding == "stochastic" else (seed or 0))
+        super().__init__(base.param_groups, base.defaults)
+        self.param_groups = base.param_groups  # one list, shared: schedulers and add_param_group see the same
+        self.state = base.state
+        self._linked = True
+        self._reset_stats()
+        self._last: dict[str, float] = {}
+
+    # --- schedule position ---------------------------------------------------------------------------
+    def set_steps_per_epoch(self, steps: int) -> None:
+        """B, the number of optimizer steps (batches) per epoch: ``t = steps / B``."""
+        if int(steps) != steps or steps < 1:
+            raise ValueError(f"steps_per_epoch must be an integer >= 1, got {steps}")
+        self.steps_per_epoch = int(steps)
+
+    @property
+    def epoch_time(self) -> float:
+        """``t = epoch + batch / B`` of the next step."""
+        if self.steps_per_epoch is None:
+            if self.schedule.constant:
+                return 0.0
+            raise RuntimeError(
+                f"the {self.schedule.kind!r} resolution schedule needs the number of batches per epoch: call "
+                "set_steps_per_epoch(B) before the first step (molgdl's trainer does it at train start)")
+        return self.steps / self.steps_per_epoch
+
+    def level(self) -> int:
+        return self.schedule.level(self.epoch_time)
+
+    def resolution(self) -> float:
+        return self.schedule.resolution_at_level(self.level())
+
+    # --- the step ------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        h = self.level()
+        q = self.schedule.resolution_at_level(h)
+        groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
+        measure = self.stats_every > 0 and self.steps % self.stats_every == 0
+        before = {k: [p.detach().clone() for p in ps] for k, ps in groups.items()} if measure else {}
+        self.base.step()
+        stochastic = self.rounding == "stochastic"
+        for key, ps in groups.items():
+            after_base = [p.detach().clone() for p in ps] if measure else None
+            quantize_(ps, q, stochastic=stochastic, generator=self._gens.get(key[0]) if stochastic else None)
+            if measure:
+                self._accumulate(ps, before[key], after_base, q)
+        if measure:
+            self._stats["steps"] += 1
+        lr = float(self.param_groups[0]["lr"])
+        self._last = {"resolution": q, "level": float(h), "spacing": 1.0 / q, "temperature": temperature(lr, q)}
+        self.steps += 1
+        return loss
+
+    def _accumulate(self, new: list[Tensor], old: list[Tensor], pre: list[Tensor], q: float) -> None:
+        s = self._stats
+        for x_new, x_old, x_pre in zip(new, old, pre):
+            moved = x_pre != x_old
+            frozen = moved & (x_new == x_old)
+            err = (x_new.double() - x_pre.double()).abs().sum()
+            s["moved"] += int(moved.sum())
+            s["frozen"] += int(frozen.sum())
+            s["count"] += x_new.numel()
+            s["err"] += float(err)
+            s["err_rel"] += float(err) * q
+
+    def _reset_stats(self) -> None:
+        self._stats = {"moved": 0, "frozen": 0, "count": 0, "err": 0.0, "err_rel": 0.0, "steps": 0}
+
+    # --- diagnostics (read once per epoch by molgdl's training module) --------------------------------
+    def epoch_stats(self) -> dict[str, float]:
+        """Resolution and temperature of the last step, frozen fraction and quantization error averaged
+        over the measured steps since the last call; resets the averages."""
+        out = dict(self._last)
+        s = self._stats
+        if s["count"]:
+            out.update(quant_err=s["err"] / s["count"], quant_err_rel=s["err_rel"] / s["count"],
+                       moved_frac=s["moved"] / s["count"])
+        if s["moved"]:
+            out["frozen_frac"] = s["frozen"] / s["moved"]
+        out["measured_steps"] = float(s["steps"])
+        self._reset_stats()
+        return out
+
+    # --- plumbing shared with the base optimizer ------------------------------------------------------
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        if self._linked:
+            self.base.add_param_group(param_group)  # appends to the shared list
+        else:
+            super().add_param_group(param_group)
+
+    def state_dict(self) -> dict[str, Any]:
+        sd = self.base.state_dict()
+        sd["qlangevin"] = {"steps": self.steps, "generators": self._gens.state_dict()}
+        return sd
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        sd = dict(state_dict)
+        extra = sd.pop("qlangevin", None)
+        groups = self.param_groups
+        self.base.load_state_dict(sd)
+        groups[:] = self.base.param_groups  # keep the list object that schedulers/wrappers hold
+        self.base.param_groups = groups
+        self.state = self.base.state
+        if extra is not None:
+            self.steps = int(extra["steps"])
+            self._gens.load_state_dict(extra["generators"])
+
+    @property
+    def power_of_two(self) -> bool:
+        """Whether the current resolution is a power of two (in-place, exact float32 rounding)."""
+        return is_power_of_two(self.resolution())
+
+    def __repr__(self) -> str:
+        s = self.schedule
+        return (f"QuantizedOptimizer(base={type(self.base).__name__}, eta={s.eta}, b={s.b}, h0={s.h0}, "
+                f"schedule={s.kind}, rounding={self.rounding})")

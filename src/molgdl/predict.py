@@ -44,7 +44,12 @@ def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table:
     base = featurizer.dims
     dims = FeatureDims(base.atom_dim, base.bond_dim, int(graphs.extra.shape[1]), base.is_3d)
     model = build_model(res, dims, len(table.target_names))
-    state = torch.load(seed_dir / MODEL_FILE, map_location="cpu", weights_only=True)["state_dict"]
+    path = seed_dir / MODEL_FILE
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    except Exception as exc:  # weights_only refuses anything but tensors and plain containers
+        raise RunDirError(f"{path} is not a plain molgdl weights file and was not loaded ({type(exc).__name__})",
+                          hint="only load model.pt files written by `molgdl run`; retrain if the file is damaged") from None
     model.load_state_dict(state)
     return model.eval()
 
@@ -69,14 +74,7 @@ def read_input(path: Path, smiles_column: str, target_names: list[str], task: st
 def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
-    smiles_col = res.config.data.source.params.get("smiles_column", "smiles")
-    table = read_input(input_path, smiles_col, names, task)
-    featurizer = res.build("featurizer", "featurizer")
-    descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
-                   for i in range(len(res.config.descriptors))]
-    cache_root = Path(res.config.data.cache_dir) if res.config.data.cache_dir else default_cache_dir()
-    graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
-                             FeatureCache(cache_root), res.config.data.num_workers, progress=False)
+    table, graphs = _featurize_input(res, input_path, names, task)
     preds = []
     for seed_dir in seed_dirs:
         model = load_replicate_model(res, seed_dir, graphs, table)
@@ -91,6 +89,18 @@ def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataF
     out["error"] = [graphs.failures.get(i, "") for i in range(len(table))]
     out.to_csv(output_path, index=False)
     return out
+
+
+def _featurize_input(res: Resolved, input_path: Path, names: list[str], task: str) -> tuple[MoleculeTable, GraphSet]:
+    """Read new molecules and featurize them exactly as the run's training data (same featurizer, descriptors)."""
+    table = read_input(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
+    featurizer = res.build("featurizer", "featurizer")
+    descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
+                   for i in range(len(res.config.descriptors))]
+    cache_root = Path(res.config.data.cache_dir) if res.config.data.cache_dir else default_cache_dir()
+    graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
+                             FeatureCache(cache_root), res.config.data.num_workers, progress=False)
+    return table, graphs
 
 
 def _targets_of_run(run_dir: Path) -> tuple[list[str], str]:
@@ -110,12 +120,7 @@ def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFra
 
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
-    table = read_input(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
-    featurizer = res.build("featurizer", "featurizer")
-    descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
-                   for i in range(len(res.config.descriptors))]
-    graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors, None,
-                             res.config.data.num_workers, progress=False)
+    table, graphs = _featurize_input(res, input_path, names, task)
     model = load_replicate_model(res, seed_dirs[0], graphs, table)
     emb = average_by_owner(embed_graphs(model, graphs.dataset, 256), graphs.graph_owner, len(table))
     out = pd.DataFrame(emb, columns=[f"f{i}" for i in range(emb.shape[1])])

@@ -339,6 +339,9 @@ EXPECTED_FAILURES = {
     "TestForgetful::test_skips_parameters_without_gradient",
     "TestMessy::test_writes_only_into_out_dir",
     "TestMessy::test_one_seed_and_missing_targets",
+    # the plugin module is this test file, which imports torch at module level
+    *(f"{cls}::test_hooks_module_is_light"
+      for cls in ("TestLeaky", "TestRawPos", "TestFirstAtom", "TestOneWay", "TestForgetful", "TestMessy")),
 }
 
 

@@ -13,8 +13,10 @@ variance ``1/(12 Q^2)``: Euler-Maruyama at step ``lr`` and temperature ``T = 1/(
 Caveat (measured by ``frozen_frac``): where the base step is below half a lattice spacing the rounding
 undoes it and the parameter freezes; the noise only exists for steps larger than the spacing.
 
-Diagnostics: every ``stats_every``-th step is measured (copy of the parameters before the base step,
-a few reductions after); ``epoch_stats()`` returns the epoch's averages and resets them:
+Diagnostics: one step per epoch (the middle batch, ``stats_every=None``) or every ``stats_every``-th
+step is measured (a copy of the parameters before and after the base step and a few comparisons and
+reductions: about 1.5 extra Adam steps, which is why not every step is measured);
+``epoch_stats()`` returns the epoch's averages and resets them:
 ``resolution`` (Q_p at the last step), ``level`` (h), ``spacing`` (1/Q_p), ``temperature``
 (1/(24 lr Q_p^2) with the first group's current lr), ``frozen_frac`` (of the elements the base step
 moved, the fraction the rounding put back exactly where they were: the step was below half a spacing),
@@ -50,26 +52,28 @@ class QuantizedOptimizer(Optimizer):
         rounding: ``"nearest"`` (the method) or ``"stochastic"`` (unbiased dithered rounding).
         seed: seed of the stochastic-rounding generator (None: drawn from torch's global RNG; unused
             with nearest rounding).
-        stats_every: measure the diagnostics on every n-th step (0: never).
+        stats_every: measure the diagnostics on every n-th step (0: never; None: the middle batch of every
+            epoch, every 10th step while steps_per_epoch is unknown).
         steps_per_epoch: B; None until ``set_steps_per_epoch`` is called (needed by every schedule
             but ``constant``).
     """
 
     def __init__(self, base: Optimizer, schedule: ResolutionSchedule, *, rounding: str = "nearest",
-                 seed: int | None = None, stats_every: int = 10, steps_per_epoch: int | None = None) -> None:
+                 seed: int | None = None, stats_every: int | None = None,
+                 steps_per_epoch: int | None = None) -> None:
         if not isinstance(base, Optimizer):
             raise TypeError(f"base must be a torch.optim.Optimizer, got {type(base).__name__}")
         if isinstance(base, QuantizedOptimizer):
             raise TypeError("base is already a QuantizedOptimizer")
         if rounding not in ROUNDINGS:
             raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
-        if stats_every < 0:
-            raise ValueError(f"stats_every must be >= 0, got {stats_every}")
+        if stats_every is not None and stats_every < 0:
+            raise ValueError(f"stats_every must be >= 0 or None, got {stats_every}")
         self._linked = False
         self.base = base
         self.schedule = schedule
         self.rounding = rounding
-        self.stats_every = int(stats_every)
+        self.stats_every = None if stats_every is None else int(stats_every)
         self.steps_per_epoch: int | None = None
         if steps_per_epoch is not None:
             self.set_steps_per_epoch(steps_per_epoch)
@@ -116,7 +120,7 @@ class QuantizedOptimizer(Optimizer):
         h = self.level()
         q = self.schedule.resolution_at_level(h)
         groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
-        measure = self.stats_every > 0 and self.steps % self.stats_every == 0
+        measure = self._measure_this_step()
         before = {k: [p.detach().clone() for p in ps] for k, ps in groups.items()} if measure else {}
         self.base.step()
         stochastic = self.rounding == "stochastic"
@@ -132,17 +136,26 @@ class QuantizedOptimizer(Optimizer):
         self.steps += 1
         return loss
 
+    def _measure_this_step(self) -> bool:
+        if self.stats_every is None:
+            if self.steps_per_epoch is None:
+                return self.steps % 10 == 0
+            return self.steps % self.steps_per_epoch == self.steps_per_epoch // 2
+        return self.stats_every > 0 and self.steps % self.stats_every == 0
+
     def _accumulate(self, new: list[Tensor], old: list[Tensor], pre: list[Tensor], q: float) -> None:
         s = self._stats
         for x_new, x_old, x_pre in zip(new, old, pre):
             moved = x_pre != x_old
-            frozen = moved & (x_new == x_old)
-            err = (x_new.double() - x_pre.double()).abs().sum()
-            s["moved"] += int(moved.sum())
-            s["frozen"] += int(frozen.sum())
+            stayed = x_new == x_old
+            stayed &= moved
+            # |x_q - x| (exact in the parameter dtype: the two are within half a spacing)
+            err = float(x_pre.sub_(x_new).abs_().sum())
+            s["moved"] += int(moved.count_nonzero())
+            s["frozen"] += int(stayed.count_nonzero())
             s["count"] += x_new.numel()
-            s["err"] += float(err)
-            s["err_rel"] += float(err) * q
+            s["err"] += err
+            s["err_rel"] += err * q
 
     def _reset_stats(self) -> None:
         self._stats = {"moved": 0, "frozen": 0, "count": 0, "err": 0.0, "err_rel": 0.0, "steps": 0}

@@ -9,8 +9,6 @@ Sets are placed whole into train until it is full, then validation, then test, s
 from __future__ import annotations
 
 import random
-from typing import Any
-
 import numpy as np
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
@@ -77,12 +75,3 @@ class ScaffoldSplitter:
 
     def __repr__(self) -> str:
         return f"ScaffoldSplitter(sizes={self.sizes}, balanced={self.balanced})"
-
-
-def describe(splits: dict[str, np.ndarray], table: MoleculeTable) -> dict[str, Any]:
-    """Number of molecules and scaffolds per split (for logs and tests)."""
-    owner = {i: s for s, idx in scaffold_sets(table).items() for i in idx}
-    return {
-        name: {"molecules": len(idx), "scaffolds": len({owner[int(i)] for i in idx})}
-        for name, idx in splits.items()
-    }

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch_geometric.data import Data, InMemoryDataset
+from torch_geometric.data.collate import collate as pyg_collate
 
 from molgdl.data.cache import FeatureCache, cache_key, table_fingerprint
 from molgdl.data.table import MoleculeRecord, MoleculeTable
@@ -199,7 +200,8 @@ def _collate_graphs(results: list[tuple[list[Data] | None, str | None]]) -> dict
         graphs.extend(gs)
         owner.extend([i] * len(gs))
     if graphs:
-        data, slices = InMemoryDataset.collate(graphs)
+        # PyG's collate (not InMemoryDataset.collate, which returns no slices for a single graph)
+        data, slices, _ = pyg_collate(Data, graphs, increment=False, add_batch=False)
         data_dict = data.to_dict()
     else:
         data_dict, slices = {}, {}

@@ -446,3 +446,20 @@ def test_smiles_hints():
     assert smiles_hints("C[Mg]Br")["exotic_bonds"] and not smiles_hints("[se]1cccc1")["exotic_bonds"]
     assert not smiles_hints("[nH]1cccc1")["explicit_h"] and not smiles_hints("[Hg]")["explicit_h"]
     assert smiles_hints("[H]OC")["explicit_h"] and smiles_hints("N->[Cu]")["exotic_bonds"]
+
+
+def test_fast_data_construction_matches_public_constructor():
+    from torch_geometric.data import Batch, Data
+
+    from molgdl_rdkit import pyg_data
+
+    assert pyg_data.FAST_PATH  # PyG's layout is the one make_data was written for
+    tensors = dict(x=torch.rand(3, 4), edge_index=torch.tensor([[0, 1], [1, 0]]), z=torch.tensor([6, 6, 8]))
+    fast, public = pyg_data.make_data(**tensors), Data(**tensors)
+    assert fast.__dict__.keys() == public.__dict__.keys() and list(fast.keys()) == list(public.keys())
+    fast.y = torch.ones(1, 2)
+    clone = pickle.loads(pickle.dumps(fast))
+    batch = Batch.from_data_list([fast, clone, fast.clone()])
+    assert batch.num_graphs == 3 and batch.x.shape == (9, 4) and batch.y.shape == (3, 2)
+    assert batch.edge_index[:, 2:4].tolist() == [[3, 4], [4, 3]]  # increments applied
+    assert fast.num_nodes == 3 and fast._store._parent() is fast

@@ -181,7 +181,7 @@ def featurize_table(
         failures.setdefault(pos, f"descriptor: {reason}")
     data = Data.from_dict(payload["data"])
     slices = payload["slices"]
-    owner = payload["owner"].numpy()
+    owner = payload["owner"].numpy().astype(np.int64)
     keep = ~np.isin(owner, np.fromiter(failures, dtype=np.int64, count=len(failures)))
     dataset = _attach_targets(data, slices, owner, table, extra)
     if not keep.all():
@@ -214,8 +214,8 @@ def _attach_targets(data: Data, slices: dict, owner: np.ndarray, table: Molecule
     n = len(owner)
     own = torch.from_numpy(owner.astype(np.int64))
     per_graph = torch.arange(n + 1)
-    data.y = torch.from_numpy(table.targets[owner].astype(np.float32)).reshape(n, -1)
-    data.extra = torch.from_numpy(extra[owner].astype(np.float32)).reshape(n, -1)
+    data.y = torch.from_numpy(table.targets[owner].astype(np.float32)).reshape(n, table.targets.shape[1])
+    data.extra = torch.from_numpy(extra[owner].astype(np.float32)).reshape(n, extra.shape[1])
     data.mol_index = own
     slices = dict(slices)
     for key in ("y", "extra", "mol_index"):

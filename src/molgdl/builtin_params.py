@@ -17,26 +17,26 @@ def check_fractions(v: list[float]) -> list[float]:
 
 class AdamParams(Params):
     lr: float = Field(1e-3, gt=0, description="learning rate")
-    weight_decay: float = Field(0.0, ge=0)
-    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = Field(0.0, ge=0, description="L2 penalty (adam) or decoupled weight decay (adamw)")
+    betas: tuple[float, float] = Field((0.9, 0.999), description="decay rates of the first and second moments")
 
 
 class SGDParams(Params):
-    lr: float = Field(1e-2, gt=0)
-    momentum: float = Field(0.0, ge=0)
-    weight_decay: float = Field(0.0, ge=0)
-    nesterov: bool = False
+    lr: float = Field(1e-2, gt=0, description="learning rate")
+    momentum: float = Field(0.0, ge=0, description="momentum factor (0 = plain SGD)")
+    weight_decay: float = Field(0.0, ge=0, description="L2 penalty")
+    nesterov: bool = Field(False, description="Nesterov momentum (needs momentum > 0)")
 
 
 class NoamParams(Params):
-    warmup_epochs: float = Field(2.0, ge=0)
+    warmup_epochs: float = Field(2.0, ge=0, description="epochs of linear warm-up")
     init_lr_ratio: float = Field(0.1, gt=0, description="initial lr / optimizer lr")
     final_lr_ratio: float = Field(0.1, gt=0, description="final lr / optimizer lr")
 
 
 class CosineParams(Params):
-    warmup_epochs: float = Field(0.0, ge=0)
-    min_lr_ratio: float = Field(0.01, ge=0)
+    warmup_epochs: float = Field(0.0, ge=0, description="epochs of linear warm-up")
+    min_lr_ratio: float = Field(0.01, ge=0, description="final lr / optimizer lr")
 
 
 class RandomSplitParams(Params):
@@ -46,7 +46,7 @@ class RandomSplitParams(Params):
 
 
 class KFoldParams(Params):
-    n_folds: int = Field(5, ge=2)
+    n_folds: int = Field(5, ge=2, description="number of folds")
     fold: int = Field(0, ge=0, description="which fold is the test set")
     val_fraction: float = Field(0.1, gt=0, lt=1, description="fraction of the non-test rows used for validation")
 

@@ -159,12 +159,14 @@ def cmd_new_plugin(args: argparse.Namespace) -> int:
     names = plugin_names(args.name)
     from rich.console import Console
 
+    from rich.markup import escape
+
     console = Console()
-    console.print(f"created [bold]{dest}[/]: {args.kind} [bold]{names.component}[/] "
+    console.print(f"created [bold]{escape(str(dest))}[/]: {args.kind} [bold]{names.component}[/] "
                   f"({KINDS[args.kind].summary}), entry point {names.entry_point} = {names.package}.hooks")
     for rel in created_files(dest):
-        console.print(f"  {rel}", highlight=False)
-    console.print(f"next: cd {dest} && pip install -e '.[test]' && python -m pytest", highlight=False)
+        console.print(f"  {rel}", markup=False, highlight=False)
+    console.print(f"next: cd {dest} && pip install -e '.[test]' && python -m pytest", markup=False, highlight=False)
     return 0
 
 

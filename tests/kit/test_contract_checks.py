@@ -15,7 +15,6 @@ import textwrap
 
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from molgdl.specs import FeatureDims
 from molgdl.testing import (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -79,12 +80,18 @@ def _describe_one(descriptors: Sequence[Any], record: MoleculeRecord) -> tuple[n
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _graphs_chunk(records: list[MoleculeRecord]) -> list[tuple[list[Data] | None, str | None]]:
-    return [_featurize_one(_WORKER["featurizer"], r) for r in records]
+def _graphs_chunk(records: list[MoleculeRecord]) -> bytes:
+    return _pack([_featurize_one(_WORKER["featurizer"], r) for r in records])
 
 
-def _descr_chunk(records: list[MoleculeRecord]) -> list[tuple[np.ndarray | None, str | None]]:
-    return [_describe_one(_WORKER["descriptors"], r) for r in records]
+def _descr_chunk(records: list[MoleculeRecord]) -> bytes:
+    return _pack([_describe_one(_WORKER["descriptors"], r) for r in records])
+
+
+def _pack(results: list) -> bytes:
+    """Plain pickle bytes: torch's multiprocessing reducers would pass every tensor as a shared-memory file
+    descriptor, which runs out of descriptors ("received 0 items of ancdata") on large datasets."""
+    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def resolve_workers(num_workers: int | str, n: int) -> int:
@@ -107,13 +114,14 @@ def _map(fn, init_args, records: list[MoleculeRecord], workers: int, label: str,
         if workers <= 1:
             _WORKER["featurizer"], _WORKER["descriptors"] = init_args
             for c in chunks:
-                out.extend(fn(c))
+                out.extend(pickle.loads(fn(c)))
                 bar.advance(task, len(c))
         else:
             threads = torch.get_num_threads()
             ctx = mp.get_context("fork")
             with ctx.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-                for res in pool.imap(fn, chunks):
+                for packed in pool.imap(fn, chunks):
+                    res = pickle.loads(packed)
                     out.extend(res)
                     bar.advance(task, len(res))
             torch.set_num_threads(threads)

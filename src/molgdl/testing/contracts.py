@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 from torch_geometric.data import Batch, Data
@@ -150,15 +150,18 @@ def check_euclidean_invariance(encoder: Callable[[Batch], torch.Tensor], graphs:
                                  + _maxdiff(h_moved, h))
 
 
-SymmetryCheck = Callable[[Callable[[Batch], torch.Tensor], list[Data]], None]
+SymmetryCheck = Callable[[Callable[[Batch], torch.Tensor], list[Data], Any], None]
 SYMMETRY_CHECKS: dict[str, SymmetryCheck] = {}
-"""Checks for the names a ``ModelSpec.symmetry`` may claim. ``ModelContract`` runs the check of every claimed
-name; a claim without a check gives a ``ContractWarning``. Register more with ``register_symmetry_check``
-(equivariant models, e.g. e3nn irreps outputs, add their own names this way)."""
+"""Checks for the names a ``ModelSpec.symmetry`` may claim, called as ``check(encode, graphs, model)``:
+``encode(batch) -> Tensor[num_nodes, out_dim]`` runs the encoder without gradients, ``graphs`` are the
+test molecules (with ``pos``), ``model`` is the encoder module itself (for metadata a check may need, such
+as the irreps of an equivariant output). ``ModelContract`` runs the check of every claimed name; a claim
+without a check gives a ``ContractWarning``. Register more with ``register_symmetry_check`` (equivariant
+models, e.g. e3nn irreps outputs, add their own names this way)."""
 
 
 def register_symmetry_check(name: str) -> Callable[[SymmetryCheck], SymmetryCheck]:
-    """Decorator: ``@register_symmetry_check("E3") def check(encoder, graphs): ...`` (raises AssertionError)."""
+    """Decorator: ``@register_symmetry_check("E3") def check(encode, graphs, model): ...`` (raises AssertionError)."""
 
     def deco(fn: SymmetryCheck) -> SymmetryCheck:
         SYMMETRY_CHECKS[name] = fn
@@ -168,22 +171,23 @@ def register_symmetry_check(name: str) -> Callable[[SymmetryCheck], SymmetryChec
 
 
 @register_symmetry_check("permutation")
-def _permutation(encoder, graphs):
+def _permutation(encode, graphs, model=None):
+    """Relabelling atoms (and shuffling bonds) permutes the node embeddings the same way."""
     for i, g in enumerate(graphs):
         if g.num_nodes > 1:
-            check_node_permutation_equivariance(encoder, g, seed=i)
+            check_node_permutation_equivariance(encode, g, seed=i)
 
 
 @register_symmetry_check("E3")
-def _e3(encoder, graphs):
+def _e3(encode, graphs, model=None):
     """E(3): rotations, reflections and translations of the coordinates leave node embeddings unchanged."""
-    check_euclidean_invariance(encoder, graphs, reflections=True)
+    check_euclidean_invariance(encode, graphs, reflections=True)
 
 
 @register_symmetry_check("SE3")
-def _se3(encoder, graphs):
+def _se3(encode, graphs, model=None):
     """SE(3): proper rotations and translations leave node embeddings unchanged (chiral models)."""
-    check_euclidean_invariance(encoder, graphs, reflections=False)
+    check_euclidean_invariance(encode, graphs, reflections=False)
 
 
 def check_graph_data(data: Data, dims, where: str = "graph") -> None:

@@ -114,10 +114,13 @@ class ComponentContract:
         """The spec registered under ``(kind, name)``."""
         if not self.name:
             pytest.fail(f"{type(self).__name__}: set `name = <the registered {self.kind} name>`")
+        from molgdl.hookspecs import REGISTRATION_HOOKS
+
         names = registry.names(self.kind)
         if self.name not in names:
-            raise AssertionError(f"{self.plugin!r} registers no {self.kind} named {self.name!r}; it registers "
-                                 f"{names or 'none'} (check the hook name molgdl_{self.kind}s... and the spec name)")
+            raise AssertionError(f"{self.plugin!r} registers no {self.kind} named {self.name!r}; registered: "
+                                 f"{names or 'none'} (check the hook name {REGISTRATION_HOOKS[self.kind]} and the "
+                                 "spec's name)")
         return registry.get(self.kind, self.name)
 
     @pytest.fixture
@@ -162,8 +165,15 @@ class ComponentContract:
 
     def test_params_survive_the_resolved_config(self, component_spec, component_params):
         """``config.yaml`` of a run holds the params as JSON-able values; ``molgdl predict`` reads them back."""
+        from pydantic import ValidationError
+
         dumped = json.loads(json.dumps(component_params.model_dump(mode="json")))
-        assert component_spec.build_params(dumped) == component_params
+        try:
+            reloaded = component_spec.build_params(dumped)
+        except ValidationError as exc:
+            raise AssertionError(f"the params, written out with every default filled in (as in a run's "
+                                 f"config.yaml), are refused when read back: {exc}") from None
+        assert reloaded == component_params, f"params changed through JSON: {component_params} -> {reloaded}"
 
     def test_hooks_module_is_light(self, plugin_object):
         """Listing components and validating configs must not import torch, rdkit, ...: import them inside
@@ -279,7 +289,7 @@ class ModelContract(ComponentContract):
                               f"for (known: {sorted(contracts.SYMMETRY_CHECKS)})", ContractWarning, stacklevel=1)
                 continue
             try:
-                check(fn, graphs)
+                check(fn, graphs, encoder)
             except AssertionError as exc:
                 broken.append(f"claimed symmetry {claim!r} does not hold: {exc}")
         assert not broken, "\n".join(broken)
@@ -683,10 +693,14 @@ class OptimizerContract(ComponentContract):
 
     @pytest.fixture
     def make_optimizer(self, component_spec, component_params):
-        """``make_optimizer(parameters, bind=True)``: the optimizer as molgdl's trainer sets it up (a generator
-        of parameters; the optional ``set_steps_per_epoch(B)`` called, as at train start)."""
+        """``make_optimizer(parameters, bind=True)``: the optimizer as molgdl's trainer sets it up (torch's
+        global generator seeded, a generator of parameters, the optional ``set_steps_per_epoch(B)`` called
+        as at train start)."""
 
         def make(parameters, bind: bool = True):
+            import torch
+
+            torch.manual_seed(0)  # as each replicate (and each resume) starts: pl.seed_everything(seed)
             opt = component_spec.factory(component_params, (p for p in parameters))
             if bind:
                 self._bind(opt)

@@ -16,7 +16,6 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch_geometric.data import Data, InMemoryDataset
-from torch_geometric.data.collate import collate as pyg_collate
 
 from molgdl.data.cache import FeatureCache, cache_key, table_fingerprint
 from molgdl.data.table import MoleculeRecord, MoleculeTable
@@ -81,14 +80,34 @@ def _describe_one(descriptors: Sequence[Any], record: MoleculeRecord) -> tuple[n
 
 
 def _graphs_chunk(records: list[MoleculeRecord]) -> bytes:
-    return _pack([_featurize_one(_WORKER["featurizer"], r) for r in records])
+    """Featurize a chunk and collate it into numpy arrays, so that one chunk crosses the process boundary as
+    a handful of arrays instead of thousands of tensors (pickling Data objects costs ~3 ms each)."""
+    results = [_featurize_one(_WORKER["featurizer"], r) for r in records]
+    graphs, owner, fails = [], [], []
+    for i, (gs, reason) in enumerate(results):
+        if not gs:
+            fails.append((i, reason or "featurizer returned no graph"))
+            continue
+        graphs.extend(gs)
+        owner.extend([i] * len(gs))
+    arrays: dict[str, np.ndarray] = {}
+    sizes: dict[str, np.ndarray] = {}
+    dims: dict[str, int] = {}
+    for key in (graphs[0].keys() if graphs else []):
+        values = [g[key] for g in graphs]
+        dim = graphs[0].__cat_dim__(key, values[0])
+        dims[key] = dim
+        arrays[key] = torch.cat(values, dim=dim).numpy()
+        sizes[key] = np.array([v.size(dim) for v in values], dtype=np.int64)
+    return _pack({"n": len(records), "arrays": arrays, "sizes": sizes, "dims": dims,
+                  "owner": np.asarray(owner, dtype=np.int64), "fails": fails})
 
 
 def _descr_chunk(records: list[MoleculeRecord]) -> bytes:
     return _pack([_describe_one(_WORKER["descriptors"], r) for r in records])
 
 
-def _pack(results: list) -> bytes:
+def _pack(results: Any) -> bytes:
     """Plain pickle bytes: torch's multiprocessing reducers would pass every tensor as a shared-memory file
     descriptor, which runs out of descriptors ("received 0 items of ancdata") on large datasets."""
     return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
@@ -102,7 +121,8 @@ def resolve_workers(num_workers: int | str, n: int) -> int:
 
 
 def _map(fn, init_args, records: list[MoleculeRecord], workers: int, label: str, progress: bool) -> list:
-    """Apply a chunk function over records, in a process pool when workers > 1, with a rich progress bar."""
+    """Apply a chunk function over records, in a process pool when workers > 1, with a rich progress bar.
+    Returns the chunk results in order."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     chunk = max(16, min(256, len(records) // (workers * 8) + 1))
@@ -114,16 +134,15 @@ def _map(fn, init_args, records: list[MoleculeRecord], workers: int, label: str,
         if workers <= 1:
             _WORKER["featurizer"], _WORKER["descriptors"] = init_args
             for c in chunks:
-                out.extend(pickle.loads(fn(c)))
+                out.append(pickle.loads(fn(c)))
                 bar.advance(task, len(c))
         else:
             threads = torch.get_num_threads()
             ctx = mp.get_context("fork")
             with ctx.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-                for packed in pool.imap(fn, chunks):
-                    res = pickle.loads(packed)
-                    out.extend(res)
-                    bar.advance(task, len(res))
+                for c, packed in zip(chunks, pool.imap(fn, chunks)):
+                    out.append(pickle.loads(packed))
+                    bar.advance(task, len(c))
             torch.set_num_threads(threads)
     return out
 
@@ -165,7 +184,8 @@ def featurize_table(
         dpay = cache.get(dkey) if cache else None
         if dpay is None:
             from_cache = False
-            res = _map(_descr_chunk, (None, (desc,)), records, workers, f"descriptors ({dname})", progress)
+            res = [r for chunk in _map(_descr_chunk, (None, (desc,)), records, workers, f"descriptors ({dname})",
+                                       progress) for r in chunk]
             width = len(desc.names)
             mat = np.full((len(records), width), np.nan)
             fails = {}
@@ -198,22 +218,27 @@ def featurize_table(
     return GraphSet(dataset, owner, extra, extra_names, failures, time.perf_counter() - t0, from_cache, notes)
 
 
-def _collate_graphs(results: list[tuple[list[Data] | None, str | None]]) -> dict[str, Any]:
-    graphs, owner, fail_pos, fail_reason = [], [], [], []
-    for i, (gs, reason) in enumerate(results):
-        if gs is None or len(gs) == 0:
-            fail_pos.append(i)
-            fail_reason.append(reason or "featurizer returned no graph")
-            continue
-        graphs.extend(gs)
-        owner.extend([i] * len(gs))
-    if graphs:
-        # PyG's collate (not InMemoryDataset.collate, which returns no slices for a single graph)
-        data, slices, _ = pyg_collate(Data, graphs, increment=False, add_batch=False)
-        data_dict = data.to_dict()
-    else:
-        data_dict, slices = {}, {}
-    return {"data": data_dict, "slices": slices, "owner": torch.tensor(owner, dtype=torch.long),
+def _collate_graphs(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge the per-chunk arrays into one collated store: ``data`` (key -> tensor, concatenated along each
+    key's cat dim, indices not incremented) and ``slices`` (key -> graph boundaries), as InMemoryDataset keeps."""
+    owner, fail_pos, fail_reason, offset = [], [], [], 0
+    arrays: dict[str, list[np.ndarray]] = {}
+    sizes: dict[str, list[np.ndarray]] = {}
+    dims: dict[str, int] = {}
+    for chunk in chunks:
+        owner.append(chunk["owner"] + offset)
+        for i, reason in chunk["fails"]:
+            fail_pos.append(i + offset)
+            fail_reason.append(reason)
+        for key, arr in chunk["arrays"].items():
+            arrays.setdefault(key, []).append(arr)
+            sizes.setdefault(key, []).append(chunk["sizes"][key])
+            dims[key] = chunk["dims"][key]
+        offset += chunk["n"]
+    data_dict = {k: torch.from_numpy(np.concatenate(v, axis=dims[k])) for k, v in arrays.items()}
+    slices = {k: torch.from_numpy(np.concatenate([[0], np.cumsum(np.concatenate(v))])) for k, v in sizes.items()}
+    own = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64)
+    return {"data": data_dict, "slices": slices, "owner": torch.from_numpy(own.astype(np.int64)),
             "fail_pos": fail_pos, "fail_reason": fail_reason}
 
 

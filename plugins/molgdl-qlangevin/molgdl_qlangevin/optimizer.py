@@ -21,8 +21,9 @@ reductions: about 1.5 extra Adam steps, which is why not every step is measured)
 (1/(24 lr Q_p^2) with the first group's current lr), ``frozen_frac`` (of the elements the base step
 moved, the fraction the rounding put back exactly where they were: the step was below half a spacing),
 ``moved_frac`` (elements the base step moved, over all elements with a gradient: zero gradients, e.g.
-dead ReLU units, do not move), ``quant_err`` (mean |x_q - x| over all elements, in parameter units) and ``quant_err_rel`` (the same in lattice spacings: 1/4 under the white-noise
-hypothesis, less when steps are frozen), ``measured_steps``.
+dead ReLU units, do not move), ``quant_err`` (mean |x_q - x| over all elements, in parameter units) and
+``quant_err_rel`` (the same in lattice spacings: 1/4 under the white-noise hypothesis, less when steps
+are frozen), ``measured_steps``.
 The state dict is the base optimizer's plus a ``qlangevin`` entry (step count, generator states); the
 diagnostics accumulators are not saved (they restart at zero after a resume).
 """

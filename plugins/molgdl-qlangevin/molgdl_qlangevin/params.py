@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
@@ -65,11 +64,6 @@ class QuantizationParams(Params):
         if self.h_max is not None and self.h_max < self.h0:
             raise ValueError(f"h_max ({self.h_max}) must be >= h0 ({self.h0})")
         return self
-
-    @property
-    def power_of_two(self) -> bool:
-        """Whether every Q_p is a power of two (eta and b powers of two): rounding exact in float32."""
-        return math.frexp(self.eta)[0] == 0.5 and (self.b & (self.b - 1)) == 0
 
     def schedule_kwargs(self) -> dict[str, Any]:
         return dict(eta=self.eta, b=self.b, h0=self.h0, kind=self.schedule, rate=self.rate, tau=self.tau,

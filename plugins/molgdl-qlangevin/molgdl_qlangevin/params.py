@@ -52,7 +52,9 @@ class QuantizationParams(Params):
     @model_validator(mode="after")
     def _consistent(self):
         for key, kind in _SCHEDULE_ONLY.items():
-            if key in self.model_fields_set and self.schedule != kind:
+            # a value equal to its default is allowed: a run's resolved config.yaml writes every default out
+            changed = getattr(self, key) != type(self).model_fields[key].default
+            if key in self.model_fields_set and changed and self.schedule != kind:
                 raise ValueError(
                     f"{key} only applies to schedule: {kind}, but schedule is {self.schedule!r}; "
                     f"remove {key} or set schedule: {kind}")

@@ -28,21 +28,11 @@ def _check_target_list(values: list[str]) -> list[str]:
     return cleaned
 
 
-class CsvParams(Params):
-    """A CSV file with a SMILES column and one or more numeric target columns."""
+class _TargetFileParams(Params):
+    """Shared by file sources whose targets are named columns/properties: list check and units keys."""
 
-    path: str = Field(..., description="CSV file; a relative path is resolved against the current directory")
-    smiles_column: str = Field("smiles", description="column holding the SMILES strings")
-    target_columns: list[str] = Field(
-        ..., min_length=1, description="one or more numeric target columns (empty cells = missing, NaN)"
-    )
-    id_column: str | None = Field(None, description="column used as record id (default: 'row<k>')")
+    target_columns: list[str] = Field(..., min_length=1, description="numeric target columns")
     task: Task = Field("regression", description="'regression' or 'classification' (targets 0/1)")
-    validate_smiles: bool = Field(
-        False,
-        description="parse every SMILES with RDKit and send unparseable rows to the invalid rows "
-        "(otherwise the featurizer reports them)",
-    )
     units: dict[str, str] = Field(
         default_factory=dict,
         description="optional units per target column, e.g. {'y': 'kcal/mol'}; copied into the table",
@@ -54,12 +44,28 @@ class CsvParams(Params):
         return _check_target_list(v)
 
     @model_validator(mode="after")
-    def _units_keys(self) -> "CsvParams":
+    def _units_keys(self):
         _check_units(self.units, self.target_columns)
         return self
 
 
-class SdfParams(Params):
+class CsvParams(_TargetFileParams):
+    """A CSV file with a SMILES column and one or more numeric target columns."""
+
+    path: str = Field(..., description="CSV file; a relative path is resolved against the current directory")
+    smiles_column: str = Field("smiles", description="column holding the SMILES strings")
+    target_columns: list[str] = Field(
+        ..., min_length=1, description="one or more numeric target columns (empty cells = missing, NaN)"
+    )
+    id_column: str | None = Field(None, description="column used as record id (default: 'row<k>')")
+    validate_smiles: bool = Field(
+        False,
+        description="parse every SMILES with RDKit and send unparseable rows to the invalid rows "
+        "(otherwise the featurizer reports them)",
+    )
+
+
+class SdfParams(_TargetFileParams):
     """An SDF file (3D or 2D records) with targets stored as SDF properties."""
 
     path: str = Field(..., description="SDF file; a relative path is resolved against the current directory")
@@ -69,21 +75,6 @@ class SdfParams(Params):
     id_property: str | None = Field(
         None, description="SDF property used as record id (default: the molecule name line, else 'row<k>')"
     )
-    task: Task = Field("regression", description="'regression' or 'classification' (targets 0/1)")
-    units: dict[str, str] = Field(
-        default_factory=dict,
-        description="optional units per target column, e.g. {'y': 'kcal/mol'}; copied into the table",
-    )
-
-    @field_validator("target_columns")
-    @classmethod
-    def _targets(cls, v: list[str]) -> list[str]:
-        return _check_target_list(v)
-
-    @model_validator(mode="after")
-    def _units_keys(self) -> "SdfParams":
-        _check_units(self.units, self.target_columns)
-        return self
 
 
 class XyzParams(Params):

@@ -39,7 +39,7 @@ class RDKit2DDescriptors:
             try:
                 values[i] = function(mol)
             except Exception:  # noqa: BLE001 - RDKit descriptors raise assorted errors on odd molecules
-                pass
+                continue  # the value stays NaN: imputed/zeroed downstream
         values[~np.isfinite(values)] = np.nan
         return values
 

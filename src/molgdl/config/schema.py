@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
@@ -65,7 +65,6 @@ class TrainerSection(Strict):
     loader_workers: int = Field(0, ge=0, description="DataLoader worker processes")
     num_threads: int | None = Field(None, ge=1, description="torch intra-op CPU threads (None: torch's default)")
     progress_bar: bool = True
-    drop_last_if_single: bool = True
 
 
 class RunConfig(Strict):
@@ -93,10 +92,6 @@ class RunConfig(Strict):
         if bad:
             raise ValueError(f"unknown key(s) {sorted(bad)}; allowed: ['disable']")
         return v
-
-    @model_validator(mode="after")
-    def _check(self) -> "RunConfig":
-        return self
 
     def component_refs(self) -> list[tuple[str, str, ComponentRef]]:
         """(kind, key path, ref) for every component named in the config."""

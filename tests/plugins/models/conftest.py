@@ -60,22 +60,9 @@ def random_molecule(
 def permute_molecule(data: Data, gen: torch.Generator) -> tuple[Data, torch.Tensor]:
     """Relabel the atoms by a random permutation, shuffle the bond order and flip bond directions,
     keeping the (2k, 2k+1) pairing. Returns the new graph and ``perm`` with new atom k = old atom perm[k]."""
-    n = data.num_nodes
-    perm = torch.randperm(n, generator=gen)
-    inv = torch.empty_like(perm)
-    inv[perm] = torch.arange(n)
-    num_bonds = data.edge_index.size(1) // 2
-    bond_perm = torch.randperm(num_bonds, generator=gen)
-    flip = torch.randint(0, 2, (num_bonds,), generator=gen)
-    gather = torch.stack([2 * bond_perm + flip, 2 * bond_perm + 1 - flip], dim=1).reshape(-1)
-    out = Data(
-        x=data.x[perm],
-        edge_index=inv[data.edge_index[:, gather]],
-        edge_attr=data.edge_attr[gather],
-        z=data.z[perm],
-        pos=data.pos[perm],
-    )
-    return out, perm
+    from molgdl.testing.contracts import relabel_molecule
+
+    return relabel_molecule(data, gen)
 
 
 def batch_of(*graphs: Data) -> Batch:

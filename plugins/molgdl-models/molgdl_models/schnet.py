@@ -18,7 +18,7 @@ from torch_geometric.nn.models.schnet import GaussianSmearing, InteractionBlock
 from molgdl.errors import ConfigError, DataError
 from molgdl.specs import FeatureDims
 
-from .radius import radius_graph
+from molgdl.geometry import radius_graph
 
 
 class SchNetEncoder(nn.Module):

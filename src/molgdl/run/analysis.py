@@ -33,13 +33,19 @@ class AnalysisContext:
     params: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def embeddings(self, seed: int | None = None) -> np.ndarray:
-        """Per-molecule learned representation ``[M, d]`` of the model of ``seed`` (first seed by default)."""
+    def model(self, seed: int | None = None):
+        """The trained ``MolecularModel`` of ``seed`` (first seed by default), in eval mode on the CPU:
+        ``model.encoder``, ``model.readout``, ``model.head``; ``model.embed(batch)`` gives ``[B, d]``."""
         from molgdl.predict import load_replicate_model
-        from molgdl.run.evaluate import average_by_owner, embed_graphs
 
         seed = self.seeds[0] if seed is None else seed
-        model = load_replicate_model(self.resolved, self.run_dir / f"seed_{seed}", self.graphs, self.table)
+        return load_replicate_model(self.resolved, self.run_dir / f"seed_{seed}", self.graphs, self.table).eval()
+
+    def embeddings(self, seed: int | None = None) -> np.ndarray:
+        """Per-molecule learned representation ``[M, d]`` of the model of ``seed`` (first seed by default)."""
+        from molgdl.run.evaluate import average_by_owner, embed_graphs
+
+        model = self.model(seed)
         per_graph = embed_graphs(model, self.graphs.dataset, 256)
         return average_by_owner(per_graph, self.graphs.graph_owner, len(self.table))
 

@@ -80,15 +80,29 @@ class MolecularModel(nn.Module):
             self.x_std.copy_(torch.where(torch.isfinite(std) & (std > 1e-6), std, 1.0).float())
 
 
-def masked_loss(out: Tensor, y: Tensor, task: str) -> Tensor:
-    """Mean loss over present targets. out, y: ``[B, T]``; NaN in y is ignored."""
+def elementwise_loss(out: Tensor, y: Tensor, task: str) -> tuple[Tensor, Tensor]:
+    """``(loss, mask)``, both ``[B, T]``: squared error (regression) or binary cross-entropy on logits
+    (classification) per molecule and target, and which targets are present (NaN in y = missing)."""
     mask = ~torch.isnan(y)
     target = torch.nan_to_num(y, nan=0.0)
     if task == "classification":
         per = nn.functional.binary_cross_entropy_with_logits(out, target, reduction="none")
     else:
         per = (out - target) ** 2
-    return (per * mask).sum() / mask.sum().clamp(min=1)
+    return per * mask, mask
+
+
+def per_molecule_loss(out: Tensor, y: Tensor, task: str) -> Tensor:
+    """Loss of each molecule averaged over its present targets: ``[B]`` (0 for a molecule without targets).
+    out, y: ``[B, T]`` in scaled units (``PredictorModule.scaled_targets``)."""
+    per, mask = elementwise_loss(out, y, task)
+    return per.sum(-1) / mask.sum(-1).clamp(min=1)
+
+
+def masked_loss(out: Tensor, y: Tensor, task: str) -> Tensor:
+    """Mean loss over present targets. out, y: ``[B, T]``; NaN in y is ignored."""
+    per, mask = elementwise_loss(out, y, task)
+    return per.sum() / mask.sum().clamp(min=1)
 
 
 class PredictorModule(pl.LightningModule):
@@ -101,7 +115,8 @@ class PredictorModule(pl.LightningModule):
         self._make_optimizer = make_optimizer
         self._make_scheduler = make_scheduler
 
-    def _scaled_targets(self, batch: Any) -> Tensor:
+    def scaled_targets(self, batch: Any) -> Tensor:
+        """Targets ``[B, T]`` in the units the model is trained in (standardised for regression)."""
         y = batch.y
         if self.task == "regression":
             y = (y - self.model.y_mean) / self.model.y_std
@@ -109,7 +124,7 @@ class PredictorModule(pl.LightningModule):
 
     def _step(self, batch: Any, stage: str) -> Tensor:
         out = self.model(batch)
-        loss = masked_loss(out, self._scaled_targets(batch), self.task)
+        loss = masked_loss(out, self.scaled_targets(batch), self.task)
         aux = getattr(self.model.readout, "auxiliary_losses", None) or {}
         for name, value in aux.items():
             loss = loss + value

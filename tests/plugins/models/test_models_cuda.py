@@ -8,7 +8,7 @@ import torch
 from molgdl.specs import FeatureDims
 from molgdl_models import hooks
 from molgdl_models.params import DMPNNParams, GINEParams, SchNetParams
-from molgdl_models.radius import radius_graph
+from molgdl.geometry import radius_graph
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

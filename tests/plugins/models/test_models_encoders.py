@@ -82,7 +82,7 @@ def test_schnet_matches_pyg_schnet(molgraphs, gen):
     """Our encoder + PyG's output MLP and sum equals torch_geometric.nn.SchNet with the same weights."""
     from torch_geometric.nn.models import SchNet
 
-    from molgdl_models.radius import radius_graph
+    from molgdl.geometry import radius_graph
 
     enc = build("schnet", torch.float64)
     p = SMALL["schnet"]

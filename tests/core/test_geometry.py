@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from molgdl_models.radius import radius_graph
+from molgdl.geometry import radius_graph
 
 
 def brute_force(pos: torch.Tensor, batch: torch.Tensor, r: float, k: int | None) -> set[tuple[int, int]]:

@@ -67,6 +67,15 @@ class TrainerSection(Strict):
     progress_bar: bool = True
 
 
+class LossSection(Strict):
+    """The training loss. Energy + force training (NequIP / SchNetPack style): forces are predicted as
+    ``-dE/dpos`` of the model's energy and weighted against the energy error, both in standardised units."""
+
+    energy_weight: float = Field(1.0, ge=0.0, description="weight of the (standardised) target MSE")
+    force_weight: float = Field(0.0, ge=0.0, description="weight of the force MSE; > 0 trains forces = -dE/dpos "
+                                "(needs a 3D featurizer, one energy target and a data source with forces)")
+
+
 class RunConfig(Strict):
     """A whole ``molgdl run`` config. Only ``data`` and ``model`` are required."""
 
@@ -81,6 +90,7 @@ class RunConfig(Strict):
     optimizer: ComponentRef = ComponentRef(name="adam", lr=1e-3)
     scheduler: ComponentRef | None = None
     trainer: TrainerSection = TrainerSection()
+    loss: LossSection = LossSection()
     callbacks: list[ComponentRef] = Field(default_factory=list)
     analyses: list[ComponentRef] = Field(default_factory=list)
     plugins: dict[str, list[str]] = Field(default_factory=dict, description="{'disable': [entry-point names]}")

@@ -19,7 +19,7 @@ from torch_geometric.data import Data, InMemoryDataset
 
 from molgdl.data.cache import FeatureCache, cache_key, table_fingerprint
 from molgdl.data.table import MoleculeRecord, MoleculeTable
-from molgdl.errors import MolgdlError
+from molgdl.errors import DataError, MolgdlError
 
 
 class GraphDataset(InMemoryDataset):
@@ -253,4 +253,26 @@ def _attach_targets(data: Data, slices: dict, owner: np.ndarray, table: Molecule
     slices = dict(slices)
     for key in ("y", "extra", "mol_index"):
         slices[key] = per_graph
+    if any(r.forces is not None for r in table.records) and "z" in slices:
+        data.forces = _per_atom_forces(slices["z"], owner, table)
+        slices["forces"] = slices["z"]
     return GraphDataset(data, slices)
+
+
+def _per_atom_forces(atom_slices: torch.Tensor, owner: np.ndarray, table: MoleculeTable) -> torch.Tensor:
+    """Reference forces ``[N_atoms, 3]`` (float32, source units, e.g. eV/Å) in the graphs' atom order, which
+    must be the record's (3D featurizers keep given coordinates as they are); NaN for a record without forces."""
+    counts = (atom_slices[1:] - atom_slices[:-1]).tolist()
+    parts = []
+    for g, (o, n) in enumerate(zip(owner.tolist(), counts)):
+        rec = table.records[o]
+        if rec.forces is None:
+            parts.append(np.full((n, 3), np.nan, dtype=np.float32))
+            continue
+        if rec.forces.shape != (n, 3):
+            raise DataError(
+                f"molecule {rec.id!r} (row {rec.row}) has forces for {rec.forces.shape[0]} atoms but its graph has "
+                f"{n} atoms: the featurizer must keep every atom of the given geometry, in order",
+                hint="use the conformer3d featurizer (it keeps the given coordinates and hydrogens) for force data")
+        parts.append(np.asarray(rec.forces, dtype=np.float32))
+    return torch.from_numpy(np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.float32))

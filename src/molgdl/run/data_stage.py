@@ -10,7 +10,7 @@ from pathlib import Path
 from molgdl.data.cache import FeatureCache, default_cache_dir
 from molgdl.data.featurize import GraphSet, featurize_table
 from molgdl.data.table import InvalidRow, MoleculeTable
-from molgdl.errors import DataError
+from molgdl.errors import ConfigError, DataError
 from molgdl.run.resolve import Resolved
 
 log = logging.getLogger("molgdl")
@@ -38,6 +38,9 @@ def prepare_data(res: Resolved, out_dir: Path | None) -> PreparedData:
     cfg = res.config
     table = load_table(res)
     featurizer = res.build("featurizer", "featurizer")
+    if cfg.loss.force_weight > 0 and not featurizer.dims.is_3d:
+        raise ConfigError(f"loss.force_weight > 0 needs atom positions, but featurizer {cfg.featurizer.name!r} "
+                          "is not 3D", hint="use `featurizer: {name: conformer3d}`, or set loss.force_weight: 0")
     descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
                    for i in range(len(cfg.descriptors))]
     cache = FeatureCache(Path(cfg.data.cache_dir) if cfg.data.cache_dir else default_cache_dir())

@@ -78,3 +78,23 @@ def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels
         cols[name] = table.targets[:, t]
         cols[f"{name}_pred"] = pred[:, t]
     pd.DataFrame(cols).to_csv(path, index=False)
+
+
+def force_metrics(model: torch.nn.Module, dataset, owner: np.ndarray, split: dict[str, np.ndarray],
+                  batch_size: int = 128) -> tuple[dict[str, dict[str, float]], dict[str, np.ndarray]]:
+    """Force MAE / RMSE over all atoms and components of each split (target units per Å, e.g. eV/Å):
+    ``{split: {"mae", "rmse"}}``, and the test split's predicted and reference forces ``[N_atoms, 3]``."""
+    from molgdl.train.forces import force_errors
+
+    pred, ref, atom_graph = force_errors(model, dataset, batch_size)
+    atom_mol = torch.as_tensor(owner)[atom_graph].numpy()
+    out, arrays = {}, {}
+    for name, idx in split.items():
+        sel = np.isin(atom_mol, idx)
+        if not sel.any():
+            continue
+        err = (pred[sel] - ref[sel]).numpy()
+        out[name] = {"mae": float(np.abs(err).mean()), "rmse": float(np.sqrt((err ** 2).mean()))}
+        if name == "test":
+            arrays = {"pred": pred[sel].numpy(), "ref": ref[sel].numpy(), "molecule": atom_mol[sel]}
+    return out, arrays

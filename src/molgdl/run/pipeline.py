@@ -15,7 +15,7 @@ import yaml
 from molgdl.data.splits import check_split, write_split_file
 from molgdl.run.analysis import run_analyses
 from molgdl.run.data_stage import PreparedData, prepare_data
-from molgdl.run.evaluate import evaluate_predictions, split_labels, write_predictions
+from molgdl.run.evaluate import evaluate_predictions, force_metrics, split_labels, write_predictions
 from molgdl.run.folder import RunFolder, is_worker_process, write_json
 from molgdl.run.plots import learning_curve, parity_plot
 from molgdl.run.resolve import Resolved
@@ -96,6 +96,11 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
         return {}
     train_seconds = time.perf_counter() - t0
     metrics = evaluate_predictions(table, trained.pred, split)
+    if res.config.loss.force_weight > 0:
+        forces, arrays = force_metrics(trained.model, data.graphs.dataset, data.graphs.graph_owner, split)
+        for name, values in forces.items():
+            metrics.setdefault(name, {})["forces"] = values
+        np.savez_compressed(seed_dir / "forces_test.npz", **arrays)
     labels = split_labels(len(table), split)
     write_predictions(seed_dir / "predictions.csv", table, trained.pred, labels)
     if table.task == "regression":

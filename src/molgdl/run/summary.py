@@ -13,7 +13,9 @@ def summarize(replicates: dict[int, dict[str, Any]], task: str, target_names: li
     out: dict[str, Any] = {"seeds": seeds, "task": task}
     for split in ("train", "val", "test"):
         per: dict[str, dict[str, Any]] = {}
-        for target in [*target_names, "overall"]:
+        extra_keys = sorted({k for r in replicates.values() for k in r.get("metrics", {}).get(split, {})}
+                            - {*target_names, "overall"})  # e.g. "forces"
+        for target in [*target_names, "overall", *extra_keys]:
             metrics: dict[str, list[float]] = {}
             for s in seeds:
                 for k, v in replicates[s].get("metrics", {}).get(split, {}).get(target, {}).items():

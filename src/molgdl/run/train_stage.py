@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from molgdl.errors import DataError, TrainingError
+from molgdl.errors import ConfigError, DataError, TrainingError
 from molgdl.run.data_stage import PreparedData
 from molgdl.run.evaluate import average_by_owner, predict_graphs
 from molgdl.run.folder import is_worker_process
@@ -88,7 +88,9 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         def make_sched(opt):
             return res.build("scheduler", "scheduler", opt, steps_per_epoch, tcfg.max_epochs)
 
-    module = PredictorModule(model, table.task, make_opt, make_sched)
+    check_force_training(res, data)
+    module = PredictorModule(model, table.task, make_opt, make_sched, energy_weight=cfg.loss.energy_weight,
+                             force_weight=cfg.loss.force_weight)
     gen = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
                               num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
@@ -113,6 +115,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         gradient_clip_val=tcfg.gradient_clip_val, callbacks=callbacks, logger=loggers,
         enable_progress_bar=tcfg.progress_bar and cfg.data.progress, enable_model_summary=False,
         default_root_dir=seed_dir, log_every_n_steps=max(1, min(50, steps_per_epoch)),
+        inference_mode=cfg.loss.force_weight == 0,  # validating forces needs autograd
     )
     last = ckpt_dir / "last.ckpt"
     ckpt_path = str(last) if resume and last.exists() else None
@@ -145,6 +148,23 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     epochs = trainer.current_epoch
     return TrainedReplicate(pred, model, {"best_checkpoint": best, "epochs": epochs,
                                           "best_val_loss": _float(checkpoint.best_model_score)})
+
+
+def check_force_training(res: Resolved, data: PreparedData) -> None:
+    """``loss.force_weight > 0`` needs one regression target (the energy), 3D graphs and reference forces."""
+    if res.config.loss.force_weight == 0:
+        return
+    table = data.table
+    where = "loss.force_weight > 0"
+    if table.task != "regression" or len(table.target_names) != 1:
+        raise ConfigError(f"{where} trains forces as -dE/dpos of one energy target, but the data has "
+                          f"{table.task} targets {table.target_names}",
+                          hint="select the energy as the only target, or set loss.force_weight: 0")
+    if "forces" not in data.graphs.dataset._data or not torch.isfinite(data.graphs.dataset._data.forces).all():
+        raise ConfigError(f"{where} needs reference forces for every molecule, but data source "
+                          f"{res.config.data.source.name!r} has none (or some are missing)",
+                          hint="use an extended-XYZ trajectory with forces (`xyz` source, forces_key) or set "
+                               "loss.force_weight: 0")
 
 
 def _stack(dataset, key: str) -> torch.Tensor:

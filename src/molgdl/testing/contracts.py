@@ -150,18 +150,102 @@ def check_euclidean_invariance(encoder: Callable[[Batch], torch.Tensor], graphs:
                                  + _maxdiff(h_moved, h))
 
 
-SymmetryCheck = Callable[[Callable[[Batch], torch.Tensor], list[Data], Any], None]
+def to_float64(graphs: list[Data]) -> list[Data]:
+    """Copies of ``graphs`` with every floating-point tensor (x, edge_attr, pos, ...) in float64."""
+    out = []
+    for g in graphs:
+        g2 = g.clone()
+        for key, value in g.items():
+            if isinstance(value, torch.Tensor) and value.is_floating_point():
+                setattr(g2, key, value.double())
+        out.append(g2)
+    return out
+
+
+def forces_of(energy: Callable[[Batch], torch.Tensor], graphs: list[Data]) -> torch.Tensor:
+    """``-dE/dpos`` ``[N, 3]`` of ``energy(batch) -> [B]`` for the batch of ``graphs`` (autograd)."""
+    batch = Batch.from_data_list(graphs)
+    with torch.enable_grad():
+        pos = batch.pos.detach().clone().requires_grad_(True)
+        batch.pos = pos
+        (grad,) = torch.autograd.grad(energy(batch).sum(), pos)
+    return -grad
+
+
+def check_force_equivariance(energy: Callable[[Batch], torch.Tensor], graphs: list[Data], *,
+                             reflections: bool = True, seed: int = 0, rtol: float = 1e-4,
+                             atol: float = 1e-4) -> None:
+    """Forces ``F = -dE/dpos`` of an invariant energy rotate with the molecule, ``F(x R^T + t) = F(x) R^T``
+    (also for rotation-reflections when ``reflections``), and follow relabelled atoms,
+    ``F(relabelled) = F[perm]``."""
+    gen = torch.Generator().manual_seed(seed)
+    forces = forces_of(energy, graphs)
+    sizes = [g.num_nodes for g in graphs]
+    cases = [("rotation", True)] + ([("rotation-reflection", False)] if reflections else [])
+    for label, proper in cases:
+        moved, expected = [], []
+        for g, f in zip(graphs, forces.split(sizes)):
+            rot = random_rotation(gen, proper=proper, dtype=g.pos.dtype)
+            g2 = g.clone()
+            g2.pos = g.pos @ rot.T + torch.randn(3, generator=gen).to(g.pos.dtype) * 5.0
+            moved.append(g2)
+            expected.append(f @ rot.T)
+        got, want = forces_of(energy, moved), torch.cat(expected)
+        if not _close(got, want, rtol, atol):
+            raise AssertionError(f"forces do not rotate with the molecule under a {label} + translation: "
+                                 + _maxdiff(got, want))
+    for i, (g, f) in enumerate(zip(graphs, forces.split(sizes))):
+        if g.num_nodes < 2:
+            continue
+        moved, perm = relabel_molecule(g, gen)
+        got = forces_of(energy, [moved])
+        if not _close(got, f[perm], rtol, atol):
+            raise AssertionError(f"molecule {i}: forces do not follow relabelled atoms: " + _maxdiff(got, f[perm]))
+
+
+def check_irreps_equivariance(features: Callable[[Batch], torch.Tensor], irreps: Any, graphs: list[Data], *,
+                              reflections: bool = True, seed: int = 0, rtol: float = 1e-4,
+                              atol: float = 1e-4) -> None:
+    """Equivariant node features ``[N, irreps.dim]`` transform with the Wigner matrices of ``irreps`` (an
+    ``e3nn.o3.Irreps`` or its string, e.g. ``"8x0e + 8x1o"``): ``f(x R^T + t) = f(x) D(R)^T``, with parity
+    applied for rotation-reflections when ``reflections``."""
+    from e3nn import o3
+
+    irreps = o3.Irreps(irreps)
+    gen = torch.Generator().manual_seed(seed)
+    batch = Batch.from_data_list(graphs)
+    base = features(batch)
+    cases = [("rotation", True)] + ([("rotation-reflection", False)] if reflections else [])
+    for label, proper in cases:
+        rot = random_rotation(gen, proper=proper, dtype=torch.float64)
+        shift = torch.randn(3, generator=gen, dtype=torch.float64) * 5.0
+        moved = []
+        for g in graphs:
+            g2 = g.clone()
+            g2.pos = g.pos @ rot.to(g.pos.dtype).T + shift.to(g.pos.dtype)
+            moved.append(g2)
+        got = features(Batch.from_data_list(moved))
+        wigner = irreps.D_from_matrix(rot).to(base.dtype)
+        want = base @ wigner.T
+        if not _close(got, want, rtol, atol):
+            raise AssertionError(f"features of irreps {irreps} are not equivariant under a {label} + translation: "
+                                 + _maxdiff(got, want))
+
+
+SymmetryCheck = Callable[..., None]
 SYMMETRY_CHECKS: dict[str, SymmetryCheck] = {}
-"""Checks for the names a ``ModelSpec.symmetry`` may claim, called as ``check(encode, graphs, model)``:
-``encode(batch) -> Tensor[num_nodes, out_dim]`` runs the encoder without gradients, ``graphs`` are the
-test molecules (with ``pos``), ``model`` is the encoder module itself (for metadata a check may need, such
-as the irreps of an equivariant output). ``ModelContract`` runs the check of every claimed name; a claim
-without a check gives a ``ContractWarning``. Register more with ``register_symmetry_check`` (equivariant
-models, e.g. e3nn irreps outputs, add their own names this way)."""
+"""Checks for the names a ``ModelSpec.symmetry`` may claim, called as
+``check(encode, graphs, model, rtol=..., atol=...)``: ``encode(batch) -> Tensor[num_nodes, out_dim]`` runs
+the encoder without gradients, ``graphs`` are the test molecules (with ``pos``), ``model`` is the encoder
+module itself (for what a check may need beyond its output: ``ModelContract`` also differentiates through it
+for forces, and reads ``model.irreps_features``/``model.forward_features`` when present). ``rtol``/``atol``
+are relative tolerances (1e-4 in float32, 1e-9 in float64). ``ModelContract`` runs the check of every claimed
+name; a claim without a check gives a ``ContractWarning``. Register more with ``register_symmetry_check``."""
 
 
 def register_symmetry_check(name: str) -> Callable[[SymmetryCheck], SymmetryCheck]:
-    """Decorator: ``@register_symmetry_check("E3") def check(encode, graphs, model): ...`` (raises AssertionError)."""
+    """Decorator: ``@register_symmetry_check("E3") def check(encode, graphs, model, rtol, atol): ...``
+    (raises AssertionError)."""
 
     def deco(fn: SymmetryCheck) -> SymmetryCheck:
         SYMMETRY_CHECKS[name] = fn
@@ -171,23 +255,35 @@ def register_symmetry_check(name: str) -> Callable[[SymmetryCheck], SymmetryChec
 
 
 @register_symmetry_check("permutation")
-def _permutation(encode, graphs, model=None):
+def _permutation(encode, graphs, model=None, rtol: float = 1e-4, atol: float = 1e-4):
     """Relabelling atoms (and shuffling bonds) permutes the node embeddings the same way."""
     for i, g in enumerate(graphs):
         if g.num_nodes > 1:
-            check_node_permutation_equivariance(encode, g, seed=i)
+            check_node_permutation_equivariance(encode, g, seed=i, rtol=rtol, atol=atol)
+
+
+def _euclidean(encode, graphs, model, reflections: bool, rtol: float, atol: float) -> None:
+    check_euclidean_invariance(encode, graphs, reflections=reflections, rtol=rtol, atol=atol)
+    features = getattr(model, "forward_features", None)
+    if model is not None and callable(features) and getattr(model, "irreps_features", None) is not None:
+        def run(batch):
+            with torch.no_grad():
+                return features(batch)
+
+        check_irreps_equivariance(run, model.irreps_features, graphs, reflections=reflections, rtol=rtol, atol=atol)
 
 
 @register_symmetry_check("E3")
-def _e3(encode, graphs, model=None):
-    """E(3): rotations, reflections and translations of the coordinates leave node embeddings unchanged."""
-    check_euclidean_invariance(encode, graphs, reflections=True)
+def _e3(encode, graphs, model=None, rtol: float = 1e-4, atol: float = 1e-4):
+    """E(3): rotations, reflections and translations leave node embeddings unchanged (and transform
+    ``model.forward_features`` by the Wigner matrices of ``model.irreps_features`` when the model has them)."""
+    _euclidean(encode, graphs, model, True, rtol, atol)
 
 
 @register_symmetry_check("SE3")
-def _se3(encode, graphs, model=None):
+def _se3(encode, graphs, model=None, rtol: float = 1e-4, atol: float = 1e-4):
     """SE(3): proper rotations and translations leave node embeddings unchanged (chiral models)."""
-    check_euclidean_invariance(encode, graphs, reflections=False)
+    _euclidean(encode, graphs, model, False, rtol, atol)
 
 
 def check_graph_data(data: Data, dims, where: str = "graph") -> None:

@@ -194,6 +194,7 @@ class ModelContract(ComponentContract):
     kind: ClassVar[str] = "model"
     symmetry_rtol: ClassVar[float] = 1e-4
     symmetry_atol: ClassVar[float] = 1e-4
+    symmetry_tol64: ClassVar[float] = 1e-9
 
     @pytest.fixture
     def featurizer(self):
@@ -276,8 +277,7 @@ class ModelContract(ComponentContract):
 
         check_node_batch_consistency(self._encode(encoder), graphs, rtol=self.rtol, atol=self.atol)
 
-    def test_claimed_symmetries(self, component_spec, encoder, graphs):
-        """Every name in ``ModelSpec.symmetry`` is checked by ``SYMMETRY_CHECKS[name]``."""
+    def _check_claims(self, component_spec, encoder, graphs, rtol: float, atol: float) -> None:
         from molgdl.testing import contracts
 
         fn = self._encode(encoder)
@@ -289,10 +289,47 @@ class ModelContract(ComponentContract):
                               f"for (known: {sorted(contracts.SYMMETRY_CHECKS)})", ContractWarning, stacklevel=1)
                 continue
             try:
-                check(fn, graphs, encoder)
+                check(fn, graphs, encoder, rtol=rtol, atol=atol)
             except AssertionError as exc:
                 broken.append(f"claimed symmetry {claim!r} does not hold: {exc}")
         assert not broken, "\n".join(broken)
+
+    def test_claimed_symmetries(self, component_spec, encoder, graphs):
+        """Every name in ``ModelSpec.symmetry`` is checked by ``SYMMETRY_CHECKS[name]`` (float32, relative
+        tolerance ``symmetry_rtol``)."""
+        self._check_claims(component_spec, encoder, graphs, self.symmetry_rtol, self.symmetry_atol)
+
+    def test_claimed_symmetries_float64(self, component_spec, encoder, graphs):
+        """The same claims in float64 hold to a relative ``symmetry_tol64`` (1e-9): an exact symmetry is exact
+        up to round-off, an approximate one is not."""
+        from molgdl.testing.contracts import to_float64
+
+        self._check_claims(component_spec, encoder.double(), to_float64(graphs), self.symmetry_tol64,
+                           self.symmetry_tol64)
+
+    @pytest.mark.parametrize("precision", ["float32", "float64"])
+    def test_forces_rotate_with_the_molecule(self, component_spec, encoder, graphs, precision):
+        """For models claiming E(3)/SE(3): forces ``-dE/dpos`` of an invariant energy built on the node embeddings
+        (``E = sum_i tanh(h_i) . w``) rotate with the molecule and follow relabelled atoms."""
+        import torch
+
+        from molgdl.testing.contracts import check_force_equivariance, to_float64
+
+        claims = component_spec.symmetry & {"E3", "SE3"}
+        if not claims:
+            pytest.skip(f"{component_spec.name} claims no Euclidean symmetry")
+        if precision == "float64":
+            encoder, graphs = encoder.double(), to_float64(graphs)
+            tol = self.symmetry_tol64
+        else:
+            tol = self.symmetry_rtol
+        w = torch.randn(encoder.out_dim, generator=torch.Generator().manual_seed(0)).to(graphs[0].pos.dtype)
+
+        def energy(batch):
+            h = torch.tanh(encoder(batch)) @ w
+            return torch.zeros(batch.num_graphs, dtype=h.dtype).index_add(0, batch.batch, h)
+
+        check_force_equivariance(energy, graphs, reflections="E3" in claims, rtol=tol, atol=tol)
 
     def test_all_parameters_receive_gradients(self, encoder, graphs):
         """Every trainable parameter gets a finite gradient (DDP needs every parameter used)."""

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from molgdl.errors import TrainingError
+from molgdl.train.forces import energy_and_forces, force_loss
 
 EXTRA_CLIP = 6.0
 
@@ -108,12 +109,15 @@ def masked_loss(out: Tensor, y: Tensor, task: str) -> Tensor:
 class PredictorModule(pl.LightningModule):
     """Lightning wrapper: optimizer/scheduler come from registered factories (closures)."""
 
-    def __init__(self, model: MolecularModel, task: str, make_optimizer, make_scheduler=None) -> None:
+    def __init__(self, model: MolecularModel, task: str, make_optimizer, make_scheduler=None, *,
+                 energy_weight: float = 1.0, force_weight: float = 0.0) -> None:
         super().__init__()
         self.model = model
         self.task = task
         self._make_optimizer = make_optimizer
         self._make_scheduler = make_scheduler
+        self.energy_weight = energy_weight
+        self.force_weight = force_weight  # > 0: forces = -dE/dpos enter the loss (``molgdl.train.forces``)
 
     def scaled_targets(self, batch: Any) -> Tensor:
         """Targets ``[B, T]`` in the units the model is trained in (standardised for regression)."""
@@ -123,8 +127,18 @@ class PredictorModule(pl.LightningModule):
         return y
 
     def _step(self, batch: Any, stage: str) -> Tensor:
-        out = self.model(batch)
-        loss = masked_loss(out, self.scaled_targets(batch), self.task)
+        if self.force_weight > 0:
+            out, forces = energy_and_forces(self.model, batch, create_graph=stage == "train")
+            e_loss = masked_loss(out, self.scaled_targets(batch), self.task)
+            f_loss = force_loss(forces, batch.forces, self.model.y_std[0])
+            loss = self.energy_weight * e_loss + self.force_weight * f_loss
+            n = batch.num_graphs
+            self.log(f"{stage}/energy_mse", e_loss.detach(), batch_size=n, sync_dist=stage != "train")
+            self.log(f"{stage}/force_mae", (forces.detach() - batch.forces).abs().mean(), batch_size=n,
+                     sync_dist=stage != "train")
+        else:
+            out = self.model(batch)
+            loss = masked_loss(out, self.scaled_targets(batch), self.task)
         aux = getattr(self.model.readout, "auxiliary_losses", None) or {}
         for name, value in aux.items():
             loss = loss + value

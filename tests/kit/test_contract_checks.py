@@ -199,9 +199,14 @@ def test_force_equivariance():
     with pytest.raises(AssertionError, match="do not rotate"):
         check_force_equivariance(field, graphs, rtol=1e-9, atol=1e-9)
 
-    def chiral(batch):  # a pseudoscalar energy: fine for rotations, not for reflections
-        return torch.stack([torch.det(batch.pos[batch.ptr[i] + 1:batch.ptr[i] + 4] - batch.pos[batch.ptr[i]])
-                            for i in range(batch.num_graphs)])
+    def chiral(batch):  # a pseudoscalar energy det(u, v, w) of three polar vectors: flips sign under reflections
+        n = batch.num_graphs
+        center = torch.zeros(n, 3, dtype=batch.pos.dtype).index_add(0, batch.batch, batch.pos)
+        r = batch.pos - (center / torch.bincount(batch.batch).unsqueeze(1))[batch.batch]
+        z = batch.z.to(r.dtype).unsqueeze(1)
+        vecs = [torch.zeros(n, 3, dtype=r.dtype).index_add(0, batch.batch, w * r)
+                for w in (z, z ** 2 * r.norm(dim=1, keepdim=True), torch.exp(-r.norm(dim=1, keepdim=True)))]
+        return torch.linalg.det(torch.stack(vecs, dim=1))
 
     check_force_equivariance(chiral, graphs, reflections=False, rtol=1e-9, atol=1e-9)
     with pytest.raises(AssertionError, match="rotation-reflection"):

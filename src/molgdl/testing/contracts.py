@@ -225,11 +225,21 @@ def check_irreps_equivariance(features: Callable[[Batch], torch.Tensor], irreps:
             g2.pos = g.pos @ rot.to(g.pos.dtype).T + shift.to(g.pos.dtype)
             moved.append(g2)
         got = features(Batch.from_data_list(moved))
-        wigner = irreps.D_from_matrix(rot).to(base.dtype)
+        wigner = _wigner_float64(irreps, rot).to(base.dtype)
         want = base @ wigner.T
         if not _close(got, want, rtol, atol):
             raise AssertionError(f"features of irreps {irreps} are not equivariant under a {label} + translation: "
                                  + _maxdiff(got, want))
+
+
+def _wigner_float64(irreps: Any, rot: torch.Tensor) -> torch.Tensor:
+    """e3nn's ``D_from_matrix`` builds its Wigner matrices in the default dtype (float32: errors ~1e-7)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        return irreps.D_from_matrix(rot.double())
+    finally:
+        torch.set_default_dtype(old)
 
 
 SymmetryCheck = Callable[..., None]

@@ -53,6 +53,8 @@ class EarlyStopping(Strict):
 
 class TrainerSection(Strict):
     max_epochs: int = Field(50, ge=1)
+    max_time_minutes: float | None = Field(None, gt=0, description="stop training after this wall time "
+                                           "(equal-time comparisons); the best checkpoint so far is used")
     batch_size: int = Field(50, ge=1)
     accelerator: str = Field("auto", description="cpu, gpu, auto")
     devices: int | str = Field("auto", description="number of devices or 'auto'")

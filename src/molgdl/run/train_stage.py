@@ -110,7 +110,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
     loggers = [CSVLogger(seed_dir, name="logs", version=""), TensorBoardLogger(seed_dir, name="tensorboard", version="")]
     trainer = pl.Trainer(
-        max_epochs=tcfg.max_epochs, accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
+        max_epochs=tcfg.max_epochs, max_time=_max_time(tcfg.max_time_minutes), accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
         num_nodes=tcfg.num_nodes, precision=tcfg.precision, deterministic=tcfg.deterministic,
         gradient_clip_val=tcfg.gradient_clip_val, callbacks=callbacks, logger=loggers,
         enable_progress_bar=tcfg.progress_bar and cfg.data.progress, enable_model_summary=False,
@@ -170,6 +170,12 @@ def check_force_training(res: Resolved, data: PreparedData) -> None:
 def _stack(dataset, key: str) -> torch.Tensor:
     """Per-graph rows of a per-graph attribute (``y``/``extra``) for the graphs of a (sub)dataset."""
     return getattr(dataset._data, key)[torch.as_tensor(list(dataset.indices()), dtype=torch.long)]
+
+
+def _max_time(minutes: float | None):
+    from datetime import timedelta
+
+    return None if minutes is None else timedelta(minutes=minutes)
 
 
 def _float(x: Any) -> float | None:

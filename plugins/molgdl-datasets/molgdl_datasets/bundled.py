@@ -71,9 +71,14 @@ BUNDLED_CSV: dict[str, BundledCsv] = {
 
 @dataclass(frozen=True)
 class BundledXyz:
+    """One bundled extended-XYZ slice: file name in ``data/``, the comment-line energy key (eV, total
+    energy) and the per-atom force property (eV/Å)."""
+
     name: str
     filename: str
     summary: str
+    energy_key: str = "energy"
+    forces_key: str = "forces"
 
 
 BUNDLED_XYZ: dict[str, BundledXyz] = {
@@ -81,6 +86,12 @@ BUNDLED_XYZ: dict[str, BundledXyz] = {
         name="rmd17_ethanol",
         filename="rmd17_ethanol_first100.xyz",
         summary="rMD17 ethanol, first 100 training frames: energy (eV), forces (eV/Å) (bundled)",
+    ),
+    "3bpa": BundledXyz(
+        name="3bpa",
+        filename="3bpa_first50.xyz",
+        summary="3BPA (27 atoms), first 50 frames of the 300 K training set: energy (eV), forces (eV/Å) "
+        "(bundled)",
     ),
 }
 

@@ -87,6 +87,8 @@ def bundled_xyz_dataset(name: str, params: BundledXyzParams) -> "MoleculeTable":
     meta = BUNDLED_XYZ[name]
     return read_xyz_table(
         str(data_path(meta.filename)),
+        energy_key=meta.energy_key,
+        forces_key=meta.forces_key,
         limit=params.limit,
         source=f"bundled:{name} ({meta.filename})",
     )
@@ -96,4 +98,6 @@ def qm9_dataset(params: Qm9Params) -> "MoleculeTable":
     """QM9 with DFT geometries (see :mod:`molgdl_datasets.qm9`)."""
     from molgdl_datasets.qm9 import qm9_table
 
-    return qm9_table(list(params.targets), source=params.source, limit=params.limit)
+    return qm9_table(
+        list(params.targets), source=params.source, limit=params.limit, path=params.path, root=params.root
+    )

@@ -134,12 +134,34 @@ class Qm9Params(Params):
         description="targets from PyG's list [mu, alpha, homo, lumo, gap, r2, zpve, U0, U, H, G, Cv, "
         "U0_atom, U_atom, H_atom, G_atom, A, B, C]; energies in eV",
     )
-    source: Literal["bundled", "qm9pack"] = Field(
+    source: Literal["bundled", "npz", "qm9pack", "pyg"] = Field(
         "bundled",
-        description="'bundled': first 3000 molecules shipped with molgdl-datasets; 'qm9pack': all "
-        "130,831 molecules from the optional qm9pack package (pip install qm9pack)",
+        description="'bundled': first 3000 molecules shipped with molgdl-datasets; 'npz': a local .npz in "
+        "the bundled layout (set `path`, e.g. the project's qm9_subset_20k.npz); 'qm9pack': all 130,831 "
+        "molecules from the optional qm9pack package (pip install qm9pack); 'pyg': "
+        "torch_geometric.datasets.QM9 (downloads on first use, needs the network; set `root`)",
+    )
+    path: str | None = Field(
+        None,
+        description="with source 'npz': the .npz file (arrays ptr or n_atoms, z, pos, QM9 properties in "
+        "Hartree, optional index, smiles, atomref); a relative path is resolved against the current "
+        "directory",
+    )
+    root: str | None = Field(
+        None,
+        description="with source 'pyg': PyG's dataset folder (default ~/.cache/molgdl/pyg_qm9)",
     )
     limit: int | None = Field(None, ge=1, description="use only the first N molecules")
+
+    @model_validator(mode="after")
+    def _source_options(self):
+        if self.source == "npz" and not self.path:
+            raise ValueError("source 'npz' needs `path` (the .npz file)")
+        if self.path is not None and self.source != "npz":
+            raise ValueError(f"`path` is only used with source 'npz' (source is {self.source!r})")
+        if self.root is not None and self.source != "pyg":
+            raise ValueError(f"`root` is only used with source 'pyg' (source is {self.source!r})")
+        return self
 
     @field_validator("targets")
     @classmethod

@@ -10,6 +10,17 @@ Sources:
 
 - ``bundled``: ``data/qm9_first3000.npz``, the first 3000 molecules (in file order) of the project's
   20k random subset of QM9 (see ``data/LICENSES.md``). Methane (QM9 id 1) is not among them.
+- ``npz``: a user ``.npz`` file in the bundled slice's layout (e.g. the project's 20k subset
+  ``qm9_subset_20k.npz``), read by the same code as the bundled slice (:func:`load_npz`). Required arrays:
+  ``ptr`` [M+1] (or ``n_atoms`` [M]), ``z`` [A], ``pos`` [A, 3] Å and the raw properties the requested
+  targets need (in QM9's units: energies in Hartree); optional: ``index`` [M] (QM9 ids, default 1..M),
+  ``smiles`` [M], ``atomref`` [>=10, k] with ``atomref_columns`` [k] (default: :data:`QM9_ATOMREF_HARTREE`).
+  Other arrays (``inchi``, ``mulliken_charges``, ...) are not read.
+- ``pyg``: ``torch_geometric.datasets.QM9(root)`` (downloads about 130,831 molecules on first use, needs the
+  network; later runs read ``root``). PyG's ``y`` [1, 19] is already in this module's order and units
+  (PyG's ``*_atom`` columns 12-15 are MoleculeNet's atomization energies in kcal/mol converted to eV), so it
+  is used as is (float32 -> float64); ids from ``data.name``, SMILES from ``data.smiles`` (see
+  :mod:`molgdl_datasets.qm9_pyg`).
 - ``qm9pack``: the full 130,831 molecules shipped as ``qm9pack/data/qm9_part{1,2,3}.csv`` by the optional
   PyPI package ``qm9pack`` (MIT). Its package ``__init__`` is not imported (it parses ``sys.argv``); the
   CSVs are located with ``importlib.util.find_spec`` and read with pandas. Columns are matched by name,
@@ -26,6 +37,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import zipfile
 from importlib import resources
 from pathlib import Path
 from typing import Mapping
@@ -34,6 +46,7 @@ import numpy as np
 
 from molgdl.data import MoleculeRecord, MoleculeTable
 from molgdl.errors import DataError
+from molgdl_datasets._util import existing_file
 from molgdl_datasets.params import QM9_TARGETS
 
 HARTREE_TO_EV = 27.211386246
@@ -111,16 +124,120 @@ def _needed(names: list[str]) -> list[str]:
     return sorted({_ATOM_TARGETS.get(n, n) for n in names})
 
 
-def load_bundled(limit: int | None = None) -> dict[str, np.ndarray]:
-    """Arrays of the bundled slice: index [M], ptr [M+1], z [A] int64, pos [A,3] float64 Å, smiles [M],
-    the raw properties [M] and atomref [10, 5] (columns ``atomref_columns``)."""
+def load_bundled(limit: int | None = None, names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Arrays of the bundled slice (see :func:`load_npz`)."""
     ref = resources.files("molgdl_datasets") / "data" / BUNDLED_FILE
-    with resources.as_file(ref) as path, np.load(path) as d:
-        arrays = {k: d[k] for k in d.files}
-    arrays["z"] = arrays["z"].astype(np.int64)
-    arrays["pos"] = arrays["pos"].astype(np.float64)
-    arrays["atomref_columns"] = np.asarray([str(c) for c in arrays["atomref_columns"]])
+    with resources.as_file(ref) as path:
+        return load_npz(path, names, limit, where=f"bundled QM9 file {path}")
+
+
+#: Arrays of the npz layout every file must hold (``ptr`` may be replaced by ``n_atoms``).
+NPZ_REQUIRED: tuple[str, ...] = ("ptr", "z", "pos")
+NPZ_OPTIONAL: tuple[str, ...] = ("index", "smiles", "atomref", "atomref_columns")
+
+
+def load_npz(
+    path: str | Path,
+    names: list[str] | None = None,
+    limit: int | None = None,
+    where: str | None = None,
+) -> dict[str, np.ndarray]:
+    """Read a QM9 ``.npz`` in the bundled layout (only the arrays needed are read).
+
+    Args:
+        path: the ``.npz`` file (already checked to exist).
+        names: requested targets; None reads all 15 raw properties.
+        limit: keep only the first N molecules.
+    Returns:
+        ``index`` [M] int64, ``ptr`` [M+1] int64, ``z`` [A] int64, ``pos`` [A, 3] float64 Å, ``smiles`` [M]
+        str (or absent), the raw properties [M] float64 (QM9 units, energies in Hartree), ``atomref``
+        [R, k] float64 Hartree with ``atomref_columns`` [k].
+    """
+    where = where or f"QM9 npz {path}"
+    props = list(RAW_PROPERTIES) if names is None else _needed(names)
+    if not zipfile.is_zipfile(path):
+        raise DataError(
+            f"{where}: not a numpy .npz archive (an .npz is a zip file of named arrays)",
+            hint="`source: npz` expects a file written by numpy.savez / savez_compressed in the layout of "
+            "the bundled qm9_first3000.npz (see docs/datasets.md)",
+        )
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(
+            f"{where}: cannot read it as a numpy .npz archive ({type(exc).__name__}: {exc})",
+            hint="`source: npz` expects a file written by numpy.savez / savez_compressed in the layout of "
+            "the bundled qm9_first3000.npz (see docs/datasets.md)",
+        ) from None
+    with npz:
+        files = set(npz.files)
+        wanted = [k for k in NPZ_REQUIRED if not (k == "ptr" and "ptr" not in files and "n_atoms" in files)]
+        missing = [k for k in (*wanted, *props) if k not in files]
+        if missing:
+            raise DataError(
+                f"{where}: missing arrays {missing} (found: {sorted(files)})",
+                hint="a QM9 npz needs ptr (or n_atoms), z, pos and the raw property arrays of the requested "
+                f"targets ({', '.join(props)}; energies in Hartree), as in the bundled qm9_first3000.npz",
+            )
+        try:
+            arrays = {k: npz[k] for k in (*wanted, *props, *NPZ_OPTIONAL, "n_atoms") if k in files}
+        except ValueError as exc:  # object arrays would need pickle
+            raise DataError(
+                f"{where}: an array cannot be read without pickle ({exc})",
+                hint="store strings as fixed-width unicode (numpy dtype '<U..'), not as Python objects",
+            ) from None
+    if "ptr" not in arrays:
+        arrays["ptr"] = np.concatenate([[0], np.cumsum(arrays["n_atoms"])])
+    arrays.pop("n_atoms", None)
+    arrays["ptr"] = np.asarray(arrays["ptr"], dtype=np.int64)
+    arrays["z"] = np.asarray(arrays["z"]).astype(np.int64).reshape(-1)
+    arrays["pos"] = np.asarray(arrays["pos"], dtype=np.float64)
+    _check_layout(arrays, props, where)
+    m = len(arrays["ptr"]) - 1
+    if "index" in arrays:
+        arrays["index"] = np.asarray(arrays["index"], dtype=np.int64)
+    else:
+        arrays["index"] = np.arange(1, m + 1, dtype=np.int64)
+    if "atomref" in arrays:
+        ref = np.asarray(arrays["atomref"], dtype=np.float64)
+        arrays["atomref"] = ref if ref.ndim == 2 else ref.reshape(len(ref), -1)
+        cols = arrays.get("atomref_columns")
+        k = arrays["atomref"].shape[1]
+        if cols is None or np.ndim(cols) != 1 or len(cols) != k:
+            raise DataError(
+                f"{where}: 'atomref' [{len(ref)}, {k}] needs 'atomref_columns' naming its {k} columns",
+                hint="add atomref_columns=['U0', 'U', 'H', 'G', ...], or drop atomref to use QM9's "
+                "atomref.txt",
+            )
+        arrays["atomref_columns"] = np.asarray([str(c) for c in cols])
+    else:
+        arrays["atomref"] = atomref_table()
+        arrays["atomref_columns"] = np.asarray(ATOMREF_COLUMNS)
+    for p in props:
+        arrays[p] = np.asarray(arrays[p], dtype=np.float64)
     return _truncate(arrays, limit)
+
+
+def _check_layout(arrays: dict[str, np.ndarray], props: list[str], where: str) -> None:
+    ptr, z, pos = arrays["ptr"], arrays["z"], arrays["pos"]
+    problems: list[str] = []
+    if ptr.ndim != 1 or len(ptr) < 2 or ptr[0] != 0 or np.any(np.diff(ptr) < 1):
+        problems.append("ptr must be [M+1] offsets starting at 0 and strictly increasing")
+    elif ptr[-1] != len(z):
+        problems.append(f"ptr[-1] = {int(ptr[-1])} but z has {len(z)} atoms")
+    if pos.shape != (len(z), 3):
+        problems.append(f"pos has shape {list(pos.shape)}, expected [{len(z)}, 3]")
+    m = len(ptr) - 1
+    for key in ("index", "smiles", *props):
+        if key in arrays and np.shape(arrays[key]) != (m,):
+            shape = list(np.shape(arrays[key]))
+            problems.append(f"{key} has shape {shape}, expected [{m}] (one per molecule)")
+    if problems:
+        raise DataError(
+            f"{where}: inconsistent QM9 layout: " + "; ".join(problems),
+            hint="atoms of molecule i are z[ptr[i]:ptr[i+1]], pos[ptr[i]:ptr[i+1]] (Å); per-molecule arrays "
+            "have one entry per molecule",
+        )
 
 
 def _truncate(arrays: dict[str, np.ndarray], limit: int | None) -> dict[str, np.ndarray]:
@@ -270,9 +387,18 @@ def load_qm9pack(names: list[str], limit: int | None = None) -> dict[str, np.nda
     return out
 
 
-def qm9_table(targets: list[str], source: str = "bundled", limit: int | None = None) -> MoleculeTable:
+def qm9_table(
+    targets: list[str],
+    source: str = "bundled",
+    limit: int | None = None,
+    path: str | None = None,
+    root: str | None = None,
+) -> MoleculeTable:
     """QM9 molecules (with DFT geometries) and the requested PyG-convention targets.
 
+    Args:
+        source: ``bundled``, ``npz`` (needs ``path``), ``qm9pack`` or ``pyg`` (``root``, default
+            :data:`molgdl_datasets.qm9_pyg.DEFAULT_ROOT`).
     Shapes:
         record.z ``[n_atoms]`` int64 (H included), record.pos ``[n_atoms, 3]`` float64 Å;
         targets ``[M, len(targets)]`` float64 (energies in eV).
@@ -280,21 +406,46 @@ def qm9_table(targets: list[str], source: str = "bundled", limit: int | None = N
     unknown = [t for t in targets if t not in QM9_TARGETS]
     if unknown:
         raise DataError(f"unknown QM9 targets {unknown}", hint=f"choose from {', '.join(QM9_TARGETS)}")
+    if source == "pyg":
+        from molgdl_datasets.qm9_pyg import pyg_qm9_table
+
+        return pyg_qm9_table(list(targets), root=root, limit=limit)
     if source == "bundled":
-        arrays = load_bundled(limit)
+        arrays = load_bundled(limit, list(targets))
         label = f"bundled:qm9 ({BUNDLED_FILE})"
+    elif source == "npz":
+        if not path:
+            raise DataError("QM9 `source: npz` needs `path`", hint="set `path:` to the .npz file")
+        file = existing_file(path, "QM9 npz")
+        arrays = load_npz(file, list(targets), limit, where=f"QM9 npz {file}")
+        label = f"qm9 npz ({file})"
     elif source == "qm9pack":
         arrays = load_qm9pack(targets, limit)
         label = "qm9pack (full QM9, 130,831 molecules)"
     else:
-        raise DataError(f"unknown QM9 source {source!r}", hint="use 'bundled' or 'qm9pack'")
+        raise DataError(f"unknown QM9 source {source!r}", hint="use 'bundled', 'npz', 'qm9pack' or 'pyg'")
     atomref_cols = tuple(str(c) for c in arrays["atomref_columns"])
+    missing_ref = [
+        _ATOM_TARGETS[t] for t in targets if t in _ATOM_TARGETS and _ATOM_TARGETS[t] not in atomref_cols
+    ]
+    if missing_ref:
+        raise DataError(
+            f"{label}: atomref has no column for {missing_ref} (atomref_columns: {list(atomref_cols)})",
+            hint="add the column to atomref / atomref_columns, or drop atomref to use QM9's atomref.txt",
+        )
+    if int(arrays["z"].max()) >= arrays["atomref"].shape[0] and any(t in _ATOM_TARGETS for t in targets):
+        raise DataError(
+            f"{label}: atomic number {int(arrays['z'].max())} has no atom reference energy "
+            f"(atomref has {arrays['atomref'].shape[0]} rows, row = Z)",
+            hint="QM9 holds H, C, N, O, F only; extend atomref to the elements of the file",
+        )
     y = qm9_targets(arrays, arrays["z"], arrays["ptr"], arrays["atomref"], list(targets), atomref_cols)
     ptr = arrays["ptr"]
+    smiles = arrays.get("smiles")
     records = [
         MoleculeRecord(
             id=f"gdb_{int(arrays['index'][i])}",
-            smiles=str(arrays["smiles"][i]),
+            smiles=None if smiles is None else str(smiles[i]),
             row=i + 1,
             z=arrays["z"][ptr[i] : ptr[i + 1]].copy(),
             pos=arrays["pos"][ptr[i] : ptr[i + 1]].copy(),

@@ -32,7 +32,8 @@ def dataset_specs() -> list[DatasetSpec]:
         ),
         DatasetSpec(
             name="qm9",
-            summary="QM9 DFT geometries + PyG's 19 targets (eV): 3000 bundled molecules, or all via qm9pack",
+            summary="QM9 DFT geometries + PyG's 19 targets (eV): 3000 bundled molecules, a local .npz, "
+            "or all 130,831 via qm9pack / PyG's downloader",
             factory=factories.qm9_dataset,
             params=Qm9Params,
         ),

@@ -10,6 +10,7 @@ Usage: ``python plugins/molgdl-datasets/tools/make_bundled_data.py [SHARED_DATA_
   widened to int64 on load. ``n_atoms`` (= ``diff(ptr)``), ``inchi`` and ``mulliken_charges`` are dropped.
 - ``rmd17_ethanol_first100.xyz``: the first 100 frames (1100 lines) of ``md/rmd17_ethanol_train_1000.xyz``,
   unchanged.
+- ``3bpa_first50.xyz``: the first 50 frames (1450 lines) of ``md/3bpa_train_300K.xyz``, unchanged.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ OUT = HERE.parent / "molgdl_datasets" / "data"
 QM9_KEEP = ["A", "B", "C", "mu", "alpha", "homo", "lumo", "gap", "r2", "zpve", "U0", "U", "H", "G", "Cv"]
 QM9_N = 3000
 MD_FRAMES = 100
+BPA_FRAMES = 50
 
 
 def main(shared: Path) -> None:
@@ -52,14 +54,23 @@ def main(shared: Path) -> None:
         out[key] = d[key][:QM9_N]
     np.savez_compressed(OUT / "qm9_first3000.npz", **out)
 
-    lines = (shared / "md" / "rmd17_ethanol_train_1000.xyz").read_text().splitlines(keepends=True)
+    for src, dst, frames in [
+        ("rmd17_ethanol_train_1000.xyz", "rmd17_ethanol_first100.xyz", MD_FRAMES),
+        ("3bpa_train_300K.xyz", "3bpa_first50.xyz", BPA_FRAMES),
+    ]:
+        (OUT / dst).write_text(_first_frames(shared / "md" / src, frames))
+
+
+def _first_frames(path: Path, frames: int) -> str:
+    """The first ``frames`` frames of an (extended) XYZ file, unchanged."""
+    lines = path.read_text().splitlines(keepends=True)
     out_lines: list[str] = []
     i = 0
-    for _ in range(MD_FRAMES):
+    for _ in range(frames):
         n = int(lines[i])
         out_lines.extend(lines[i : i + n + 2])
         i += n + 2
-    (OUT / "rmd17_ethanol_first100.xyz").write_text("".join(out_lines))
+    return "".join(out_lines)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def test_bundled_files_are_small_and_present():
         assert data_path(meta.filename).stat().st_size < 400_000
     assert data_path("qm9_first3000.npz").stat().st_size < 2_100_000
     assert data_path("rmd17_ethanol_first100.xyz").stat().st_size < 200_000
+    assert data_path("3bpa_first50.xyz").stat().st_size < 200_000
     licenses = data_path("LICENSES.md").read_text()
     for needle in ("deepchem/deepchem", "GLambard/Molecules_Dataset_Collection", "qm9pack", "BOTNet-datasets",
                    "108af2176a5f876c2df1df922baadb02d647c826", "29e6d467317e4b5967b7ea5cbee54de953fa0d45",
@@ -83,6 +84,29 @@ def test_rmd17_ethanol_slice():
         assert -4210.04 - 1e-6 <= rec.energy <= -4208.79 + 1e-6
     np.testing.assert_array_equal(table.targets[:, 0], [r.energy for r in table.records])
     assert len(bundled_xyz_dataset("rmd17_ethanol", BundledXyzParams(limit=7))) == 7
+
+
+def test_3bpa_slice():
+    table = bundled_xyz_dataset("3bpa", BundledXyzParams())
+    assert len(table) == table.n_read == 50
+    assert table.target_names == ["energy"] and table.units == {"energy": "eV"}
+    assert table.source == "bundled:3bpa (3bpa_first50.xyz)"
+    # first frame, values copied by hand from the file's first two lines
+    first = table.records[0]
+    assert first.energy == pytest.approx(-17660.461737861464, abs=1e-9)
+    np.testing.assert_allclose(first.pos[0], [0.32656990, -1.01286015, 0.72107275])
+    np.testing.assert_allclose(first.forces[0], [0.17092934, 0.13274200, 0.79555789])
+    for rec in table.records:
+        # 3-(benzyloxy)pyridin-2-amine, C12H12N2O
+        assert rec.pos.shape == (27, 3) and rec.forces.shape == (27, 3) and rec.forces.dtype == np.float64
+        assert np.bincount(rec.z, minlength=9)[[1, 6, 7, 8]].tolist() == [12, 12, 2, 1]
+        assert np.abs(rec.forces.sum(axis=0)).max() < 1e-2  # isolated molecule: no net force
+        d = np.linalg.norm(rec.pos[:, None] - rec.pos[None], axis=-1) + np.eye(27) * 10
+        assert 0.85 < d.min() < 1.2  # shortest bond (C-H / N-H), Å
+    np.testing.assert_array_equal(table.targets[:, 0], [r.energy for r in table.records])
+    assert len(bundled_xyz_dataset("3bpa", BundledXyzParams(limit=3))) == 3
+    licenses = data_path("LICENSES.md").read_text()
+    assert "3bpa_first50.xyz" in licenses and "dataset_3BPA/train_300K.xyz" in licenses
 
 
 def test_bundled_csv_checksums_match_licenses():

@@ -11,7 +11,7 @@ import pytest
 from molgdl.data import MoleculeTable
 from molgdl.specs import DatasetSpec, Params
 
-NAMES = {"csv", "sdf", "xyz", "qm9", "esol", "freesolv", "lipo", "bbbp", "rmd17_ethanol"}
+NAMES = {"csv", "sdf", "xyz", "qm9", "esol", "freesolv", "lipo", "bbbp", "rmd17_ethanol", "3bpa"}
 
 
 def _specs():

@@ -55,8 +55,14 @@ def run_one(dataset: str, opt: str, spec: str, epochs: int, seeds: list[int]) ->
     info = {"optimizer": opt, "spec": spec, "run_dir": str(run_dir.relative_to(ROOT)),
             "command": " ".join(cmd[1:]).replace(str(ROOT) + "/", "")}
     summary = run_dir / "summary.json"
-    if not summary.exists() or json.loads(summary.read_text())["seeds"] != seeds:
-        cpu0, t0 = child_cpu(), time.perf_counter()
+    done = json.loads(summary.read_text())["seeds"] if summary.exists() else []
+    if done != seeds:
+        if done and set(done) < set(seeds):  # more seeds for a finished run: completed seeds are kept
+            cmd[-1] = "--resume"
+            timing = json.loads((run_dir / "bench_timing.json").read_text())
+        else:
+            timing = {"wall_s": 0.0, "cpu_s": 0.0}
+        cpu0, t0 = child_cpu() - timing["cpu_s"], time.perf_counter() - timing["wall_s"]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         (BENCH / f"{name}.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
         if proc.returncode != 0:

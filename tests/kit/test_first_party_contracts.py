@@ -101,6 +101,6 @@ class TestAnalyses(FromRegistry, AnalysisContract):
 
 
 def test_every_kind_has_components():
-    """The parametrizations above are not silently empty (analyses excepted: none is shipped yet)."""
-    for kind in ("model", "readout", "featurizer", "optimizer"):
+    """The parametrizations above are not silently empty."""
+    for kind in ("model", "readout", "featurizer", "optimizer", "analysis", "callback"):
         assert REGISTRY.names(kind), kind

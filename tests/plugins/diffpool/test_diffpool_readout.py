@@ -106,10 +106,27 @@ def test_auxiliary_losses_are_weighted(graphs):
     assert off.auxiliary_losses == {}
 
 
-def test_memory_guard_in_forward(graphs):
+def test_memory_guard_in_training_forward(graphs):
     readout = make(max_dense_entries=50)
     with pytest.raises(TrainingError, match="max_dense_entries"):
         readout(torch.cat(features(graphs)), Batch.from_data_list(graphs))
+
+
+def test_inference_splits_a_batch_too_large_for_one_dense_tensor(graphs):
+    """Evaluation uses larger batches than training: without gradients the batch is pooled in groups of
+    molecules that fit, with the same outputs, assignments and auxiliary losses as in one pass."""
+    feats, batch = torch.cat(features(graphs)), Batch.from_data_list(graphs)
+    big, small = make(max_dense_entries=10**6).eval(), make(max_dense_entries=60).eval()  # 60 >= 7^2: one molecule fits
+    with torch.no_grad():
+        ref = big(feats, batch)
+        out = small(feats, batch)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(small.last_assignment, big.last_assignment, rtol=1e-5, atol=1e-6)
+    for key, value in big.auxiliary_losses.items():
+        torch.testing.assert_close(small.auxiliary_losses[key], value, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TrainingError):  # a molecule larger than the limit on its own still stops
+        with torch.no_grad():
+            make(max_dense_entries=10).eval()(feats, batch)
 
 
 def test_radius_adjacency_needs_positions(graphs):
@@ -135,3 +152,24 @@ def test_levels_resolve_ratios_and_counts():
     for bad in ([], [1.0], [0], [0.0], [True]):
         with pytest.raises(ValidationError):
             DiffPoolParams(levels=bad)
+
+
+@pytest.mark.parametrize("line", ["{name: sum}", "{name: mean}", "{name: max}", "{name: attention}",
+                                  "{name: set2set}", "{name: diffpool}", "{name: diffpool, levels: [8, 2, 1]}"])
+def test_each_readout_is_one_line_of_config(run_cli, diffpool_e2e, line):
+    """The comparison readouts come from molgdl-models (not re-registered here): one config line each."""
+    code, out, err = run_cli("validate", diffpool_e2e.root / "configs" / "esol_diffpool.yaml", "--set", f"readout={line}")
+    assert code == 0, out + err
+
+
+def test_diffpool_registers_only_its_own_components():
+    from molgdl_diffpool import hooks
+
+    assert [s.name for s in hooks.molgdl_readouts()] == ["diffpool"]
+    assert [s.name for s in hooks.molgdl_analyses()] == ["diffpool_clusters"]
+
+
+def test_validate_rejects_a_misspelled_readout(run_cli, diffpool_e2e):
+    code, out, err = run_cli("validate", diffpool_e2e.root / "configs" / "esol_diffpool.yaml", "--set",
+                             "readout={name: diffpol}")
+    assert code != 0 and "diffpool" in out + err  # "did you mean"

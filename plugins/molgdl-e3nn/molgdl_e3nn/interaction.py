@@ -1,0 +1,80 @@
+r"""NequIP interaction block: an equivariant point convolution with per-edge tensor-product weights.
+
+.. math::
+    m_i = \frac{1}{\sqrt{\bar n}} \sum_{j \in \mathcal{N}(i)}
+          \big(W_1 h_j\big) \otimes_{R(r_{ij})} Y(\hat r_{ij}), \qquad
+    \mathrm{out}_i = W_2\, m_i + W_{sc} h_i
+
+with :math:`r_{ij} = \mathrm{pos}_j - \mathrm{pos}_i` (Å), :math:`Y` the spherical harmonics, the tensor
+product restricted to ``uvu`` paths (each input channel keeps its own channel) and weighted per edge and
+path by :math:`R`, a radial MLP (e3nn ``FullyConnectedNet``, no biases) of the enveloped Bessel basis,
+:math:`W_1, W_2, W_{sc}` equivariant linear maps (``o3.Linear``), :math:`\bar n` = ``avg_num_neighbors``.
+Batzner et al., Nat. Commun. 13, 2453 (2022). The gate nonlinearity and the residual live in
+:mod:`molgdl_e3nn.layer`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from e3nn import o3
+from e3nn.nn import FullyConnectedNet
+from torch import Tensor, nn
+
+
+def uvu_tensor_product(irreps_in: o3.Irreps, irreps_edge: o3.Irreps, target: o3.Irreps) -> o3.TensorProduct:
+    """``irreps_in x irreps_edge`` with one ``uvu`` path per pair of irreps whose product holds an irrep of
+    ``target``; weights are given per edge (``shared_weights=False``). Output irreps sorted by ``(l, p)``."""
+    mid, instructions = [], []
+    for i, (mul, ir_in) in enumerate(irreps_in):
+        for j, (_, ir_edge) in enumerate(irreps_edge):
+            for ir_out in ir_in * ir_edge:
+                if ir_out in target:
+                    instructions.append((i, j, len(mid), "uvu", True))
+                    mid.append((mul, ir_out))
+    mid = o3.Irreps(mid)
+    mid_sorted, perm, _ = mid.sort()
+    instructions = [(i, j, perm[k], mode, train) for i, j, k, mode, train in instructions]
+    return o3.TensorProduct(irreps_in, irreps_edge, mid_sorted, instructions,
+                            shared_weights=False, internal_weights=False)
+
+
+class InteractionBlock(nn.Module):
+    r"""Equivariant convolution over the radius graph (before the gate).
+
+    Args:
+        irreps_in: node feature irreps.
+        irreps_edge: spherical-harmonic irreps of the edge directions.
+        irreps_out: output irreps (the gate's input irreps).
+        num_radial: width of the radial features.
+        radial_width, radial_depth: hidden width and number of hidden layers of the radial MLP.
+        avg_num_neighbors: the sum over neighbours is divided by its square root.
+
+    Shapes:
+        - **input:** h :math:`(N, \dim \text{irreps\_in})`, edge_src / edge_dst :math:`(E)` int64 (neighbour
+          ``j`` / centre ``i``), edge_sh :math:`(E, \dim \text{irreps\_edge})`, edge_radial
+          :math:`(E, \text{num\_radial})`
+        - **output:** :math:`(N, \dim \text{irreps\_out})`
+    """
+
+    def __init__(self, irreps_in, irreps_edge, irreps_out, num_radial: int, radial_width: int = 64,
+                 radial_depth: int = 2, avg_num_neighbors: float = 10.0) -> None:
+        super().__init__()
+        self.irreps_in = o3.Irreps(irreps_in)
+        self.irreps_edge = o3.Irreps(irreps_edge)
+        self.irreps_out = o3.Irreps(irreps_out)
+        self.norm = 1.0 / math.sqrt(avg_num_neighbors)
+        self.linear_1 = o3.Linear(self.irreps_in, self.irreps_in)
+        self.tp = uvu_tensor_product(self.irreps_in, self.irreps_edge, self.irreps_out)
+        self.radial = FullyConnectedNet([num_radial] + [radial_width] * radial_depth + [self.tp.weight_numel],
+                                        torch.nn.functional.silu)
+        self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.irreps_out)
+        self.self_connection = o3.Linear(self.irreps_in, self.irreps_out)
+
+    def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor) -> Tensor:
+        weight = self.radial(edge_radial)  # [E, weight_numel]
+        x = self.linear_1(h)
+        messages = self.tp(x.index_select(0, edge_src), edge_sh, weight)  # [E, dim mid]
+        summed = messages.new_zeros(h.size(0), messages.size(1)).index_add(0, edge_dst, messages)
+        return self.linear_2(summed * self.norm) + self.self_connection(h)

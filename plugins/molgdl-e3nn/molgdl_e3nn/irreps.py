@@ -1,0 +1,31 @@
+"""Irreps bookkeeping of the interaction network: hidden feature irreps and tensor-product reachability."""
+
+from __future__ import annotations
+
+from e3nn import o3
+
+
+def hidden_irreps(num_scalars: int, num_tensors: int, l_max: int, parity: bool) -> o3.Irreps:
+    """Target irreps of every layer, as in NequIP: ``num_scalars x 0e`` plus ``num_tensors`` copies of every
+    other ``(l, p)`` with ``l <= l_max`` (both parities when ``parity``; only ``p = +1`` otherwise, so that
+    pseudo-quantities are not told apart from true ones: an SE(3)-only, chiral model)."""
+    parities = (1, -1) if parity else (1,)
+    irreps = [(num_scalars if (l, p) == (0, 1) else num_tensors, (l, p)) for l in range(l_max + 1) for p in parities]
+    return o3.Irreps(irreps).sort().irreps.simplify()
+
+
+def edge_irreps(l_max: int, parity: bool) -> o3.Irreps:
+    """Spherical-harmonic irreps of the edge directions: ``0e + 1o + 2e + ...`` (``1e + 2e ...`` without parity:
+    edge vectors are then labelled as pseudovectors, which SE(3) cannot tell apart)."""
+    return o3.Irreps.spherical_harmonics(l_max, p=-1 if parity else 1)
+
+
+def tp_path_exists(irreps_in1: o3.Irreps, irreps_in2: o3.Irreps, ir_out: o3.Irrep) -> bool:
+    """Whether some ``ir1 x ir2`` of the two inputs contains ``ir_out``."""
+    ir_out = o3.Irrep(ir_out)
+    return any(ir_out in ir1 * ir2 for _, ir1 in o3.Irreps(irreps_in1) for _, ir2 in o3.Irreps(irreps_in2))
+
+
+def reachable(target: o3.Irreps, irreps_in: o3.Irreps, irreps_edge: o3.Irreps) -> o3.Irreps:
+    """The part of ``target`` a convolution of ``irreps_in`` with ``irreps_edge`` can produce."""
+    return o3.Irreps([(mul, ir) for mul, ir in target if tp_path_exists(irreps_in, irreps_edge, ir)])

@@ -1,0 +1,42 @@
+"""Parameter model of the e3nn encoders (pydantic only: no torch / e3nn import here)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from molgdl.specs import Params
+
+
+class E3NNParams(Params):
+    """NequIP-style interaction network (Batzner et al. 2022) on a radius graph of the 3D conformer.
+
+    Parity is not a parameter: it is chosen by the model name (``e3nn``: parity on, E(3)-invariant output;
+    ``e3nn_chiral``: parity off, SE(3)-invariant output that can tell enantiomers apart), so that each
+    registered name makes one honest symmetry claim.
+    """
+
+    num_layers: int = Field(3, ge=1, description="Number of interaction layers (convolution + gate + residual).")
+    l_max: int = Field(1, ge=0, le=3, description="Highest rotation order l of the spherical harmonics and features (0-3).")
+    num_features: int = Field(
+        32, ge=1, description="Multiplicity of the invariant scalars (0e) of every layer; also out_dim."
+    )
+    num_tensor_features: Optional[int] = Field(
+        None, ge=1,
+        description="Multiplicity of every other irrep (pseudoscalars and l >= 1); null: same as num_features.",
+    )
+    cutoff: float = Field(5.0, gt=0.0, description="Neighbour cutoff radius r_c in Å (radius graph and envelope).")
+    num_radial: int = Field(8, ge=1, description="Number of Bessel functions sin(n pi r / r_c) / r in the radial basis.")
+    trainable_radial: bool = Field(True, description="Train the Bessel frequencies n pi (NequIP default) or keep them fixed.")
+    cutoff_p: int = Field(6, ge=2, description="Exponent p of NequIP's polynomial cutoff envelope (smooth to 2nd order at r_c).")
+    radial_width: int = Field(64, ge=1, description="Hidden width of the radial MLP that makes the per-edge tensor-product weights.")
+    radial_depth: int = Field(2, ge=0, description="Number of hidden layers of the radial MLP.")
+    avg_num_neighbors: float = Field(
+        10.0, gt=0.0,
+        description="Summed messages are divided by sqrt(avg_num_neighbors); set near the mean neighbour count.",
+    )
+    max_num_neighbors: Optional[int] = Field(
+        32, ge=1, description="Keep at most this many nearest neighbours per atom (null: all within cutoff)."
+    )
+    max_z: int = Field(100, ge=2, description="Atom types are one-hot over atomic numbers 0..max_z-1 (z < max_z).")

@@ -102,7 +102,8 @@ class ModelSpec(ComponentSpec):
 class ReadoutSpec(ComponentSpec):
     """``factory(params, in_dim: int) -> nn.Module`` with ``out_dim`` and
     ``forward(h: Tensor[N, in_dim], batch) -> Tensor[B, out_dim]``. A readout may expose
-    ``auxiliary_losses: dict[str, Tensor]`` after forward; they are added to the loss and logged."""
+    ``auxiliary_losses: dict[str, Tensor]`` after forward; they are added to the training loss
+    and logged (``val/loss``, which selects the checkpoint, is the task loss alone)."""
 
     kind: ClassVar[str] = "readout"
 

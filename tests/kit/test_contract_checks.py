@@ -222,10 +222,12 @@ def test_irreps_equivariance():
         r = batch.pos - center[batch.batch]
         return torch.cat([r.norm(dim=1, keepdim=True), r], dim=1)
 
-    check_irreps_equivariance(centred, "0e + 1o", graphs, rtol=1e-9, atol=1e-9)
+    from e3nn import o3
+
+    check_irreps_equivariance(centred, o3.Irreps("0e + 1o"), graphs, rtol=1e-9, atol=1e-9)
     with pytest.raises(AssertionError, match="rotation-reflection"):  # claimed axial (1e): wrong under reflections
-        check_irreps_equivariance(centred, "0e + 1e", graphs, rtol=1e-9, atol=1e-9)
-    check_irreps_equivariance(centred, "0e + 1e", graphs, reflections=False, rtol=1e-9, atol=1e-9)
+        check_irreps_equivariance(centred, o3.Irreps("0e + 1e"), graphs, rtol=1e-9, atol=1e-9)
+    check_irreps_equivariance(centred, o3.Irreps("0e + 1e"), graphs, reflections=False, rtol=1e-9, atol=1e-9)
 
 
 # ------------------------------------------------------------------------------------------ the classes

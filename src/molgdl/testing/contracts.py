@@ -206,12 +206,10 @@ def check_force_equivariance(energy: Callable[[Batch], torch.Tensor], graphs: li
 def check_irreps_equivariance(features: Callable[[Batch], torch.Tensor], irreps: Any, graphs: list[Data], *,
                               reflections: bool = True, seed: int = 0, rtol: float = 1e-4,
                               atol: float = 1e-4) -> None:
-    """Equivariant node features ``[N, irreps.dim]`` transform with the Wigner matrices of ``irreps`` (an
-    ``e3nn.o3.Irreps`` or its string, e.g. ``"8x0e + 8x1o"``): ``f(x R^T + t) = f(x) D(R)^T``, with parity
-    applied for rotation-reflections when ``reflections``."""
-    from e3nn import o3
-
-    irreps = o3.Irreps(irreps)
+    """Equivariant node features ``[N, irreps.dim]`` transform with the Wigner matrices of ``irreps``:
+    ``f(x R^T + t) = f(x) D(R)^T``, with parity applied for rotation-reflections when ``reflections``.
+    ``irreps`` is any object with ``D_from_matrix(R) -> Tensor[dim, dim]``, e.g. an ``e3nn.o3.Irreps`` (the core
+    does not import e3nn)."""
     gen = torch.Generator().manual_seed(seed)
     batch = Batch.from_data_list(graphs)
     base = features(batch)

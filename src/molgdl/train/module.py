@@ -141,7 +141,8 @@ class PredictorModule(pl.LightningModule):
             loss = masked_loss(out, self.scaled_targets(batch), self.task)
         aux = getattr(self.model.readout, "auxiliary_losses", None) or {}
         for name, value in aux.items():
-            loss = loss + value
+            if stage == "train":  # regularisers: val/loss (checkpoint selection, early stopping) is the task loss
+                loss = loss + value
             self.log(f"{stage}/aux_{name}", value, batch_size=batch.num_graphs, sync_dist=stage != "train")
         self.log(f"{stage}/loss", loss, prog_bar=True, batch_size=batch.num_graphs, sync_dist=stage != "train",
                  on_epoch=True, on_step=False)

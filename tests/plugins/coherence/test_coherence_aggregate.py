@@ -23,7 +23,8 @@ def test_winsorized_clips_the_extremes_by_hand():
 
 def test_winsorized_is_per_coordinate():
     g = torch.tensor([[0.0, 10.0], [1.0, -10.0], [2.0, 0.0], [-50.0, 1.0]])
-    # coord 0 sorted: -50, 0, 1, 2 -> clip to [0, 1]: 0, 1, 1, 0 ; coord 1 sorted -10, 0, 1, 10 -> [0, 1]: 1, 0, 0, 1
+    # coord 0 sorted: -50, 0, 1, 2 -> clip to [0, 1]: 0, 1, 1, 0
+    # coord 1 sorted: -10, 0, 1, 10 -> clip to [0, 1]: 1, 0, 0, 1
     torch.testing.assert_close(winsorized_mean(g, 1), torch.tensor([0.5, 0.5]))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from molgdl_coherence.aggregate import m3, median_of_3, winsorized_mean
+from molgdl_coherence.aggregate import m3, median_of_3, order_statistic, winsorized_mean
 from molgdl_coherence.optimizer import RobustOptimizer
 
 
@@ -26,6 +26,14 @@ def test_winsorized_is_per_coordinate():
     # coord 0 sorted: -50, 0, 1, 2 -> clip to [0, 1]: 0, 1, 1, 0
     # coord 1 sorted: -10, 0, 1, 10 -> clip to [0, 1]: 1, 0, 0, 1
     torch.testing.assert_close(winsorized_mean(g, 1), torch.tensor([0.5, 0.5]))
+
+
+def test_order_statistic_equals_kthvalue_with_ties():
+    gen = torch.Generator().manual_seed(0)
+    g = torch.randint(-3, 4, (9, 5, 4), generator=gen).float()  # many ties
+    for k in range(9):
+        torch.testing.assert_close(order_statistic(g, k), g.kthvalue(k + 1, 0).values, rtol=0, atol=0)
+        torch.testing.assert_close(order_statistic(g, k, largest=True), g.kthvalue(9 - k, 0).values, rtol=0, atol=0)
 
 
 def test_m3_hand_built():

@@ -1,0 +1,66 @@
+"""Cost of the coherence callback at its default settings (m = 128 molecules, every 5 epochs, factored
+per-example gradients) on the default ESOL config (configs/esol.yaml: D-MPNN 300x3 + rdkit2d, batch 50):
+one ``molgdl run`` with the callback and one without, same seed, one thread. Reported: seconds per
+measurement (from coherence.csv), training seconds per epoch of the run without the callback, and the overhead
+at the default frequency = (seconds per measurement / 5) / (seconds per epoch); also the whole-run ratio of
+the two training times (includes the measurement before training; noisier on a shared machine).
+Writes ``.bench/coherence/overhead.json``.
+
+    OMP_NUM_THREADS=1 nice -n 5 python benchmarks/coherence/overhead.py --epochs 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / ".bench" / "coherence"
+
+
+def run(name: str, epochs: int, callbacks: str) -> Path:
+    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol.yaml"), "--overwrite"]
+    for s in (f"callbacks={callbacks}", f"trainer.max_epochs={epochs}", "trainer.num_threads=1",
+              "data.progress=false", "trainer.progress_bar=false", "run.seeds=[0]", f"run.name={name}",
+              f"run.output_dir={BENCH / 'runs'}", "trainer.early_stopping=null"):
+        cmd += ["--set", s]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
+        raise RuntimeError(f"{name} failed")
+    return BENCH / "runs" / name / "seed_0"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=10)
+    args = ap.parse_args()
+    plain = run(f"esol_plain_e{args.epochs}", args.epochs, "[]")
+    with_cb = run(f"esol_coherence_e{args.epochs}", args.epochs, "[{name: coherence}]")
+    t_plain = json.loads((plain / "metrics.json").read_text())["train_seconds"]
+    t_cb = json.loads((with_cb / "metrics.json").read_text())["train_seconds"]
+    rows = [r for r in csv.DictReader((with_cb / "coherence.csv").open()) if r["group"] == "all"]
+    per_eval = [float(r["seconds"]) for r in rows]
+    epoch_s = t_plain / args.epochs
+    own_epoch_s = (t_cb - sum(per_eval)) / args.epochs  # the callback run's own epochs, measurements removed
+    mean_eval = sum(per_eval) / len(per_eval)
+    result = {
+        "epochs": args.epochs, "evaluations": len(per_eval), "seconds_per_evaluation": per_eval,
+        "train_seconds_plain": t_plain, "train_seconds_with_callback": t_cb, "epoch_seconds_plain": epoch_s,
+        "epoch_seconds_with_callback_excl_measurements": own_epoch_s,
+        "overhead_at_default_frequency": mean_eval / 5 / epoch_s,
+        "overhead_at_default_frequency_same_run": mean_eval / 5 / own_epoch_s,
+        "whole_run_ratio": t_cb / t_plain - 1,
+        "command": f"molgdl run configs/esol.yaml --set 'callbacks=[{{name: coherence}}]' --set trainer.max_epochs={args.epochs}",
+    }
+    BENCH.mkdir(parents=True, exist_ok=True)
+    (BENCH / "overhead.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

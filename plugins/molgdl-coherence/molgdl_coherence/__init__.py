@@ -1,0 +1,1 @@
+"""Gradient coherence diagnostics and robust gradient aggregation for molgdl."""

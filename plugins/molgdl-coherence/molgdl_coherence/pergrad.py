@@ -1,0 +1,332 @@
+r"""Per-molecule gradients :math:`g_i = \nabla_w \ell_i(w)` of a molgdl model on a PyG batch.
+
+Three implementations with the same result (``method``):
+
+``loop``
+    the reference: one forward and backward per molecule (``Batch.from_data_list([g])``).
+``vmap``
+    ``torch.func``: one batched forward through ``functional_call``, ``vjp`` of the per-molecule loss vector
+    ``[B]`` and ``vmap`` of the vjp over one-hot cotangents, in chunks. Exact for any model whose molecules do
+    not interact, but each one-hot backward still runs over the whole batch: the cost is ``B`` full backward
+    passes per batch of ``B`` (quadratic), so on a CPU it is barely faster than the loop.
+``factored``
+    linear cost, for parameters of ``nn.Linear`` modules (every parameter of D-MPNN + MLP head): the rows
+    ``r`` (atoms, bonds, molecules) entering a linear layer belong to one molecule each, and the gradient of
+    the summed loss with respect to that layer's output row, :math:`\delta_r`, is the gradient of that
+    molecule's loss alone, so :math:`G_i = \sum_{r \in i} \delta_r x_r^\top` and :math:`b_i = \sum_{r \in i}
+    \delta_r` (Goodfellow's per-example trick on graphs). Which molecule a row belongs to is read from a
+    second backward with loss weights ``1..B`` (:math:`\delta'_r = (i+1)\,\delta_r`), so no model code is
+    needed. Checks: the ratios must be integers (molecules do not interact, e.g. no batch norm in train mode)
+    and :math:`\sum_i G_i` must equal the ordinary gradient; otherwise, and for parameters outside
+    ``nn.Linear`` modules, the ``vmap`` path is used.
+
+Shapes:
+    - **output:** ``dict[name, Tensor[B, *param.shape]]`` in the order of ``names``
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from molgdl.train.module import per_molecule_loss
+
+METHODS = ("factored", "vmap", "loop")
+LossFn = Callable[[Tensor, Any], Tensor]
+
+
+def molecule_losses(model: nn.Module, batch: Any, y: Tensor, task: str) -> Tensor:
+    """Per-molecule training loss ``[B]`` (scaled units, averaged over each molecule's present targets)."""
+    return per_molecule_loss(model(batch), y, task)
+
+
+def trainable(model: nn.Module, names: Sequence[str] | None = None) -> dict[str, nn.Parameter]:
+    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    return params if names is None else {n: params[n] for n in names}
+
+
+def loop_gradients(model: nn.Module, graphs: Sequence[Any], y: Tensor, task: str,
+                   names: Sequence[str] | None = None) -> dict[str, Tensor]:
+    """Reference: one forward/backward per molecule. ``graphs``: Data objects; ``y``: ``[B, T]`` scaled."""
+    from torch_geometric.data import Batch
+
+    params = trainable(model, names)
+    out = {n: torch.zeros(len(graphs), *p.shape, dtype=p.dtype, device=p.device) for n, p in params.items()}
+    with torch.enable_grad():
+        for i, g in enumerate(graphs):
+            b = Batch.from_data_list([g]).to(y.device)
+            loss = molecule_losses(model, b, y[i:i + 1], task).sum()
+            grads = torch.autograd.grad(loss, list(params.values()), allow_unused=True)
+            for (n, _), gr in zip(params.items(), grads):
+                if gr is not None:
+                    out[n][i] = gr
+    return out
+
+
+def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                   chunk: int = 16) -> dict[str, Tensor]:
+    """``torch.func``: vmap over the vjp of the per-molecule losses with one-hot cotangents, ``chunk`` at a
+    time."""
+    from torch.func import functional_call, vjp, vmap
+
+    params = {n: p.detach() for n, p in trainable(model, names).items()}
+    buffers = dict(model.named_buffers())
+
+    def losses(p: dict[str, Tensor]) -> Tensor:
+        # fresh buffer copies: batch norm may update its running statistics inside the transform
+        state = {**{n: b.clone() for n, b in buffers.items()}, **p}
+        return per_molecule_loss(functional_call(model, state, (batch,), strict=False), y, task)
+
+    with torch.enable_grad():
+        L, vjp_fn = vjp(losses, params)
+    B = L.shape[0]
+    eye = torch.eye(B, dtype=L.dtype, device=L.device)
+    parts: dict[str, list[Tensor]] = {n: [] for n in params}
+    for s in range(0, B, max(1, chunk)):
+        (g,) = vmap(vjp_fn)(eye[s:s + chunk])
+        for n in params:
+            parts[n].append(g[n])
+    return {n: torch.cat(v) for n, v in parts.items()}
+
+
+class NotSeparable(RuntimeError):
+    """The factored path cannot attribute rows to molecules (they interact)."""
+
+
+def _segment_outer(mol: Tensor, d: Tensor, x: Tensor, B: int) -> Tensor:
+    """``sum_{r: mol_r = i} d_r x_r^T`` for every ``i``: ``[B, out, in]``; rows sorted by ``mol``.
+
+    One padded ``bmm`` when the molecules have about the same number of rows (e.g. one row each, as in the
+    head), otherwise one ``mm`` per molecule on its contiguous rows (no padding FLOPs)."""
+    counts = torch.bincount(mol, minlength=B)
+    nmax = int(counts.max()) if counts.numel() else 0
+    if nmax * B <= 1.25 * mol.numel():
+        start = torch.cumsum(counts, 0) - counts
+        pos = torch.arange(mol.numel(), device=mol.device) - start[mol]
+        dp = d.new_zeros(B, nmax, d.shape[1])
+        xp = x.new_zeros(B, nmax, x.shape[1])
+        dp[mol, pos] = d
+        xp[mol, pos] = x
+        return dp.transpose(1, 2) @ xp
+    out = d.new_empty(B, d.shape[1], x.shape[1])
+    s = 0
+    for i, n in enumerate(counts.tolist()):
+        if n:
+            torch.mm(d[s:s + n].T, x[s:s + n], out=out[i])
+            s += n
+        else:
+            out[i].zero_()
+    return out
+
+
+def _segment_gram_sq(mol: Tensor, d: Tensor, x: Tensor | None, B: int) -> Tensor:
+    """``|sum_{r in i} d_r x_r^T|_F^2 = sum_{r,s in i} (d_r.d_s)(x_r.x_s)`` per molecule ``[B]``, without
+    forming the ``[out, in]`` matrices (``x`` None: the bias, ``|sum_{r in i} d_r|^2``); rows sorted by
+    ``mol``."""
+    if x is None:
+        return d.new_zeros(B, d.shape[1]).index_add_(0, mol, d).pow(2).sum(1)
+    counts = torch.bincount(mol, minlength=B)
+    if int(counts.max()) <= 1:
+        out = d.new_zeros(B)
+        out[mol] = d.pow(2).sum(1) * x.pow(2).sum(1)
+        return out
+    out = d.new_zeros(B)
+    s = 0
+    for i, n in enumerate(counts.tolist()):
+        if n:
+            dd, xx = d[s:s + n], x[s:s + n]
+            out[i] = ((dd @ dd.T) * (xx @ xx.T)).sum()
+            s += n
+    return out
+
+
+class LinearRows:
+    """What the factored path extracts from one batched forward and two backward passes.
+
+    ``rows[w_name] = (mol [R], delta [R, out], x [R, in])`` sorted by molecule, ``bias_of[w_name]``,
+    ``full[name]`` (the ordinary gradient of the summed loss), ``missing`` (requested parameters not covered),
+    ``B`` (molecules)."""
+
+    def __init__(self, rows, bias_of, full, missing, B):
+        self.rows, self.bias_of, self.full, self.missing, self.B = rows, bias_of, full, missing, B
+
+
+def linear_rows(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                full_gradient: bool = True) -> LinearRows:
+    """One forward with hooks on the ``nn.Linear`` modules whose weight is among ``names``, the backward of
+    the summed loss (row gradients and, if ``full_gradient``, the ordinary parameter gradients used by the
+    checks) and the backward of the ``1..B``-weighted loss (which molecule each row belongs to).
+    Raises :class:`NotSeparable` when a row mixes molecules."""
+    params = trainable(model, names)
+    by_id = {id(p): n for n, p in params.items()}
+    linears: dict[str, tuple[nn.Linear, str, str | None]] = {}
+    for mname, mod in model.named_modules():
+        if isinstance(mod, nn.Linear) and id(mod.weight) in by_id:
+            bname = by_id.get(id(mod.bias)) if mod.bias is not None else None
+            linears[mname] = (mod, by_id[id(mod.weight)], bname)
+    calls: list[tuple[str, Tensor, Tensor]] = []  # (module name, input rows, output)
+
+    def hook(name):
+        def fn(mod, inp, out):
+            if out.requires_grad:
+                calls.append((name, inp[0].detach().reshape(-1, mod.in_features), out))
+        return fn
+
+    handles = [mod.register_forward_hook(hook(n)) for n, (mod, _, _) in linears.items()]
+    try:
+        with torch.enable_grad():
+            L = molecule_losses(model, batch, y, task)
+    finally:
+        for h in handles:
+            h.remove()
+    B = L.shape[0]
+    covered = [n for _, wn, bn in linears.values() for n in (wn, bn) if n is not None]
+    missing = [n for n in params if n not in set(covered)]
+    outs = [o for _, _, o in calls]
+    plist = [params[n] for n in covered] if full_gradient else []
+    with torch.enable_grad():
+        first = torch.autograd.grad(L.sum(), outs + plist, retain_graph=bool(outs), allow_unused=True)
+        w = torch.arange(1, B + 1, dtype=L.dtype, device=L.device)
+        weighted = torch.autograd.grad((L * w).sum(), outs, allow_unused=True) if outs else ()
+    deltas = first[:len(outs)]
+    full = {n: torch.zeros_like(params[n]) if g is None else g for n, g in zip(covered, first[len(outs):])}
+    if not full_gradient:
+        full = {n: None for n in covered}
+
+    parts: dict[str, list[tuple[Tensor, Tensor, Tensor]]] = {n: [] for n in linears}
+    for (name, x, o), d, dw in zip(calls, deltas, weighted):
+        if d is None:
+            continue
+        d = d.reshape(-1, o.shape[-1])
+        dw = dw.reshape(-1, o.shape[-1])
+        den = (d * d).sum(1)
+        ratio = (d * dw).sum(1) / den.clamp(min=torch.finfo(den.dtype).tiny)
+        idx = ratio.round()
+        big = den > den.max() * 1e-10
+        if bool(((ratio - idx).abs()[big] > 0.05).any()) or bool(((idx < 1) | (idx > B))[big].any()):
+            raise NotSeparable(f"the rows of linear layer {name!r} mix several molecules (batch norm in "
+                               "train mode, attention across molecules?)")
+        parts[name].append(((idx.clamp(1, B) - 1).long(), d, x))
+    rows, bias_of = {}, {}
+    for name, (mod, wn, bn) in linears.items():
+        bias_of[wn] = bn
+        if parts[name]:
+            mol = torch.cat([p[0] for p in parts[name]])
+            order = torch.argsort(mol, stable=True)
+            rows[wn] = (mol[order], torch.cat([p[1] for p in parts[name]])[order],
+                        torch.cat([p[2] for p in parts[name]])[order])
+        else:
+            rows[wn] = (torch.zeros(0, dtype=torch.long), mod.weight.new_zeros(0, mod.out_features),
+                        mod.weight.new_zeros(0, mod.in_features))
+    return LinearRows(rows, bias_of, full, missing, B)
+
+
+def _check_sum(lr: LinearRows, name: str, per_example_sum: Tensor, rtol: float) -> bool:
+    """``sum_i G_i`` equals the ordinary gradient: every use of the parameter went through the module
+    (True without a check when the ordinary gradient was not computed)."""
+    ref = lr.full[name]
+    if ref is None:
+        return True
+    return float((per_example_sum - ref).norm()) <= rtol * float(ref.norm()) + 1e-12
+
+
+def factored_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                       check_rtol: float = 1e-3) -> tuple[dict[str, Tensor], list[str]]:
+    r"""Linear-cost per-molecule gradients ``{name: [B, *shape]}`` of the ``nn.Linear`` parameters in
+    ``names``.
+
+    Returns ``(grads, missing)``: ``missing`` lists the requested parameters this path does not cover (not in
+    an ``nn.Linear``, or a linear layer whose weight is also used outside its ``forward``, detected by
+    :math:`\sum_i G_i \neq` the ordinary gradient); get those from :func:`vmap_gradients`.
+    """
+    lr = linear_rows(model, batch, y, task, names)
+    grads: dict[str, Tensor] = {}
+    missing = list(lr.missing)
+    for wn, (mol, d, x) in lr.rows.items():
+        g = _segment_outer(mol, d, x, lr.B)
+        if _check_sum(lr, wn, g.sum(0), check_rtol):
+            grads[wn] = g
+        else:
+            missing.append(wn)
+        bn = lr.bias_of[wn]
+        if bn is not None:
+            gb = d.new_zeros(lr.B, d.shape[1]).index_add_(0, mol, d)
+            if _check_sum(lr, bn, gb.sum(0), check_rtol):
+                grads[bn] = gb
+            else:
+                missing.append(bn)
+    return grads, missing
+
+
+def example_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                      method: str = "factored", chunk: int = 16) -> dict[str, Tensor]:
+    """Per-molecule gradients ``{name: [B, *shape]}`` of the trainable parameters ``names`` (all if None).
+
+    ``y``: ``[B, T]`` targets in scaled units (``PredictorModule.scaled_targets``). The model's mode
+    (train/eval) is used as it is. ``method``: ``factored`` (falls back to ``vmap`` where it does not apply),
+    ``vmap`` or ``loop``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    names = list(trainable(model, names))
+    if method == "loop":
+        return loop_gradients(model, batch.to_data_list(), y, task, names)
+    if method == "vmap":
+        return vmap_gradients(model, batch, y, task, names, chunk)
+    try:
+        grads, missing = factored_gradients(model, batch, y, task, names)
+    except NotSeparable:
+        grads, missing = {}, names
+    if missing:
+        grads.update(vmap_gradients(model, batch, y, task, missing, chunk))
+    return {n: grads[n] for n in names}
+
+
+def example_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                     method: str = "factored", chunk: int = 16, check_rtol: float = 1e-3, check: bool = True,
+                     fallback: list[str] | None = None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """``(sum_g, sq)``: ``sum_g[name] = sum_i g_i`` (``*shape``) and ``sq[name] = |g_i|^2`` per molecule
+    ``[B]``.
+
+    All that m-coherence needs. The factored path never forms the per-molecule weight gradients (Gram trick,
+    :func:`_segment_gram_sq`); the other methods reduce :func:`example_gradients`. ``check=False`` skips the
+    ordinary parameter gradients that check the factored rows (about a quarter of the cost; do the check once
+    per model, as the coherence callback does). ``fallback``, if given, receives the names that the factored
+    path did not cover.
+    """
+    names = list(trainable(model, names))
+    sum_g: dict[str, Tensor] = {}
+    sq: dict[str, Tensor] = {}
+    rest = names
+    if method == "factored":
+        try:
+            lr = linear_rows(model, batch, y, task, names, full_gradient=check)
+        except NotSeparable:
+            lr = None
+        if lr is not None:
+            rest = list(lr.missing)
+            for wn, (mol, d, x) in lr.rows.items():
+                pairs = [(wn, x)] + ([(lr.bias_of[wn], None)] if lr.bias_of[wn] is not None else [])
+                for n, xx in pairs:
+                    if n not in sq:
+                        sq[n] = _segment_gram_sq(mol, d, xx, lr.B)
+                        sum_g[n] = (d.T @ x) if xx is not None else d.sum(0)
+            # the check of factored_gradients without forming G_i: a use of a parameter outside its module's
+            # forward shows as an ordinary gradient that the captured rows do not add up to
+            for wn, (mol, d, x) in lr.rows.items():
+                for n, total in ((wn, d.T @ x), (lr.bias_of[wn], d.sum(0))):
+                    if n is not None and not _check_sum(lr, n, total, check_rtol):
+                        rest.append(n)
+                        sq.pop(n, None)
+                        sum_g.pop(n, None)
+    if fallback is not None and method == "factored":
+        fallback.extend(rest)
+    if rest:
+        inner = "vmap" if method == "factored" else method
+        g = example_gradients(model, batch, y, task, rest, inner, chunk)
+        for n, v in g.items():
+            sum_g[n] = v.sum(0)
+            sq[n] = v.reshape(v.shape[0], -1).pow(2).sum(1)
+    return {n: sum_g[n] for n in names}, {n: sq[n] for n in names}

@@ -32,8 +32,8 @@ def test_unknown_top_level_key(run_cli, tmp_path):
     assert code == 2
     assert "error: invalid config in" in msg
     assert "trainr: unknown key (did you mean 'trainer'?)" in msg
-    assert "valid keys: analyses, callbacks, data, descriptors, featurizer, head, model, optimizer, plugins, " \
-           "readout, run, scheduler, split, trainer" in msg
+    assert "valid keys: analyses, callbacks, data, descriptors, featurizer, head, loss, model, optimizer, " \
+           "plugins, readout, run, scheduler, split, trainer" in msg
     assert "fix: see configs/tutorial.yaml" in msg
 
 
@@ -60,8 +60,9 @@ def test_unknown_component_name_lists_installed_ones(run_cli, tmp_path):
     cfg = tiny_config(tmp_path, model={"name": "dmpn"}, readout={"name": "avg"})
     code, msg = _validate(run_cli, tmp_path, cfg)
     assert code == 2
-    assert "model.name: unknown model 'dmpn' (did you mean 'dmpnn'?); installed models: dmpnn, gine" in msg
-    assert "readout.name: unknown readout 'avg'; installed readouts: attention, max, mean, set2set, sum" in msg
+    assert "model.name: unknown model 'dmpn' (did you mean 'dmpnn'?); installed models: dmpnn, " in msg
+    assert "readout.name: unknown readout 'avg'; installed readouts: attention, " in msg
+    assert ", mean, set2set, sum" in msg
     assert "molgdl components --kind KIND" in msg
 
 

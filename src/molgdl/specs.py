@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Params(BaseModel):
@@ -21,6 +21,31 @@ class Params(BaseModel):
 
 class NoParams(Params):
     """For components without parameters."""
+
+
+class WrapperParams(Params):
+    """Params of an optimizer that wraps another registered optimizer (``molgdl.train.wrapper``):
+    ``base: {name: <registered optimizer>, <its params>}``. A subclass lists in ``refused_bases`` the names
+    that cannot be wrapped (e.g. its own), with the reason in ``refused_reason``."""
+
+    refused_bases: ClassVar[tuple[str, ...]] = ()
+    refused_reason: ClassVar[str] = "it cannot be wrapped"
+
+    base: dict[str, Any] = Field(
+        default_factory=lambda: {"name": "adam"},
+        description="The base optimizer as a component reference: {name: <registered optimizer>, <its params>}. "
+        "Its name and params are checked when the optimizer is built.",
+    )
+
+    @field_validator("base")
+    @classmethod
+    def _base(cls, v: dict[str, Any]) -> dict[str, Any]:
+        name = v.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("base needs a name, e.g. base: {name: adam, lr: 0.001}")
+        if name in cls.refused_bases:
+            raise ValueError(f"base {name!r}: {cls.refused_reason}")
+        return v
 
 
 @dataclass(frozen=True)

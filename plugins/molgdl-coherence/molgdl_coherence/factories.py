@@ -22,20 +22,15 @@ def build_feeder(params: FeederParams):
 
 
 def build_robust(rule: str, params: RobustParams, parameters: Iterable[Any]):
-    """The base optimizer is looked up among the installed components (a fresh plugin manager: the factory
-    does not receive the run's registry) and its params are validated here."""
-    from molgdl.config.load import validate_params
-    from molgdl.config.schema import ComponentRef
-    from molgdl.plugins import create_plugin_manager
-    from molgdl.registry import Registry
+    """The base optimizer is built from the installed components, its params validated (molgdl's
+    ``build_base_optimizer``)."""
+    from molgdl.train.wrapper import build_base_optimizer
 
     from .optimizer import RobustOptimizer
 
-    ref = ComponentRef(**params.base)
-    spec = Registry(create_plugin_manager()).get("optimizer", ref.name, where="optimizer.base.name")
-    base = spec.factory(validate_params(spec, ref, "optimizer.base"), parameters)
+    base = build_base_optimizer(params.base, parameters)
     if isinstance(base, RobustOptimizer):
-        raise ConfigError(f"optimizer.base {ref.name!r} is already a robust aggregator",
+        raise ConfigError(f"optimizer.base {params.base['name']!r} is already a robust aggregator",
                           hint="wrap a plain optimizer such as adam or sgd")
     c = params.c if isinstance(params, WinsorizedParams) else 0
     return RobustOptimizer(base, rule, c=c)

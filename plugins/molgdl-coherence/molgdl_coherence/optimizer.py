@@ -24,6 +24,8 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from molgdl.train.wrapper import OptimizerWrapper
+
 from .aggregate import m3, median_of_3, winsorized_mean
 
 RULES = ("winsorized", "m3", "rm3")
@@ -31,22 +33,14 @@ NEEDS_EXAMPLES = ("winsorized", "m3")
 log = logging.getLogger("molgdl")
 
 
-class RobustOptimizer(Optimizer):
+class RobustOptimizer(OptimizerWrapper):
     """Wraps ``base``; ``rule`` in ``RULES``; ``c``: the winsorization depth (``winsorized`` only)."""
 
     def __init__(self, base: Optimizer, rule: str, c: int = 1) -> None:
-        if not isinstance(base, Optimizer):
-            raise TypeError(f"base must be a torch.optim.Optimizer, got {type(base).__name__}")
-        if isinstance(base, RobustOptimizer):
-            raise TypeError("base is already a RobustOptimizer")
         if rule not in RULES:
             raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-        self._linked = False
-        self.base, self.rule, self.c = base, rule, int(c)
-        super().__init__(base.param_groups, base.defaults)
-        self.param_groups = base.param_groups
-        self.state = base.state
-        self._linked = True
+        super().__init__(base)
+        self.rule, self.c = rule, int(c)
         self._examples: dict[Tensor, Tensor] = {}
         self._history: dict[Tensor, list[Tensor]] = {}
         self._warned = False
@@ -58,20 +52,14 @@ class RobustOptimizer(Optimizer):
         if self.rule in NEEDS_EXAMPLES:
             self._examples = dict(grads)
 
-    def _params(self) -> list[Tensor]:
-        return [p for g in self.param_groups for p in g["params"]]
-
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self.closure_loss(closure)
         robust = False
         if self.rule == "rm3":
             robust = self._rm3()
         elif self._examples:
-            for p in self._params():
+            for p in self.params():
                 g = self._examples.get(p)
                 if p.grad is None or g is None:
                     continue
@@ -90,7 +78,7 @@ class RobustOptimizer(Optimizer):
 
     def _rm3(self) -> bool:
         robust = False
-        for p in self._params():
+        for p in self.params():
             if p.grad is None:
                 continue
             hist = self._history.setdefault(p, [])
@@ -110,34 +98,17 @@ class RobustOptimizer(Optimizer):
         self._stats = {"steps": 0, "robust": 0}
         return out
 
-    # --- plumbing shared with the base optimizer -------------------------------------------------------
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        if self._linked:
-            self.base.add_param_group(param_group)
-        else:
-            super().add_param_group(param_group)
+    # --- state: the base optimizer's plus the RM3 history --------------------------------------------------
+    state_key = "robust"
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        self.base.zero_grad(set_to_none=set_to_none)
-
-    def state_dict(self) -> dict[str, Any]:
-        sd = self.base.state_dict()
-        params = self._params()
+    def extra_state(self) -> dict[str, Any]:
+        params = self.params()
         history = {i: list(self._history[p]) for i, p in enumerate(params) if p in self._history}
-        sd["robust"] = {"rule": self.rule, "history": history}
-        return sd
+        return {"rule": self.rule, "history": history}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        sd = dict(state_dict)
-        extra = sd.pop("robust", None)
-        groups = self.param_groups
-        self.base.load_state_dict(sd)
-        groups[:] = self.base.param_groups
-        self.base.param_groups = groups
-        self.state = self.base.state
-        if extra is not None:
-            params = self._params()
-            self._history = {params[int(i)]: [t.clone() for t in h] for i, h in extra["history"].items()}
+    def load_extra_state(self, extra: dict[str, Any]) -> None:
+        params = self.params()
+        self._history = {params[int(i)]: [t.clone() for t in h] for i, h in extra["history"].items()}
 
     def __repr__(self) -> str:
         extra = f", c={self.c}" if self.rule == "winsorized" else ""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from molgdl.specs import Params
+from molgdl.specs import Params, WrapperParams
 
 ROBUST_NAMES = ("winsorized", "m3", "rm3")
 Method = Literal["factored", "vmap", "loop"]
@@ -42,25 +42,11 @@ class FeederParams(Params):
     chunk: int = Field(16, ge=1, description="Cotangents per vmap call (vmap method and fallback).")
 
 
-class RobustParams(Params):
+class RobustParams(WrapperParams):
     """A robust aggregation wrapped around any registered optimizer."""
 
-    base: dict[str, Any] = Field(
-        default_factory=lambda: {"name": "adam"},
-        description="The base optimizer as a component reference: {name: <registered optimizer>, "
-        "<its params>}. Its name and params are checked when the optimizer is built.",
-    )
-
-    @field_validator("base")
-    @classmethod
-    def _base(cls, v: dict[str, Any]) -> dict[str, Any]:
-        name = v.get("name")
-        if not isinstance(name, str) or not name:
-            raise ValueError("base needs a name, e.g. base: {name: adam, lr: 0.001}")
-        if name in ROBUST_NAMES:
-            raise ValueError(f"base {name!r} is already a robust aggregator; wrap a plain optimizer "
-                             "(adam, sgd, ...)")
-        return v
+    refused_bases: ClassVar[tuple[str, ...]] = ROBUST_NAMES
+    refused_reason: ClassVar[str] = "is already a robust aggregator; wrap a plain optimizer (adam, sgd, ...)"
 
 
 class WinsorizedParams(RobustParams):

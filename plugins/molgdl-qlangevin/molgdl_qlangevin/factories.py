@@ -32,19 +32,13 @@ def build_qadam(params: QAdamParams, parameters: Iterable[Any]) -> QuantizedOpti
 
 
 def build_quantized(params: QuantizedParams, parameters: Iterable[Any]) -> QuantizedOptimizer:
-    """The base optimizer is looked up among the installed components (a fresh plugin manager: the
-    factory does not receive the run's registry) and its params are validated here."""
-    from molgdl.config.load import validate_params
-    from molgdl.config.schema import ComponentRef
-    from molgdl.plugins import create_plugin_manager
-    from molgdl.registry import Registry
+    """The base optimizer is built from the installed components, its params validated (molgdl's
+    ``build_base_optimizer``)."""
+    from molgdl.train.wrapper import build_base_optimizer
 
-    ref = ComponentRef(**params.base)
-    spec = Registry(create_plugin_manager()).get("optimizer", ref.name, where="optimizer.base.name")
-    base_params = validate_params(spec, ref, "optimizer.base")
-    base = spec.factory(base_params, parameters)
+    base = build_base_optimizer(params.base, parameters)
     if isinstance(base, QuantizedOptimizer):
-        raise ConfigError(f"optimizer.base {ref.name!r} already quantizes",
+        raise ConfigError(f"optimizer.base {params.base['name']!r} already quantizes",
                           hint="wrap an unquantized optimizer such as adam or sgd")
     return quantize_optimizer(base, params)
 

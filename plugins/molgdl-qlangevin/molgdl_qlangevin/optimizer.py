@@ -36,6 +36,8 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from molgdl.train.wrapper import OptimizerWrapper
+
 from .lattice import group_by_device_dtype, is_power_of_two, quantize_
 from .rng import DeviceGenerators, draw_seed
 from .schedules import ResolutionSchedule, temperature
@@ -43,7 +45,7 @@ from .schedules import ResolutionSchedule, temperature
 ROUNDINGS = ("nearest", "stochastic")
 
 
-class QuantizedOptimizer(Optimizer):
+class QuantizedOptimizer(OptimizerWrapper):
     """Wraps ``base`` (whose ``param_groups`` and ``state`` it shares, so lr schedulers work unchanged).
 
     Args:
@@ -62,16 +64,11 @@ class QuantizedOptimizer(Optimizer):
     def __init__(self, base: Optimizer, schedule: ResolutionSchedule, *, rounding: str = "nearest",
                  seed: int | None = None, stats_every: int | None = None,
                  steps_per_epoch: int | None = None) -> None:
-        if not isinstance(base, Optimizer):
-            raise TypeError(f"base must be a torch.optim.Optimizer, got {type(base).__name__}")
-        if isinstance(base, QuantizedOptimizer):
-            raise TypeError("base is already a QuantizedOptimizer")
         if rounding not in ROUNDINGS:
             raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
         if stats_every is not None and stats_every < 0:
             raise ValueError(f"stats_every must be >= 0 or None, got {stats_every}")
-        self._linked = False
-        self.base = base
+        super().__init__(base)
         self.schedule = schedule
         self.rounding = rounding
         self.stats_every = None if stats_every is None else int(stats_every)
@@ -80,10 +77,6 @@ class QuantizedOptimizer(Optimizer):
             self.set_steps_per_epoch(steps_per_epoch)
         self.steps = 0
         self._gens = DeviceGenerators(draw_seed() if seed is None and rounding == "stochastic" else (seed or 0))
-        super().__init__(base.param_groups, base.defaults)
-        self.param_groups = base.param_groups  # one list, shared: schedulers and add_param_group see the same
-        self.state = base.state
-        self._linked = True
         self._reset_stats()
         self._last: dict[str, float] = {}
 
@@ -114,10 +107,7 @@ class QuantizedOptimizer(Optimizer):
     # --- the step ------------------------------------------------------------------------------------
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self.closure_loss(closure)
         h = self.level()
         q = self.schedule.resolution_at_level(h)
         groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
@@ -176,29 +166,15 @@ class QuantizedOptimizer(Optimizer):
         self._reset_stats()
         return out
 
-    # --- plumbing shared with the base optimizer ------------------------------------------------------
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        if self._linked:
-            self.base.add_param_group(param_group)  # appends to the shared list
-        else:
-            super().add_param_group(param_group)
+    # --- state: the base optimizer's plus the step count and generator states ------------------------------
+    state_key = "qlangevin"
 
-    def state_dict(self) -> dict[str, Any]:
-        sd = self.base.state_dict()
-        sd["qlangevin"] = {"steps": self.steps, "generators": self._gens.state_dict()}
-        return sd
+    def extra_state(self) -> dict[str, Any]:
+        return {"steps": self.steps, "generators": self._gens.state_dict()}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        sd = dict(state_dict)
-        extra = sd.pop("qlangevin", None)
-        groups = self.param_groups
-        self.base.load_state_dict(sd)
-        groups[:] = self.base.param_groups  # keep the list object that schedulers/wrappers hold
-        self.base.param_groups = groups
-        self.state = self.base.state
-        if extra is not None:
-            self.steps = int(extra["steps"])
-            self._gens.load_state_dict(extra["generators"])
+    def load_extra_state(self, extra: dict[str, Any]) -> None:
+        self.steps = int(extra["steps"])
+        self._gens.load_state_dict(extra["generators"])
 
     @property
     def power_of_two(self) -> bool:

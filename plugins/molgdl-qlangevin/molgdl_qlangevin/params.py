@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, ClassVar, Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from molgdl.specs import Params
+from molgdl.specs import Params, WrapperParams
 
 from .schedules import Q_LIMIT, level_cap
 
@@ -106,24 +106,11 @@ class QAdamParams(QuantizationParams):
         return v
 
 
-class QuantizedParams(QuantizationParams):
+class QuantizedParams(QuantizationParams, WrapperParams):
     """Generic wrapper: any registered optimizer (``base: {name: ..., ...its params}``), then rounding."""
 
-    base: dict[str, Any] = Field(
-        default_factory=lambda: {"name": "adam"},
-        description="The base optimizer as a component reference: {name: <registered optimizer>, <its params>}. "
-        "Its name and params are checked when the optimizer is built.",
-    )
-
-    @field_validator("base")
-    @classmethod
-    def _base(cls, v: dict[str, Any]) -> dict[str, Any]:
-        name = v.get("name")
-        if not isinstance(name, str) or not name:
-            raise ValueError("base needs a name, e.g. base: {name: adam, lr: 0.001}")
-        if name in QUANTIZED_NAMES:
-            raise ValueError(f"base {name!r} already quantizes; wrap an unquantized optimizer (adam, sgd, ...)")
-        return v
+    refused_bases: ClassVar[tuple[str, ...]] = QUANTIZED_NAMES
+    refused_reason: ClassVar[str] = "already quantizes; wrap an unquantized optimizer (adam, sgd, ...)"
 
 
 class SGLDParams(Params):

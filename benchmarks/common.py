@@ -30,6 +30,27 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, log: Path | None = 
     return {"wall_s": wall, "peak_rss_mb": int(rss[-1]) / 1024 if rss else float("nan"), "stdout": proc.stdout}
 
 
+def molgdl_command(config: Path, overrides: list[str]) -> list[str]:
+    """``python -m molgdl run config --overwrite --set o1 --set o2 ...``."""
+    cmd = [sys.executable, "-m", "molgdl", "run", str(config), "--overwrite"]
+    for s in overrides:
+        cmd += ["--set", s]
+    return cmd
+
+
+def molgdl_run_once(cmd: list[str], run_dir: Path, name: str) -> float | None:
+    """Run a ``molgdl_command`` unless ``run_dir/summary.json`` exists (then reused); returns the wall seconds
+    of the run, or None when it was reused. A failed run prints its output tail and raises."""
+    if (run_dir / "summary.json").exists():
+        return None
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
+        raise RuntimeError(f"{name} failed")
+    return time.perf_counter() - t0
+
+
 def mean_std(values: list[float]) -> str:
     import numpy as np
 

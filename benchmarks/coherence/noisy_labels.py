@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _data import noisy_train  # noqa: E402
+from common import molgdl_command, molgdl_run_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / ".bench" / "coherence"
@@ -45,18 +45,8 @@ def run(name: str, csv_path: Path, split: Path, opt: str, callbacks: str, epochs
             f"optimizer={opt}", f"callbacks={callbacks}", f"trainer.max_epochs={epochs}",
             f"run.seeds=[{','.join(map(str, seeds))}]", f"run.output_dir={BENCH / 'runs'}", f"run.name={name}",
             f"data.cache_dir={BENCH / 'cache'}"]
-    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol.yaml"), "--overwrite"]
-    for s in sets:
-        cmd += ["--set", s]
-    summary = run_dir / "summary.json"
-    seconds = None
-    if not summary.exists():
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-        seconds = time.perf_counter() - t0
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
-            raise RuntimeError(f"{name} failed")
+    cmd = molgdl_command(ROOT / "configs" / "esol.yaml", sets)
+    seconds = molgdl_run_once(cmd, run_dir, name)
     rmse = []
     for s in seeds:
         m = json.loads((run_dir / f"seed_{s}" / "metrics.json").read_text())

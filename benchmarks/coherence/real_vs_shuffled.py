@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _data import shuffled_all  # noqa: E402
+from common import molgdl_command, molgdl_run_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / ".bench" / "coherence"
@@ -39,17 +39,8 @@ def run(name: str, csv_path: Path, split: Path, epochs: int) -> tuple[list[dict]
     sets = [*BASE, f"data.source={{name: csv, path: {csv_path}, target_columns: [y]}}", f"split={{name: file, path: {split}}}",
             f"trainer.max_epochs={epochs}", f"run.output_dir={BENCH / 'runs'}", f"run.name={name}",
             f"data.cache_dir={BENCH / 'cache'}"]
-    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol.yaml"), "--overwrite"]
-    for s in sets:
-        cmd += ["--set", s]
-    seconds = None
-    if not (run_dir / "summary.json").exists():
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-        seconds = time.perf_counter() - t0
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
-            raise RuntimeError(f"{name} failed")
+    cmd = molgdl_command(ROOT / "configs" / "esol.yaml", sets)
+    seconds = molgdl_run_once(cmd, run_dir, name)
     rows = list(csv.DictReader((run_dir / "seed_0" / "coherence.csv").open()))
     metrics = json.loads((run_dir / "seed_0" / "metrics.json").read_text())["metrics"]
     info = {"seconds": seconds, "command": " ".join(cmd[1:]).replace(str(ROOT) + "/", ""),

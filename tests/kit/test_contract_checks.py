@@ -242,9 +242,9 @@ from torch import nn
 
 from molgdl import hookimpl
 from molgdl.errors import FeaturizationError
-from molgdl.specs import (AnalysisSpec, FeaturizerSpec, ModelSpec, NoParams, OptimizerSpec, Params,
+from molgdl.specs import (AnalysisSpec, CallbackSpec, FeaturizerSpec, ModelSpec, NoParams, OptimizerSpec, Params,
                           ReadoutSpec)
-from molgdl.testing import (AnalysisContract, FeaturizerContract, ModelContract, OptimizerContract,
+from molgdl.testing import (AnalysisContract, CallbackContract, FeaturizerContract, ModelContract, OptimizerContract,
                             ReadoutContract, TinyGraphFeaturizer)
 
 
@@ -359,6 +359,23 @@ def molgdl_analyses():
     return [AnalysisSpec("messy", "writes outside out_dir", messy_analysis, NoParams)]
 
 
+def stray_callback(params):
+    import pytorch_lightning as pl
+
+    class Stray(pl.Callback):
+        """Writes into the current directory instead of the run folder."""
+
+        def on_train_end(self, trainer, pl_module):
+            open("stray.txt", "w").write("oops")
+
+    return Stray()
+
+
+@hookimpl
+def molgdl_callbacks():
+    return [CallbackSpec("stray", "writes outside the run folder", stray_callback, NoParams)]
+
+
 PLUGIN = sys.modules[__name__]
 
 
@@ -384,6 +401,10 @@ class TestForgetful(OptimizerContract):
 
 class TestMessy(AnalysisContract):
     plugin, name = PLUGIN, "messy"
+
+
+class TestStray(CallbackContract):
+    plugin, name = PLUGIN, "stray"
 '''
 
 EXPECTED_FAILURES = {
@@ -402,9 +423,11 @@ EXPECTED_FAILURES = {
     "TestForgetful::test_skips_parameters_without_gradient",
     "TestMessy::test_writes_only_into_out_dir",
     "TestMessy::test_one_seed_and_missing_targets",
+    "TestStray::test_survives_a_training_run_and_writes_only_under_the_run_folder",
     # the plugin module is this test file, which imports torch at module level
     *(f"{cls}::test_hooks_module_is_light"
-      for cls in ("TestLeaky", "TestRawPos", "TestFirstAtom", "TestOneWay", "TestForgetful", "TestMessy")),
+      for cls in ("TestLeaky", "TestRawPos", "TestFirstAtom", "TestOneWay", "TestForgetful", "TestMessy",
+                  "TestStray")),
 }
 
 

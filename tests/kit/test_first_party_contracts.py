@@ -14,6 +14,7 @@ from molgdl.plugins import create_plugin_manager
 from molgdl.registry import Registry
 from molgdl.testing import (
     AnalysisContract,
+    CallbackContract,
     FeaturizerContract,
     ModelContract,
     OptimizerContract,
@@ -100,6 +101,10 @@ class TestOptimizers(FromRegistry, OptimizerContract):
 
 class TestAnalyses(FromRegistry, AnalysisContract):
     component_spec = _over("analysis")
+
+
+class TestCallbacks(FromRegistry, CallbackContract):
+    component_spec = _over("callback")
 
 
 def test_every_kind_has_components():

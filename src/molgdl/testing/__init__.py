@@ -6,7 +6,8 @@ autoload off), ``tiny_table`` / ``tiny_table_3d`` / ``tiny_graphs`` (tiny molecu
 ``cli`` (the molgdl CLI in-process).
 
 Contract classes (``molgdl.testing.suites``; subclass one, set ``plugin``, ``name``, ``params``):
-``ModelContract``, ``ReadoutContract``, ``FeaturizerContract``, ``OptimizerContract``, ``AnalysisContract``.
+``ModelContract``, ``ReadoutContract``, ``FeaturizerContract``, ``OptimizerContract``, ``AnalysisContract``,
+``CallbackContract``.
 The check functions below raise ``AssertionError`` with a clear message.
 """
 
@@ -32,7 +33,7 @@ from molgdl.testing.contracts import (
 from molgdl.testing.molecules import TINY_3D, TINY_SMILES, TinyGraphFeaturizer, tiny_graphs, tiny_table, tiny_table_3d
 
 _SUITES = ("ComponentContract", "ModelContract", "ReadoutContract", "FeaturizerContract", "OptimizerContract",
-           "AnalysisContract", "ContractWarning")
+           "AnalysisContract", "CallbackContract", "ContractWarning")
 
 
 def __getattr__(name: str) -> Any:

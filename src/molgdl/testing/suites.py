@@ -898,3 +898,104 @@ class AnalysisContract(ComponentContract):
 
     def test_classification_run(self, analysis, make_context):
         self._run(analysis, make_context(task="classification"))
+
+
+# ---------------------------------------------------------------------------------------------- callbacks
+
+
+class _TinyEncoder:
+    """Core-only stand-ins for a callback's training run (the contract must not depend on a plugin)."""
+
+    @staticmethod
+    def build(atom_dim: int, width: int = 8):
+        import torch
+        from torch import nn
+
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.out_dim = width
+                self.lin = nn.Linear(atom_dim, width)
+
+            def forward(self, batch):
+                return torch.tanh(self.lin(batch.x))
+
+        class MeanReadout(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.out_dim = width
+
+            def forward(self, h, batch):
+                sums = h.new_zeros(batch.num_graphs, h.size(1)).index_add(0, batch.batch, h)
+                counts = torch.bincount(batch.batch, minlength=batch.num_graphs).clamp(min=1).unsqueeze(1)
+                return sums / counts
+
+        return Encoder(), MeanReadout()
+
+
+class CallbackContract(ComponentContract):
+    """Callbacks: ``factory(params)`` returns a Lightning ``Callback`` that survives a short molgdl training run
+    (two epochs of a tiny model on the tiny molecules, validation included), writes only under the trainer's
+    ``default_root_dir`` (the seed folder in ``molgdl run``), and whose ``state_dict`` (saved in checkpoints,
+    loaded with ``weights_only=True``) holds plain data and loads into a fresh callback."""
+
+    kind: ClassVar[str] = "callback"
+
+    @pytest.fixture
+    def build_callback(self, component_spec, component_params):
+        def build():
+            import pytorch_lightning as pl
+
+            cb = component_spec.factory(component_params)
+            assert isinstance(cb, pl.Callback), f"factory must return a lightning Callback, got {type(cb).__name__}"
+            return cb
+
+        return build
+
+    def _fit(self, callback, root) -> None:
+        import pytorch_lightning as pl
+        import torch
+        from torch_geometric.loader import DataLoader
+
+        from molgdl.testing.molecules import tiny_graphs
+        from molgdl.train.module import MolecularModel, PredictorModule
+
+        torch.manual_seed(0)
+        graphs = []
+        for i, g in enumerate(tiny_graphs()):
+            g = g.clone()
+            g.y = torch.tensor([[float(g.num_nodes) + 0.1 * i]])
+            g.extra = torch.zeros(1, 0)
+            graphs.append(g)
+        encoder, readout = _TinyEncoder.build(graphs[0].x.size(1))
+        model = MolecularModel(encoder, readout, 0, 1, 8, 2, 0.0)
+        module = PredictorModule(model, "regression", lambda p: torch.optim.Adam(p, lr=1e-2))
+        trainer = pl.Trainer(max_epochs=2, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
+                             enable_progress_bar=False, enable_model_summary=False, callbacks=[callback],
+                             default_root_dir=str(root), log_every_n_steps=1)
+        trainer.fit(module, DataLoader(graphs, batch_size=4, shuffle=True), DataLoader(graphs, batch_size=4))
+
+    def test_survives_a_training_run_and_writes_only_under_the_run_folder(self, build_callback, tmp_path):
+        root = tmp_path / "seed_0"
+        root.mkdir()
+        outside = sorted(p.name for p in tmp_path.iterdir())
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            self._fit(build_callback(), root)
+        finally:
+            os.chdir(cwd)
+        assert sorted(p.name for p in tmp_path.iterdir()) == outside, \
+            "the callback wrote outside trainer.default_root_dir (the seed folder)"
+
+    def test_state_dict_roundtrip(self, build_callback, tmp_path):
+        import torch
+
+        cb = build_callback()
+        self._fit(cb, tmp_path)
+        state = cb.state_dict()
+        buf = io.BytesIO()
+        torch.save(state, buf)
+        buf.seek(0)
+        loaded = torch.load(buf, weights_only=True)  # as in a checkpoint resume
+        build_callback().load_state_dict(loaded)

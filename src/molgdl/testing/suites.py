@@ -903,34 +903,31 @@ class AnalysisContract(ComponentContract):
 # ---------------------------------------------------------------------------------------------- callbacks
 
 
-class _TinyEncoder:
+def _tiny_encoder_and_readout(atom_dim: int, width: int = 8):
     """Core-only stand-ins for a callback's training run (the contract must not depend on a plugin)."""
+    import torch
+    from torch import nn
 
-    @staticmethod
-    def build(atom_dim: int, width: int = 8):
-        import torch
-        from torch import nn
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out_dim = width
+            self.lin = nn.Linear(atom_dim, width)
 
-        class Encoder(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.out_dim = width
-                self.lin = nn.Linear(atom_dim, width)
+        def forward(self, batch):
+            return torch.tanh(self.lin(batch.x))
 
-            def forward(self, batch):
-                return torch.tanh(self.lin(batch.x))
+    class MeanReadout(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out_dim = width
 
-        class MeanReadout(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.out_dim = width
+        def forward(self, h, batch):
+            sums = h.new_zeros(batch.num_graphs, h.size(1)).index_add(0, batch.batch, h)
+            counts = torch.bincount(batch.batch, minlength=batch.num_graphs).clamp(min=1).unsqueeze(1)
+            return sums / counts
 
-            def forward(self, h, batch):
-                sums = h.new_zeros(batch.num_graphs, h.size(1)).index_add(0, batch.batch, h)
-                counts = torch.bincount(batch.batch, minlength=batch.num_graphs).clamp(min=1).unsqueeze(1)
-                return sums / counts
-
-        return Encoder(), MeanReadout()
+    return Encoder(), MeanReadout()
 
 
 class CallbackContract(ComponentContract):
@@ -967,7 +964,7 @@ class CallbackContract(ComponentContract):
             g.y = torch.tensor([[float(g.num_nodes) + 0.1 * i]])
             g.extra = torch.zeros(1, 0)
             graphs.append(g)
-        encoder, readout = _TinyEncoder.build(graphs[0].x.size(1))
+        encoder, readout = _tiny_encoder_and_readout(graphs[0].x.size(1))
         model = MolecularModel(encoder, readout, 0, 1, 8, 2, 0.0)
         module = PredictorModule(model, "regression", lambda p: torch.optim.Adam(p, lr=1e-2))
         trainer = pl.Trainer(max_epochs=2, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,

@@ -78,6 +78,17 @@ class LossSection(Strict):
                                 "(needs a 3D featurizer, one energy target and a data source with forces)")
 
 
+class ScalingSection(Strict):
+    """How regression targets are scaled for training (always undone for predictions and metrics)."""
+
+    element_shift: list[str] = Field(
+        default_factory=list,
+        description="targets fitted first as a sum of per-element values (least squares on the training "
+                    "molecules; SchNetPack atomrefs / NequIP per_species_shift): the model learns the residual. "
+                    "For extensive targets such as energies, e.g. [U0_atom]",
+    )
+
+
 class RunConfig(Strict):
     """A whole ``molgdl run`` config. Only ``data`` and ``model`` are required."""
 
@@ -93,6 +104,7 @@ class RunConfig(Strict):
     scheduler: ComponentRef | None = None
     trainer: TrainerSection = TrainerSection()
     loss: LossSection = LossSection()
+    scaling: ScalingSection = ScalingSection()
     callbacks: list[ComponentRef] = Field(default_factory=list)
     analyses: list[ComponentRef] = Field(default_factory=list)
     plugins: dict[str, list[str]] = Field(default_factory=dict, description="{'disable': [entry-point names]}")

@@ -23,7 +23,7 @@ def predict_graphs(model: torch.nn.Module, dataset, batch_size: int, task: str, 
     for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
         batch = batch.to(device)
         out = model(batch)
-        out = torch.sigmoid(out) if task == "classification" else model.unscale(out)
+        out = torch.sigmoid(out) if task == "classification" else model.unscale(out, batch)
         outs.append(out.float().cpu())
     return torch.cat(outs).numpy() if outs else np.zeros((0, 0))
 

@@ -76,8 +76,10 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     model = build_model(res, dims, len(table.target_names))
     train_idx = graph_indices(gs.graph_owner, split["train"])
     train_set = gs.dataset.index_select(train_idx)
-    model.set_scalers(_stack(train_set, "y"), _stack(train_set, "extra"),
-                      table.task == "regression")
+    shift_targets = element_shift_targets(res, data)
+    counts = element_counts_of(train_set) if shift_targets else None
+    model.set_scalers(_stack(train_set, "y"), _stack(train_set, "extra"), table.task == "regression",
+                      counts=counts, shift_targets=shift_targets)
 
     def make_opt(parameters):
         return res.build("optimizer", "optimizer", parameters)
@@ -165,6 +167,36 @@ def check_force_training(res: Resolved, data: PreparedData) -> None:
                           f"{res.config.data.source.name!r} has none (or some are missing)",
                           hint="use an extended-XYZ trajectory with forces (`xyz` source, forces_key) or set "
                                "loss.force_weight: 0")
+
+
+def element_shift_targets(res: Resolved, data: PreparedData) -> list[int]:
+    """Indices of the targets named in ``scaling.element_shift`` (checked: regression, known names, atoms
+    with atomic numbers in the graphs)."""
+    names = res.config.scaling.element_shift
+    if not names:
+        return []
+    table = data.table
+    where = "scaling.element_shift"
+    if table.task != "regression":
+        raise ConfigError(f"{where} fits per-element values of regression targets, but the data is {table.task}",
+                          hint="remove scaling.element_shift")
+    unknown = [n for n in names if n not in table.target_names]
+    if unknown:
+        raise ConfigError(f"{where} names target(s) {unknown} that the data does not have; its targets are "
+                          f"{table.target_names}", hint="use target names from this list")
+    if "z" not in data.graphs.dataset._data:
+        raise ConfigError(f"{where} needs atomic numbers (graph attribute z), which featurizer "
+                          f"{res.config.featurizer.name!r} does not store", hint="use a featurizer that stores z")
+    return [table.target_names.index(n) for n in names]
+
+
+def element_counts_of(dataset) -> torch.Tensor:
+    """Element counts ``[G, 119]`` of the graphs of a (sub)dataset (``molgdl.train.element_shift``)."""
+    from molgdl.train.element_shift import element_counts
+
+    ptr = dataset.slices["z"]
+    counts = element_counts(dataset._data.z, ptr)
+    return counts[torch.as_tensor(list(dataset.indices()), dtype=torch.long)]
 
 
 def _stack(dataset, key: str) -> torch.Tensor:

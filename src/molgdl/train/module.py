@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from molgdl.errors import TrainingError
+from molgdl.train.element_shift import NUM_ELEMENTS, fit_element_shift, molecule_shift
 from molgdl.train.forces import energy_and_forces, force_loss
 
 EXTRA_CLIP = 6.0
@@ -42,8 +43,16 @@ class MolecularModel(nn.Module):
         self.head = mlp(readout.out_dim + extra_dim, head_hidden, n_targets, head_layers, head_dropout)
         self.register_buffer("y_mean", torch.zeros(n_targets))
         self.register_buffer("y_std", torch.ones(n_targets))
+        # per-element reference values [119, T] (``molgdl.train.element_shift``); zero columns = not used
+        self.register_buffer("element_shift", torch.zeros(NUM_ELEMENTS, n_targets, dtype=torch.float64))
         self.register_buffer("x_mean", torch.zeros(extra_dim))
         self.register_buffer("x_std", torch.ones(extra_dim))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        key = prefix + "element_shift"  # checkpoints written before per-element shifts existed: none used
+        if key not in state_dict:
+            state_dict[key] = torch.zeros_like(self.element_shift)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def embed(self, batch: Any) -> Tensor:
         """Molecule representation after the readout, ``[B, readout.out_dim]``."""
@@ -57,12 +66,39 @@ class MolecularModel(nn.Module):
             z = torch.cat([z, extra], dim=-1)
         return self.head(z)
 
-    def unscale(self, out: Tensor) -> Tensor:
-        """Scaled model output -> target units (regression)."""
-        return out * self.y_std + self.y_mean
+    def shift(self, batch: Any) -> Tensor | float:
+        """Sum of the per-element reference values over each molecule's atoms, ``[B, T]`` float64 (0 when
+        no target uses them)."""
+        if not bool(self.element_shift.any()):
+            return 0.0
+        return molecule_shift(self.element_shift, batch.z, getattr(batch, "batch", None), batch.num_graphs)
 
-    def set_scalers(self, y: Tensor, extra: Tensor, regression: bool) -> None:
-        """Fit scalers on training targets ``[M, T]`` (NaN = missing) and descriptors ``[M, D]``."""
+    def unscale(self, out: Tensor, batch: Any) -> Tensor:
+        """Scaled model output ``[B, T]`` -> target units (regression)."""
+        shift = self.shift(batch)
+        if isinstance(shift, float):
+            return out * self.y_std + self.y_mean
+        return (out.double() * self.y_std + self.y_mean + shift).to(out.dtype)
+
+    def scale(self, y: Tensor, batch: Any) -> Tensor:
+        """Targets ``[B, T]`` in target units -> the standardised units the model is trained in."""
+        shift = self.shift(batch)
+        if isinstance(shift, float):
+            return (y - self.y_mean) / self.y_std
+        return ((y.double() - shift - self.y_mean) / self.y_std).to(y.dtype)
+
+    def set_scalers(self, y: Tensor, extra: Tensor, regression: bool, *, counts: Tensor | None = None,
+                    shift_targets: list[int] = ()) -> None:
+        """Fit scalers on training targets ``[M, T]`` (NaN = missing) and descriptors ``[M, D]``. Targets
+        whose index is in ``shift_targets`` first get per-element reference values fitted on ``counts``
+        (``[M, 119]`` element counts, :func:`molgdl.train.element_shift.element_counts`); the mean and
+        std are then those of the residual."""
+        if regression and shift_targets:
+            fitted = fit_element_shift(counts, y)
+            keep = torch.zeros(y.size(1), dtype=torch.bool)
+            keep[list(shift_targets)] = True
+            self.element_shift.copy_(torch.where(keep, fitted, 0.0))
+            y = (y.double() - counts.double() @ self.element_shift).to(y.dtype)
         if regression:
             mask = ~torch.isnan(y)
             cnt = mask.sum(0).clamp(min=1)
@@ -123,7 +159,7 @@ class PredictorModule(pl.LightningModule):
         """Targets ``[B, T]`` in the units the model is trained in (standardised for regression)."""
         y = batch.y
         if self.task == "regression":
-            y = (y - self.model.y_mean) / self.model.y_std
+            y = self.model.scale(y, batch)
         return y
 
     def _step(self, batch: Any, stage: str) -> Tensor:

@@ -40,11 +40,13 @@ def qm9_batches(batch_size: int, count: int):
     from molgdl_datasets.qm9 import load_bundled
     from torch_geometric.data import Batch, Data
 
-    arrays = load_bundled(limit=batch_size * count)
+    arrays = load_bundled(limit=batch_size * count)  # the slice has 3,000 molecules: batches repeat beyond it
     ptr, z, pos = arrays["ptr"], arrays["z"], arrays["pos"]
     graphs = [Data(z=torch.from_numpy(z[ptr[i]:ptr[i + 1]]), pos=torch.from_numpy(pos[ptr[i]:ptr[i + 1]]).float())
               for i in range(len(ptr) - 1)]
-    return [Batch.from_data_list(graphs[k * batch_size:(k + 1) * batch_size]) for k in range(count)]
+    distinct = [Batch.from_data_list(graphs[k * batch_size:(k + 1) * batch_size])
+                for k in range(max(1, len(graphs) // batch_size))]
+    return [distinct[k % len(distinct)] for k in range(count)]
 
 
 def build(name: str):

@@ -71,7 +71,8 @@ class GatedInteractionLayer(nn.Module):
         self.interaction = InteractionBlock(self.irreps_in, irreps_edge, self.gate.irreps_in, num_radial,
                                             radial_width, radial_depth, avg_num_neighbors)
         index = residual_index(self.irreps_in, self.irreps_out)
-        self.residual = index is not None
+        import os
+        self.residual = index is not None and not os.environ.get("E3_NORES")
         self.register_buffer("residual_index", index if index is not None else torch.zeros(0, dtype=torch.long),
                              persistent=False)
 

@@ -99,6 +99,8 @@ class E3NNEncoder(nn.Module):
         self.irreps_features = irreps
         self.irreps_out = o3.Irreps(f"{num_features}x0e")
         self.output = o3.Linear(self.irreps_features, self.irreps_out)
+        import os
+        self.output_norm = nn.LayerNorm(num_features) if os.environ.get("E3_LN") else nn.Identity()
 
     @property
     def vector_irrep(self) -> o3.Irrep:
@@ -134,7 +136,7 @@ class E3NNEncoder(nn.Module):
 
     def forward(self, batch) -> Tensor:
         """Invariant atom embeddings (the ``0e`` part of :meth:`forward_features`, linearly mixed)."""
-        return self.output(self.forward_features(batch))
+        return self.output_norm(self.output(self.forward_features(batch)))
 
     def vector_head(self, charges: bool = True):
         """A fresh :class:`~molgdl_e3nn.heads.VectorHead` reading this encoder's ``forward_features``."""

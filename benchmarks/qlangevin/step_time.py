@@ -48,6 +48,10 @@ def variants():
         ("qsgd (eta=2^13, stats off)", sgd, qs(eta=8192.0, stats_every=0)),
         ("qsgd (eta=2^13, default: stats once per epoch, B=100)", sgd, qs(eta=8192.0)),
         ("qsgd momentum 0.9 (eta=2^13, stats off)", sgdm, qs(eta=8192.0, stats_every=0, momentum=0.9)),
+        ("qsgd fused (eta=2^13, stats off)", sgd, qs(eta=8192.0, stats_every=0, fused=True)),
+        ("qsgd fused (eta=2^13, default: stats once per epoch, B=100)", sgd, qs(eta=8192.0, fused=True)),
+        ("qsgd fused momentum 0.9 (eta=2^13, stats off)", sgdm, qs(eta=8192.0, stats_every=0, momentum=0.9,
+                                                                  fused=True)),
         ("sgld (T=1e-5) vs sgd", sgd, lambda p: build_sgld(SGLDParams(lr=1e-2, temperature=1e-5, seed=0), p)),
     ]
 

@@ -1,4 +1,4 @@
-r"""One NequIP layer: interaction block, gated nonlinearity, residual update.
+r"""One NequIP layer: interaction block, gated nonlinearity, optional residual update (off by default in the encoder).
 
 .. math::
     h^{(t+1)}_i = [\,h^{(t)}_i\,] + \mathrm{Gate}\big(\mathrm{Interaction}(h^{(t)})_i\big)
@@ -61,7 +61,7 @@ class GatedInteractionLayer(nn.Module):
     """
 
     def __init__(self, irreps_in, irreps_edge, target, num_radial: int, radial_width: int = 64,
-                 radial_depth: int = 2, avg_num_neighbors: float = 10.0) -> None:
+                 radial_depth: int = 2, avg_num_neighbors: float = 10.0, residual: bool = True) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         irreps_edge = o3.Irreps(irreps_edge)
@@ -71,8 +71,7 @@ class GatedInteractionLayer(nn.Module):
         self.interaction = InteractionBlock(self.irreps_in, irreps_edge, self.gate.irreps_in, num_radial,
                                             radial_width, radial_depth, avg_num_neighbors)
         index = residual_index(self.irreps_in, self.irreps_out)
-        import os
-        self.residual = index is not None and not os.environ.get("E3_NORES")
+        self.residual = residual and index is not None
         self.register_buffer("residual_index", index if index is not None else torch.zeros(0, dtype=torch.long),
                              persistent=False)
 

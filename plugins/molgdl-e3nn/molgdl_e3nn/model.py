@@ -47,6 +47,11 @@ class E3NNEncoder(nn.Module):
         avg_num_neighbors: message sums are divided by its square root.
         max_num_neighbors: nearest neighbours kept per atom (``None``: all within ``cutoff``).
         max_z: atomic numbers must be ``< max_z``.
+        residual: add each layer's input to its output (:mod:`molgdl_e3nn.layer`); off by default, as in
+            NequIP (``resnet: false``): on the QM9 slice it trained slower (6 epochs, U0_atom MAE 0.37 vs 0.29 eV).
+        output_norm: LayerNorm over the invariant outputs (per atom, so symmetry and batch independence are
+            kept): the gated scalars have a positive mean that a sum readout multiplies by the atom count
+            (mean 1.4, std 3.9 per feature at initialisation without it); 0.68 -> 0.49 eV on the same probe.
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -74,6 +79,8 @@ class E3NNEncoder(nn.Module):
         avg_num_neighbors: float = 10.0,
         max_num_neighbors: int | None = 32,
         max_z: int = 100,
+        residual: bool = False,
+        output_norm: bool = True,
     ) -> None:
         super().__init__()
         if not 0 <= l_max <= 3:
@@ -92,15 +99,14 @@ class E3NNEncoder(nn.Module):
         layers, irreps = [], self.embedding.irreps_out
         for _ in range(num_layers):
             layer = GatedInteractionLayer(irreps, self.irreps_edge, target, num_radial, radial_width,
-                                          radial_depth, avg_num_neighbors)
+                                          radial_depth, avg_num_neighbors, residual=residual)
             layers.append(layer)
             irreps = layer.irreps_out
         self.layers = nn.ModuleList(layers)
         self.irreps_features = irreps
         self.irreps_out = o3.Irreps(f"{num_features}x0e")
         self.output = o3.Linear(self.irreps_features, self.irreps_out)
-        import os
-        self.output_norm = nn.LayerNorm(num_features) if os.environ.get("E3_LN") else nn.Identity()
+        self.output_norm = nn.LayerNorm(num_features) if output_norm else nn.Identity()
 
     @property
     def vector_irrep(self) -> o3.Irrep:
@@ -169,4 +175,6 @@ def build_e3nn(params, dims: FeatureDims, parity: bool = True) -> E3NNEncoder:
         avg_num_neighbors=params.avg_num_neighbors,
         max_num_neighbors=params.max_num_neighbors,
         max_z=params.max_z,
+        residual=params.residual,
+        output_norm=params.output_norm,
     )

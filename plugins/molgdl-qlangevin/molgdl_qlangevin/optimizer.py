@@ -38,11 +38,21 @@ from torch.optim import Optimizer
 
 from molgdl.train.wrapper import OptimizerWrapper
 
+from .fused import fused_sgd_lattice_step_
 from .lattice import group_by_device_dtype, is_power_of_two, quantize_
 from .rng import DeviceGenerators, draw_seed
 from .schedules import ResolutionSchedule, temperature
 
 ROUNDINGS = ("nearest", "stochastic")
+
+
+def check_fusable(base: Optimizer) -> None:
+    """The fused QSGD step reproduces plain ``torch.optim.SGD`` (dampening 0, not maximize) only."""
+    if type(base) is not torch.optim.SGD:
+        raise ValueError(f"fused_sgd needs a torch.optim.SGD base optimizer, got {type(base).__name__}")
+    for group in base.param_groups:
+        if group.get("dampening", 0) or group.get("maximize", False):
+            raise ValueError("fused_sgd supports SGD with dampening 0 and maximize False")
 
 
 class QuantizedOptimizer(OptimizerWrapper):
@@ -59,16 +69,21 @@ class QuantizedOptimizer(OptimizerWrapper):
             epoch, every 10th step while steps_per_epoch is unknown).
         steps_per_epoch: B; None until ``set_steps_per_epoch`` is called (needed by every schedule
             but ``constant``).
+        fused_sgd: ``base`` is ``torch.optim.SGD``: run its update and the rounding as one compiled kernel
+            (:mod:`molgdl_qlangevin.fused`) on unmeasured steps with nearest rounding and a power-of-two ``Q``.
     """
 
     def __init__(self, base: Optimizer, schedule: ResolutionSchedule, *, rounding: str = "nearest",
                  seed: int | None = None, stats_every: int | None = None,
-                 steps_per_epoch: int | None = None) -> None:
+                 steps_per_epoch: int | None = None, fused_sgd: bool = False) -> None:
         if rounding not in ROUNDINGS:
             raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
         if stats_every is not None and stats_every < 0:
             raise ValueError(f"stats_every must be >= 0 or None, got {stats_every}")
+        if fused_sgd:
+            check_fusable(base)
         super().__init__(base)
+        self.fused_sgd = fused_sgd
         self.schedule = schedule
         self.rounding = rounding
         self.stats_every = None if stats_every is None else int(stats_every)
@@ -112,6 +127,9 @@ class QuantizedOptimizer(OptimizerWrapper):
         q = self.schedule.resolution_at_level(h)
         groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
         measure = self._measure_this_step()
+        fused = self.fused_sgd and not measure and self.rounding == "nearest" and is_power_of_two(q)
+        if fused and self._fused_sgd_step(q):
+            return self._finish_step(loss, h, q)
         before = {k: [p.detach().clone() for p in ps] for k, ps in groups.items()} if measure else {}
         self.base.step()
         stochastic = self.rounding == "stochastic"
@@ -122,10 +140,35 @@ class QuantizedOptimizer(OptimizerWrapper):
                 self._accumulate(ps, before[key], after_base, q)
         if measure:
             self._stats["steps"] += 1
+        return self._finish_step(loss, h, q)
+
+    def _finish_step(self, loss: Any, h: int, q: float) -> Any:
         lr = float(self.param_groups[0]["lr"])
         self._last = {"resolution": q, "level": float(h), "spacing": 1.0 / q, "temperature": temperature(lr, q)}
         self.steps += 1
         return loss
+
+    def _fused_sgd_step(self, q: float) -> bool:
+        """SGD + rounding in one compiled kernel per device/dtype group; ``False`` if it could not run (only
+        possible before any parameter moved: compilation fails on the first call, when nothing ran)."""
+        ran = False
+        for group in self.param_groups:
+            ps = [p for p in group["params"] if p.grad is not None]
+            momentum = float(group["momentum"])
+            if momentum:
+                for p in ps:
+                    if self.state[p].get("momentum_buffer") is None:
+                        self.state[p]["momentum_buffer"] = torch.zeros_like(p)  # mu * 0 + g = torch's first step
+            for gps in group_by_device_dtype(ps).values():
+                bufs = [self.state[p]["momentum_buffer"] for p in gps] if momentum else []
+                if not fused_sgd_lattice_step_([p.detach() for p in gps], [p.grad for p in gps], bufs,
+                                               float(group["lr"]), q, momentum, float(group["weight_decay"]),
+                                               bool(group["nesterov"])):
+                    if ran:
+                        raise RuntimeError("qsgd fused: torch.compile failed after part of the step ran")
+                    return False
+                ran = True
+        return True
 
     def _measure_this_step(self) -> bool:
         if self.stats_every is None:

@@ -86,6 +86,8 @@ def test_modules_expose_irreps():
     assert model.layers[0].irreps_in == o3.Irreps("8x0e")
     assert model.layers[0].irreps_out == o3.Irreps("8x0e+4x1o+4x2e")  # only what 0e x Y can reach
     assert model.layers[1].irreps_in == model.layers[0].irreps_out
-    assert model.layers[0].residual and model.layers[1].residual  # input irreps embedded in the output
+    assert not model.layers[0].residual and not model.layers[1].residual  # off by default (NequIP's resnet)
+    with_res = E3NNEncoder(num_layers=2, l_max=2, num_features=8, num_tensor_features=4, radial_width=8, residual=True)
+    assert with_res.layers[0].residual and with_res.layers[1].residual  # input irreps embedded in the output
     assert model.irreps_edge == o3.Irreps("0e+1o+2e")
     assert E3NNEncoder(num_layers=1, l_max=2, parity=False, num_features=4).irreps_edge == o3.Irreps("0e+1e+2e")

@@ -74,6 +74,8 @@ def test_hooks_import_no_torch():
     ({"betas": [0.9, 1.0]}, "betas must both lie in [0, 1)"),
     ({"lr": -1.0}, "greater than 0"),
     ({"momentm": 0.9}, "unknown key (did you mean 'momentum'?)"),
+    ({"fused": True, "rounding": "stochastic"}, "fused: true needs rounding: nearest"),
+    ({"fused": True, "eta": 1000.0}, "fused: true needs power-of-two eta and b"),
 ])
 def test_bad_params_give_clear_errors(values, message):
     name = "qadam" if "betas" in values else "qsgd"

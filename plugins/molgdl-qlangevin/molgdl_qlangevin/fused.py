@@ -1,0 +1,75 @@
+r"""Fused QSGD step: the SGD update and the rounding to the lattice in one compiled kernel per tensor.
+
+.. math::
+    d_k = g_k + \mathrm{wd}\, x_k, \quad b_k = \mu\, b_{k-1} + d_k, \quad
+    x_{k+1} = Q^{-1}\, \mathrm{round}\big(Q\,(x_k - \lambda\, [d_k + \mu b_k \text{ (Nesterov) } | b_k])\big)
+
+Exactly ``torch.optim.SGD`` (dampening 0) followed by :func:`molgdl_qlangevin.lattice.quantize_`, but one pass
+over memory instead of four: an SGD step is a single ``axpy`` pass, and three more passes (``x Q``, round,
+``x / Q``) cost about as much again (2x on a 1M-parameter MLP). ``torch.compile`` (Inductor: C++ on CPU,
+Triton on CUDA) fuses the whole update into one loop per tensor. ``lr``, ``Q`` and ``1/Q`` are 0-d tensors so
+that schedules do not trigger recompilation; the momentum buffers are the base SGD's own
+(``state[p]["momentum_buffer"]``), so the state dict, resume, and the unfused path all see the same state.
+``Q`` must be a power of two (``x Q`` and ``k / Q`` exact); the caller checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+log = logging.getLogger(__name__)
+_COMPILED: dict[tuple[bool, bool, bool], Callable] = {}
+_BROKEN: list[str] = []  # the reason torch.compile failed once (then every step takes the unfused path)
+
+
+def sgd_lattice_step_(params: list[Tensor], grads: list[Tensor], bufs: list[Tensor], lr: Tensor, q: Tensor,
+                      inv_q: Tensor, momentum: float, weight_decay: float, *, use_momentum: bool, use_wd: bool,
+                      nesterov: bool) -> None:
+    """In place: SGD update of ``params`` (and ``bufs``), then rounding to ``Q^-1 Z`` (eager reference)."""
+    for i in range(len(params)):
+        p = params[i]
+        d = grads[i]
+        if use_wd:
+            d = d + weight_decay * p
+        if use_momentum:
+            b = bufs[i] * momentum + d
+            bufs[i].copy_(b)
+            d = d + momentum * b if nesterov else b
+        p.copy_(torch.round((p - lr * d) * q) * inv_q)
+
+
+def compiled_step(use_momentum: bool, use_wd: bool, nesterov: bool) -> Callable | None:
+    """The compiled step for these flags (``None`` when torch.compile is unavailable here)."""
+    if _BROKEN:
+        return None
+    key = (use_momentum, use_wd, nesterov)
+    if key not in _COMPILED:
+        def step(params, grads, bufs, lr, q, inv_q, momentum, weight_decay):
+            sgd_lattice_step_(params, grads, bufs, lr, q, inv_q, momentum, weight_decay, use_momentum=use_momentum,
+                              use_wd=use_wd, nesterov=nesterov)
+
+        _COMPILED[key] = torch.compile(step, dynamic=False, fullgraph=True)
+    return _COMPILED[key]
+
+
+def fused_sgd_lattice_step_(params: list[Tensor], grads: list[Tensor], bufs: list[Tensor], lr: float, q: float,
+                            momentum: float, weight_decay: float, nesterov: bool) -> bool:
+    """Run the compiled step on one device/dtype group; ``False`` (nothing changed) if compilation fails,
+    after which the caller takes the unfused path (a warning is logged once)."""
+    use_momentum, use_wd = momentum != 0.0, weight_decay != 0.0
+    fn = compiled_step(use_momentum, use_wd, nesterov)
+    if fn is None:
+        return False
+    dev, dt = params[0].device, params[0].dtype
+    scalars = [torch.tensor(v, device=dev, dtype=dt) for v in (lr, q, 1.0 / q)]
+    try:
+        fn(params, grads, bufs, *scalars, momentum, weight_decay)
+    except Exception as exc:  # no C++ compiler / Triton: keep training, unfused
+        _BROKEN.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        log.warning("qsgd fused: torch.compile failed (%s); using the unfused step", _BROKEN[0])
+        return False
+    return True

@@ -43,7 +43,7 @@ def test_forces_equal_finite_differences_of_the_energy_in_float64():
         b = batch.clone()
         b.pos = pos
         with torch.no_grad():
-            return model.unscale(model(b))[:, 0].sum()
+            return model.unscale(model(b), b)[:, 0].sum()
 
     eps = 1e-5
     fd = torch.zeros_like(batch.pos)

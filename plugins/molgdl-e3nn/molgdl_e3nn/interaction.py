@@ -40,6 +40,25 @@ def uvu_tensor_product(irreps_in: o3.Irreps, irreps_edge: o3.Irreps, target: o3.
                             shared_weights=False, internal_weights=False)
 
 
+class SpeciesLinear(nn.Module):
+    r"""Equivariant linear map whose weights depend on the atom's element: :math:`W_{z_i} h_i`, NequIP's
+    self-connection (a tensor product of :math:`h_i` with the one-hot species), as a table look-up of
+    per-element weights instead of a product with a one-hot vector.
+
+    Shapes:
+        - **input:** h :math:`(N, \dim \text{irreps\_in})`, z :math:`(N)` int64 ``< num_types``
+        - **output:** :math:`(N, \dim \text{irreps\_out})`
+    """
+
+    def __init__(self, irreps_in, irreps_out, num_types: int) -> None:
+        super().__init__()
+        self.linear = o3.Linear(irreps_in, irreps_out, shared_weights=False, internal_weights=False)
+        self.weight = nn.Parameter(torch.randn(num_types, self.linear.weight_numel))
+
+    def forward(self, h: Tensor, z: Tensor) -> Tensor:
+        return self.linear(h, self.weight.index_select(0, z))
+
+
 class InteractionBlock(nn.Module):
     r"""Equivariant convolution over the radius graph (before the gate).
 
@@ -50,6 +69,8 @@ class InteractionBlock(nn.Module):
         num_radial: width of the radial features.
         radial_width, radial_depth: hidden width and number of hidden layers of the radial MLP.
         avg_num_neighbors: the sum over neighbours is divided by its square root.
+        species_types: > 0: the self-connection :math:`W_{sc}` depends on the element
+            (:class:`SpeciesLinear` over ``species_types`` atomic numbers); 0: one shared ``o3.Linear``.
 
     Shapes:
         - **input:** h :math:`(N, \dim \text{irreps\_in})`, edge_src / edge_dst :math:`(E)` int64 (neighbour
@@ -59,7 +80,7 @@ class InteractionBlock(nn.Module):
     """
 
     def __init__(self, irreps_in, irreps_edge, irreps_out, num_radial: int, radial_width: int = 64,
-                 radial_depth: int = 2, avg_num_neighbors: float = 10.0) -> None:
+                 radial_depth: int = 2, avg_num_neighbors: float = 10.0, species_types: int = 0) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         self.irreps_edge = o3.Irreps(irreps_edge)
@@ -70,11 +91,14 @@ class InteractionBlock(nn.Module):
         self.radial = FullyConnectedNet([num_radial] + [radial_width] * radial_depth + [self.tp.weight_numel],
                                         torch.nn.functional.silu)
         self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.irreps_out)
-        self.self_connection = o3.Linear(self.irreps_in, self.irreps_out)
+        self.self_connection = (SpeciesLinear(self.irreps_in, self.irreps_out, species_types) if species_types
+                                else o3.Linear(self.irreps_in, self.irreps_out))
 
-    def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor) -> Tensor:
+    def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor,
+                z: Tensor | None = None) -> Tensor:
         weight = self.radial(edge_radial)  # [E, weight_numel]
         x = self.linear_1(h)
         messages = self.tp(x.index_select(0, edge_src), edge_sh, weight)  # [E, dim mid]
         summed = messages.new_zeros(h.size(0), messages.size(1)).index_add(0, edge_dst, messages)
-        return self.linear_2(summed * self.norm) + self.self_connection(h)
+        own = self.self_connection(h, z) if isinstance(self.self_connection, SpeciesLinear) else self.self_connection(h)
+        return self.linear_2(summed * self.norm) + own

@@ -61,7 +61,8 @@ class GatedInteractionLayer(nn.Module):
     """
 
     def __init__(self, irreps_in, irreps_edge, target, num_radial: int, radial_width: int = 64,
-                 radial_depth: int = 2, avg_num_neighbors: float = 10.0, residual: bool = True) -> None:
+                 radial_depth: int = 2, avg_num_neighbors: float = 10.0, residual: bool = True,
+                 species_types: int = 0) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         irreps_edge = o3.Irreps(irreps_edge)
@@ -69,14 +70,15 @@ class GatedInteractionLayer(nn.Module):
         self.gate = make_gate(out, self.irreps_in, irreps_edge)
         self.irreps_out = self.gate.irreps_out
         self.interaction = InteractionBlock(self.irreps_in, irreps_edge, self.gate.irreps_in, num_radial,
-                                            radial_width, radial_depth, avg_num_neighbors)
+                                            radial_width, radial_depth, avg_num_neighbors, species_types)
         index = residual_index(self.irreps_in, self.irreps_out)
         self.residual = residual and index is not None
         self.register_buffer("residual_index", index if index is not None else torch.zeros(0, dtype=torch.long),
                              persistent=False)
 
-    def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor) -> Tensor:
-        out = self.gate(self.interaction(h, edge_src, edge_dst, edge_sh, edge_radial))
+    def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor,
+                z: Tensor | None = None) -> Tensor:
+        out = self.gate(self.interaction(h, edge_src, edge_dst, edge_sh, edge_radial, z))
         if self.residual:
             dtype = torch.promote_types(out.dtype, h.dtype)  # bf16 autocast: keep the residual stream wide
             out = out.to(dtype).index_add(1, self.residual_index, h.to(dtype))

@@ -52,6 +52,8 @@ class E3NNEncoder(nn.Module):
         output_norm: LayerNorm over the invariant outputs (per atom, so symmetry and batch independence are
             kept): the gated scalars have a positive mean that a sum readout multiplies by the atom count
             (mean 1.4, std 3.9 per feature at initialisation without it); 0.68 -> 0.49 eV on the same probe.
+        species_self_connection: the self-connection's weights depend on the element (NequIP's tensor product
+            with the one-hot species; :class:`~molgdl_e3nn.interaction.SpeciesLinear`).
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -81,6 +83,7 @@ class E3NNEncoder(nn.Module):
         max_z: int = 100,
         residual: bool = False,
         output_norm: bool = True,
+        species_self_connection: bool = False,
     ) -> None:
         super().__init__()
         if not 0 <= l_max <= 3:
@@ -99,7 +102,8 @@ class E3NNEncoder(nn.Module):
         layers, irreps = [], self.embedding.irreps_out
         for _ in range(num_layers):
             layer = GatedInteractionLayer(irreps, self.irreps_edge, target, num_radial, radial_width,
-                                          radial_depth, avg_num_neighbors, residual=residual)
+                                          radial_depth, avg_num_neighbors, residual=residual,
+                                          species_types=max_z if species_self_connection else 0)
             layers.append(layer)
             irreps = layer.irreps_out
         self.layers = nn.ModuleList(layers)
@@ -137,7 +141,7 @@ class E3NNEncoder(nn.Module):
         edge_radial = self.radial(edge_vec.norm(dim=-1))
         h = self.embedding(z)
         for layer in self.layers:
-            h = layer(h, edge_src, edge_dst, edge_sh, edge_radial)
+            h = layer(h, edge_src, edge_dst, edge_sh, edge_radial, z)
         return h
 
     def forward(self, batch) -> Tensor:
@@ -177,4 +181,5 @@ def build_e3nn(params, dims: FeatureDims, parity: bool = True) -> E3NNEncoder:
         max_z=params.max_z,
         residual=params.residual,
         output_norm=params.output_norm,
+        species_self_connection=params.species_self_connection,
     )

@@ -14,10 +14,11 @@ DTYPES = [torch.float64, torch.float32]
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize("parity", [True, False], ids=["parity", "noparity"])
-@pytest.mark.parametrize("l_max, residual", [(0, False), (1, False), (2, False), (3, False), (1, True), (2, True)],
-                         ids=["l0", "l1", "l2", "l3", "l1-residual", "l2-residual"])
-def test_euclidean_symmetry(e3, l_max, residual, parity, dtype):
-    model = e3.build(dtype, l_max=l_max, parity=parity, residual=residual)
+@pytest.mark.parametrize("l_max, options", [(0, {}), (1, {}), (2, {}), (3, {}), (1, {"residual": True}),
+                                             (2, {"residual": True}), (2, {"species_self_connection": True})],
+                         ids=["l0", "l1", "l2", "l3", "l1-residual", "l2-residual", "l2-species"])
+def test_euclidean_symmetry(e3, l_max, options, parity, dtype):
+    model = e3.build(dtype, l_max=l_max, parity=parity, **options)
     graphs = e3.molecules(dtype, NAMES)
     batch = e3.batch(graphs)
     with torch.no_grad():

@@ -5,10 +5,13 @@ Three implementations with the same result (``method``):
 ``loop``
     the reference: one forward and backward per molecule (``Batch.from_data_list([g])``).
 ``vmap``
-    ``torch.func``: one batched forward through ``functional_call``, ``vjp`` of the per-molecule loss vector
-    ``[B]`` and ``vmap`` of the vjp over one-hot cotangents, in chunks. Exact for any model whose molecules do
-    not interact, but each one-hot backward still runs over the whole batch: the cost is ``B`` full backward
-    passes per batch of ``B`` (quadratic), so on a CPU it is barely faster than the loop.
+    ``torch.func``: ``vmap`` over molecules of ``grad`` of one molecule's loss through ``functional_call``
+    (:func:`molecule_chunks`). The molecules are sorted by size and padded, a chunk at a time, to common sizes;
+    each becomes a two-graph batch (the molecule and a dummy graph made of its padding), and row 0 of the
+    output is its prediction. Linear cost, for any model whose molecules do not interact and that runs under
+    ``vmap``; otherwise (logged) :func:`vjp_gradients`, the ``vmap`` of the ``vjp`` of the batched loss vector
+    ``[B]`` over one-hot cotangents, which is exact but quadratic (each cotangent runs a backward over the
+    whole batch).
 ``factored``
     linear cost, for parameters of ``nn.Linear`` modules (every parameter of D-MPNN + MLP head): the rows
     ``r`` (atoms, bonds, molecules) entering a linear layer belong to one molecule each, and the gradient of
@@ -17,8 +20,8 @@ Three implementations with the same result (``method``):
     \delta_r` (Goodfellow's per-example trick on graphs). Which molecule a row belongs to is read from a
     second backward with loss weights ``1..B`` (:math:`\delta'_r = (i+1)\,\delta_r`), so no model code is
     needed. Checks: the ratios must be integers (molecules do not interact, e.g. no batch norm in train mode)
-    and :math:`\sum_i G_i` must equal the ordinary gradient; otherwise, and for parameters outside
-    ``nn.Linear`` modules, the ``vmap`` path is used.
+    and :math:`\sum_i G_i` must equal the ordinary gradient; parameters outside ``nn.Linear`` modules take
+    the ``vmap`` path, and all of them :func:`vjp_gradients` when molecules interact.
 
 Shapes:
     - **output:** ``dict[name, Tensor[B, *param.shape]]`` in the order of ``names``
@@ -26,12 +29,16 @@ Shapes:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import logging
+import weakref
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor, nn
 
 from molgdl.train.module import per_molecule_loss
+
+log = logging.getLogger(__name__)
 
 METHODS = ("factored", "vmap", "loop")
 LossFn = Callable[[Tensor, Any], Tensor]
@@ -65,10 +72,11 @@ def loop_gradients(model: nn.Module, graphs: Sequence[Any], y: Tensor, task: str
     return out
 
 
-def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                   chunk: int = 16) -> dict[str, Tensor]:
-    """``torch.func``: vmap over the vjp of the per-molecule losses with one-hot cotangents, ``chunk`` at a
-    time."""
+def vjp_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                  chunk: int = 16) -> dict[str, Tensor]:
+    """Per-molecule gradients ``{name: [B, *shape]}`` of the batched per-molecule losses ``[B]``: ``vmap`` of
+    their ``vjp`` over one-hot cotangents, ``chunk`` at a time. Exact even when molecules interact (batch norm
+    in train mode), but quadratic: every cotangent runs a backward over the whole batch."""
     from torch.func import functional_call, vjp, vmap
 
     params = {n: p.detach() for n, p in trainable(model, names).items()}
@@ -89,6 +97,203 @@ def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Se
         for n in params:
             parts[n].append(g[n])
     return {n: torch.cat(v) for n, v in parts.items()}
+
+
+class NotVmappable(RuntimeError):
+    """The model cannot be run on one padded molecule per ``vmap`` slot."""
+
+
+class GraphPair:
+    """What the model sees inside the per-molecule ``vmap``: a two-graph batch, the molecule (graph 0) and the
+    dummy graph made of its padding (graph 1). The padded attributes, ``batch`` ``[N]``, ``ptr`` ``[3]``,
+    ``num_graphs = 2`` and ``num_nodes = N``, as in a PyG batch."""
+
+    def __init__(self, tensors: dict[str, Tensor], batch: Tensor, ptr: Tensor) -> None:
+        self.__dict__.update(tensors)
+        self.batch, self.ptr, self.num_graphs, self.num_nodes = batch, ptr, 2, batch.shape[0]
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.__dict__
+
+    def keys(self) -> list[str]:
+        return list(self.__dict__)
+
+
+Layout = dict[str, tuple[str, str, "int | None"]]
+
+
+def padding_layout(graphs: Sequence[Any]) -> Layout:
+    """How each tensor attribute of the ``Data`` objects is padded: ``{key: (kind, inc, dim)}``.
+
+    ``kind``: ``node``/``edge`` when ``is_node_attr``/``is_edge_attr`` holds for every molecule (one molecule
+    alone can be ambiguous: the ``y`` of a one-atom molecule looks node-level), else ``graph``; ``inc``:
+    ``node``/``edge``/``none``, what PyG's ``__inc__`` adds per graph when batching; ``dim``: the concatenation
+    dimension (None: stacked). Raises :class:`NotVmappable` for an increment that is none of these."""
+    layout: Layout = {}
+    first = graphs[0]
+    for key in first.keys():
+        value = first[key]
+        if not isinstance(value, Tensor) or key in ("batch", "ptr"):
+            continue
+        if all(g.is_node_attr(key) for g in graphs):
+            kind = "node"
+        elif all(g.is_edge_attr(key) for g in graphs):
+            kind = "edge"
+        else:
+            kind = "graph"
+        incs = [int(g.__inc__(key, g[key])) for g in graphs]
+        if not any(incs):
+            inc = "none"
+        elif all(i == g.num_nodes for i, g in zip(incs, graphs)):
+            inc = "node"
+        elif all(i == g.num_edges for i, g in zip(incs, graphs)):
+            inc = "edge"
+        else:
+            raise NotVmappable(f"attribute {key!r} is incremented by neither the number of atoms nor of bonds")
+        dim = first.__cat_dim__(key, value)
+        layout[key] = (kind, inc, None if dim is None else dim % value.dim())
+    return layout
+
+
+def pad_molecules(graphs: Sequence[Any], layout: Layout) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+    """Stack ``C`` molecules padded to common sizes: ``({key: [C, ...]}, batch [C, N], ptr [C, 3])``.
+
+    ``N`` = most atoms + 1 rows (the dummy graph always has an atom), ``E`` = most bonds rows for edge-level and
+    2 rows for graph-level attributes. Padded atoms form graph 1; padded entries of node-incremented attributes
+    (``edge_index``) point to the last, dummy, atom, those of edge-incremented edge-level attributes to their own
+    edge; features are padded with zeros."""
+    n = [g.num_nodes for g in graphs]
+    N, E = max(n) + 1, max(g.num_edges for g in graphs)
+    tensors = {}
+    for key, (kind, inc, dim) in layout.items():
+        rows = []
+        for g in graphs:
+            v, d = (g[key].unsqueeze(0), 0) if dim is None else (g[key], dim)
+            shape = list(v.shape)
+            shape[d] = N if kind == "node" else E if kind == "edge" else 2 * v.shape[d]
+            if inc == "node":
+                p = v.new_full(shape, N - 1)
+            elif inc == "edge" and kind == "edge":
+                pos = torch.arange(shape[d], dtype=v.dtype, device=v.device)
+                p = pos.reshape([-1 if i == d else 1 for i in range(v.dim())]).expand(shape).clone()
+            else:
+                p = v.new_zeros(shape)
+            p.narrow(d, 0, v.shape[d]).copy_(v)
+            rows.append(p)
+        tensors[key] = torch.stack(rows)
+    device = tensors[next(iter(tensors))].device if tensors else None
+    counts = torch.tensor(n, device=device)
+    batch = (torch.arange(N, device=device) >= counts[:, None]).long()
+    ptr = torch.stack([torch.zeros_like(counts), counts, torch.full_like(counts, N)], 1)
+    return tensors, batch, ptr
+
+
+def _state(model: nn.Module) -> dict[str, Tensor]:
+    """Detached parameters and fresh copies of the buffers (batch norm may update its running statistics)."""
+    return {**{n: p.detach() for n, p in model.named_parameters()},
+            **{n: b.clone() for n, b in model.named_buffers()}}
+
+
+def molecule_chunks(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str],
+                    chunk: int = 64) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
+    """``vmap`` over molecules of ``grad`` of one molecule's loss: yields ``(index [C], {name: [C, *shape]})``,
+    the per-molecule gradients of ``C = chunk`` molecules at a time and their positions in ``batch``.
+
+    The molecules are sorted by size (atoms, bonds) so that each chunk pads little (:func:`pad_molecules`); the
+    model is only used through ``functional_call`` on a :class:`GraphPair`, whose graph 0 row of the output is
+    the molecule's prediction. This assumes that molecules do not interact, checked on the first chunk against
+    the ordinary batched forward. Raises :class:`NotVmappable` when the model cannot run under ``vmap``
+    (data-dependent control flow, ``.item()``, ``nonzero``, random ops, in-place updates of buffers) or fails
+    the check."""
+    from torch.func import functional_call, grad, vmap
+    from torch_geometric.data import Batch
+
+    if not callable(getattr(batch, "to_data_list", None)):
+        raise NotVmappable(f"{type(batch).__name__} is not a PyG batch")
+    graphs = batch.to_data_list()
+    order = sorted(range(len(graphs)), key=lambda i: (graphs[i].num_nodes, graphs[i].num_edges))
+    layout = padding_layout(graphs)
+    state = _state(model)
+    wrt = {n: state[n] for n in names}
+
+    def loss(p: dict[str, Tensor], tensors: dict[str, Tensor], bvec: Tensor, ptr: Tensor, yi: Tensor):
+        out = functional_call(model, {**state, **p}, (GraphPair(tensors, bvec, ptr),))
+        return per_molecule_loss(out[:1], yi[None], task)[0], out[0]
+
+    per_molecule = vmap(grad(loss, has_aux=True), in_dims=(None, 0, 0, 0, 0))
+    for s in range(0, len(order), max(1, chunk)):
+        idx = torch.tensor(order[s:s + chunk], device=y.device)
+        sub = [graphs[i] for i in idx.tolist()]
+        if s == 0:  # the ordinary forward first: models may check their input on the first call only
+            with torch.no_grad():
+                ref = functional_call(model, _state(model), (Batch.from_data_list(sub),))
+        try:
+            with torch.enable_grad():
+                g, out = per_molecule(wrt, *pad_molecules(sub, layout), y[idx])
+        except Exception as err:  # whatever the model raises under vmap
+            raise NotVmappable(f"{type(err).__name__}: {err}") from err
+        if s == 0 and not torch.allclose(out, ref, rtol=1e-4, atol=1e-4 * max(1.0, float(ref.abs().max()))):
+            raise NotVmappable("a padded molecule's prediction differs from the batched forward (molecules "
+                               "interact, or the forward is random)")
+        yield idx, g
+
+
+_warned: weakref.WeakSet = weakref.WeakSet()
+
+
+def _fall_back(model: nn.Module, err: NotVmappable) -> None:
+    if model not in _warned:
+        _warned.add(model)
+        log.warning("per-molecule vmap does not apply to %s (%s); using the quadratic vjp path instead",
+                    type(model).__name__, err)
+
+
+def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                   chunk: int = 64) -> dict[str, Tensor]:
+    """Per-molecule gradients ``{name: [B, *shape]}`` by ``vmap`` over molecules (:func:`molecule_chunks`),
+    ``chunk`` molecules at a time; :func:`vjp_gradients` (logged) where the model cannot be vmapped."""
+    names = list(trainable(model, names))
+    try:
+        out: dict[str, Tensor] = {}
+        for idx, g in molecule_chunks(model, batch, y, task, names, chunk):
+            for n, v in g.items():
+                if n not in out:
+                    out[n] = v.new_zeros(y.shape[0], *v.shape[1:])
+                out[n][idx] = v
+        return out
+    except NotVmappable as err:
+        _fall_back(model, err)
+        return vjp_gradients(model, batch, y, task, names, chunk)
+
+
+def _reduce(g: dict[str, Tensor]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """``{name: [B, *shape]}`` -> (``sum_i g_i``, ``|g_i|^2`` ``[B]``)."""
+    return ({n: v.sum(0) for n, v in g.items()},
+            {n: v.reshape(v.shape[0], -1).pow(2).sum(1) for n, v in g.items()})
+
+
+def vmap_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
+                  chunk: int = 64) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """:func:`vmap_gradients` reduced chunk by chunk to ``(sum_g, sq)`` (as :func:`example_sq_norms`), so that
+    the ``[B, *shape]`` gradients are never all in memory."""
+    names = list(trainable(model, names))
+    try:
+        sum_g: dict[str, Tensor] = {}
+        sq: dict[str, Tensor] = {}
+        for idx, g in molecule_chunks(model, batch, y, task, names, chunk):
+            s, q = _reduce(g)
+            for n in g:
+                if n not in sq:
+                    sum_g[n], sq[n] = torch.zeros_like(s[n]), q[n].new_zeros(y.shape[0])
+                sum_g[n] += s[n]
+                sq[n][idx] = q[n]
+        return sum_g, sq
+    except NotVmappable as err:
+        _fall_back(model, err)
+        return _reduce(vjp_gradients(model, batch, y, task, names, chunk))
 
 
 class NotSeparable(RuntimeError):
@@ -261,12 +466,13 @@ def factored_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names
 
 
 def example_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                      method: str = "factored", chunk: int = 16) -> dict[str, Tensor]:
+                      method: str = "factored", chunk: int = 64) -> dict[str, Tensor]:
     """Per-molecule gradients ``{name: [B, *shape]}`` of the trainable parameters ``names`` (all if None).
 
     ``y``: ``[B, T]`` targets in scaled units (``PredictorModule.scaled_targets``). The model's mode
-    (train/eval) is used as it is. ``method``: ``factored`` (falls back to ``vmap`` where it does not apply),
-    ``vmap`` or ``loop``.
+    (train/eval) is used as it is. ``method``: ``factored`` (falls back to ``vmap`` for the parameters it does
+    not cover, to :func:`vjp_gradients` when molecules interact), ``vmap`` or ``loop``. ``chunk``: molecules
+    per ``vmap`` call.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -278,33 +484,33 @@ def example_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names:
     try:
         grads, missing = factored_gradients(model, batch, y, task, names)
     except NotSeparable:
-        grads, missing = {}, names
+        return vjp_gradients(model, batch, y, task, names, chunk)
     if missing:
         grads.update(vmap_gradients(model, batch, y, task, missing, chunk))
     return {n: grads[n] for n in names}
 
 
 def example_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                     method: str = "factored", chunk: int = 16, check_rtol: float = 1e-3, check: bool = True,
+                     method: str = "factored", chunk: int = 64, check_rtol: float = 1e-3, check: bool = True,
                      fallback: list[str] | None = None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """``(sum_g, sq)``: ``sum_g[name] = sum_i g_i`` (``*shape``) and ``sq[name] = |g_i|^2`` per molecule
     ``[B]``.
 
     All that m-coherence needs. The factored path never forms the per-molecule weight gradients (Gram trick,
-    :func:`_segment_gram_sq`); the other methods reduce :func:`example_gradients`. ``check=False`` skips the
-    ordinary parameter gradients that check the factored rows (about a quarter of the cost; do the check once
-    per model, as the coherence callback does). ``fallback``, if given, receives the names that the factored
-    path did not cover.
+    :func:`_segment_gram_sq`); ``vmap`` reduces them chunk by chunk (:func:`vmap_sq_norms`), ``loop`` at the
+    end. ``check=False`` skips the ordinary parameter gradients that check the factored rows (about a quarter of
+    the cost; do the check once per model, as the coherence callback does). ``fallback``, if given, receives
+    the names that the factored path did not cover.
     """
     names = list(trainable(model, names))
     sum_g: dict[str, Tensor] = {}
     sq: dict[str, Tensor] = {}
-    rest = names
+    rest, separable = names, True
     if method == "factored":
         try:
             lr = linear_rows(model, batch, y, task, names, full_gradient=check)
         except NotSeparable:
-            lr = None
+            lr, separable = None, False
         if lr is not None:
             rest = list(lr.missing)
             for wn, (mol, d, x) in lr.rows.items():
@@ -321,12 +527,15 @@ def example_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: 
                         rest.append(n)
                         sq.pop(n, None)
                         sum_g.pop(n, None)
-    if fallback is not None and method == "factored":
-        fallback.extend(rest)
+        if fallback is not None:
+            fallback.extend(rest)
     if rest:
-        inner = "vmap" if method == "factored" else method
-        g = example_gradients(model, batch, y, task, rest, inner, chunk)
-        for n, v in g.items():
-            sum_g[n] = v.sum(0)
-            sq[n] = v.reshape(v.shape[0], -1).pow(2).sum(1)
+        if method == "loop":
+            s, q = _reduce(loop_gradients(model, batch.to_data_list(), y, task, rest))
+        elif separable:
+            s, q = vmap_sq_norms(model, batch, y, task, rest, chunk)
+        else:
+            s, q = _reduce(vjp_gradients(model, batch, y, task, rest, chunk))
+        sum_g.update(s)
+        sq.update(q)
     return {n: sum_g[n] for n in names}, {n: sq[n] for n in names}

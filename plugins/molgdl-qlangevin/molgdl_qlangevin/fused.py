@@ -56,16 +56,30 @@ def compiled_step(use_momentum: bool, use_wd: bool, nesterov: bool) -> Callable 
     return _COMPILED[key]
 
 
-def fused_sgd_lattice_step_(params: list[Tensor], grads: list[Tensor], bufs: list[Tensor], lr: float, q: float,
+class StepScalars:
+    """``lr``, ``Q`` and ``1/Q`` as 0-d tensors per device and dtype, rewritten only when a value changes
+    (a fresh ``torch.tensor`` per step costs as much as a tenth of a 1M-parameter SGD step)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[torch.device, torch.dtype], tuple[tuple[float, float], list[Tensor]]] = {}
+
+    def get(self, device: torch.device, dtype: torch.dtype, lr: float, q: float) -> list[Tensor]:
+        values, tensors = self._cache.get((device, dtype), (None, None))
+        if values != (lr, q):
+            tensors = [torch.tensor(v, device=device, dtype=dtype) for v in (lr, q, 1.0 / q)]
+            self._cache[(device, dtype)] = ((lr, q), tensors)
+        return tensors
+
+
+def fused_sgd_lattice_step_(params: list[Tensor], grads: list[Tensor], bufs: list[Tensor], scalars: list[Tensor],
                             momentum: float, weight_decay: float, nesterov: bool) -> bool:
-    """Run the compiled step on one device/dtype group; ``False`` (nothing changed) if compilation fails,
-    after which the caller takes the unfused path (a warning is logged once)."""
+    """Run the compiled step on one device/dtype group (``scalars``: ``[lr, Q, 1/Q]`` from
+    :class:`StepScalars`); ``False`` (nothing changed) if compilation fails, after which the caller takes the
+    unfused path (a warning is logged once)."""
     use_momentum, use_wd = momentum != 0.0, weight_decay != 0.0
     fn = compiled_step(use_momentum, use_wd, nesterov)
     if fn is None:
         return False
-    dev, dt = params[0].device, params[0].dtype
-    scalars = [torch.tensor(v, device=dev, dtype=dt) for v in (lr, q, 1.0 / q)]
     try:
         fn(params, grads, bufs, *scalars, momentum, weight_decay)
     except Exception as exc:  # no C++ compiler / Triton: keep training, unfused

@@ -38,7 +38,7 @@ from torch.optim import Optimizer
 
 from molgdl.train.wrapper import OptimizerWrapper
 
-from .fused import fused_sgd_lattice_step_
+from .fused import StepScalars, fused_sgd_lattice_step_
 from .lattice import group_by_device_dtype, is_power_of_two, quantize_
 from .rng import DeviceGenerators, draw_seed
 from .schedules import ResolutionSchedule, temperature
@@ -82,8 +82,11 @@ class QuantizedOptimizer(OptimizerWrapper):
             raise ValueError(f"stats_every must be >= 0 or None, got {stats_every}")
         if fused_sgd:
             check_fusable(base)
+            if rounding != "nearest":
+                raise ValueError("fused_sgd needs rounding='nearest'")
         super().__init__(base)
         self.fused_sgd = fused_sgd
+        self._fused_scalars = StepScalars()
         self.schedule = schedule
         self.rounding = rounding
         self.stats_every = None if stats_every is None else int(stats_every)
@@ -125,11 +128,10 @@ class QuantizedOptimizer(OptimizerWrapper):
         loss = self.closure_loss(closure)
         h = self.level()
         q = self.schedule.resolution_at_level(h)
-        groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
         measure = self._measure_this_step()
-        fused = self.fused_sgd and not measure and self.rounding == "nearest" and is_power_of_two(q)
-        if fused and self._fused_sgd_step(q):
+        if self.fused_sgd and not measure and is_power_of_two(q) and self._fused_sgd_step(q):
             return self._finish_step(loss, h, q)
+        groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
         before = {k: [p.detach().clone() for p in ps] for k, ps in groups.items()} if measure else {}
         self.base.step()
         stochastic = self.rounding == "stochastic"
@@ -159,11 +161,11 @@ class QuantizedOptimizer(OptimizerWrapper):
                 for p in ps:
                     if self.state[p].get("momentum_buffer") is None:
                         self.state[p]["momentum_buffer"] = torch.zeros_like(p)  # mu * 0 + g = torch's first step
-            for gps in group_by_device_dtype(ps).values():
+            for (device, dtype), gps in group_by_device_dtype(ps).items():
                 bufs = [self.state[p]["momentum_buffer"] for p in gps] if momentum else []
-                if not fused_sgd_lattice_step_([p.detach() for p in gps], [p.grad for p in gps], bufs,
-                                               float(group["lr"]), q, momentum, float(group["weight_decay"]),
-                                               bool(group["nesterov"])):
+                scalars = self._fused_scalars.get(device, dtype, float(group["lr"]), q)
+                if not fused_sgd_lattice_step_([p.detach() for p in gps], [p.grad for p in gps], bufs, scalars,
+                                               momentum, float(group["weight_decay"]), bool(group["nesterov"])):
                     if ran:
                         raise RuntimeError("qsgd fused: torch.compile failed after part of the step ran")
                     return False

@@ -122,73 +122,89 @@ class GraphPair:
         return list(self.__dict__)
 
 
-Layout = dict[str, tuple[str, str, "int | None"]]
+class MoleculePadder:
+    """Pads the molecules of a PyG ``Batch`` (made by ``Batch.from_data_list``) to common sizes, a chunk at a
+    time, without splitting the batch into ``Data`` objects.
 
+    Molecule ``i``'s attribute ``key`` is ``batch[key]`` sliced along its concatenation dim by
+    ``batch._slice_dict[key]``, minus ``batch._inc_dict[key][i]`` (what ``Batch.get_example`` does). An attribute
+    is ``node``/``edge``-level when every molecule's slice has as many rows as the molecule has atoms/bonds (the
+    ``is_node_attr``/``is_edge_attr`` of every molecule: one molecule alone can be ambiguous, e.g. the ``y`` of a
+    one-atom molecule), else ``graph``-level; what PyG's ``__inc__`` adds per graph (atoms, bonds, nothing) is
+    read from one molecule. Raises :class:`NotVmappable` for a batch or attribute it cannot pad."""
 
-def padding_layout(graphs: Sequence[Any]) -> Layout:
-    """How each tensor attribute of the ``Data`` objects is padded: ``{key: (kind, inc, dim)}``.
-
-    ``kind``: ``node``/``edge`` when ``is_node_attr``/``is_edge_attr`` holds for every molecule (one molecule
-    alone can be ambiguous: the ``y`` of a one-atom molecule looks node-level), else ``graph``; ``inc``:
-    ``node``/``edge``/``none``, what PyG's ``__inc__`` adds per graph when batching; ``dim``: the concatenation
-    dimension (None: stacked). Raises :class:`NotVmappable` for an increment that is none of these."""
-    layout: Layout = {}
-    first = graphs[0]
-    for key in first.keys():
-        value = first[key]
-        if not isinstance(value, Tensor) or key in ("batch", "ptr"):
-            continue
-        if all(g.is_node_attr(key) for g in graphs):
-            kind = "node"
-        elif all(g.is_edge_attr(key) for g in graphs):
-            kind = "edge"
-        else:
-            kind = "graph"
-        incs = [int(g.__inc__(key, g[key])) for g in graphs]
-        if not any(incs):
-            inc = "none"
-        elif all(i == g.num_nodes for i, g in zip(incs, graphs)):
-            inc = "node"
-        elif all(i == g.num_edges for i, g in zip(incs, graphs)):
-            inc = "edge"
-        else:
-            raise NotVmappable(f"attribute {key!r} is incremented by neither the number of atoms nor of bonds")
-        dim = first.__cat_dim__(key, value)
-        layout[key] = (kind, inc, None if dim is None else dim % value.dim())
-    return layout
-
-
-def pad_molecules(graphs: Sequence[Any], layout: Layout) -> tuple[dict[str, Tensor], Tensor, Tensor]:
-    """Stack ``C`` molecules padded to common sizes: ``({key: [C, ...]}, batch [C, N], ptr [C, 3])``.
-
-    ``N`` = most atoms + 1 rows (the dummy graph always has an atom), ``E`` = most bonds rows for edge-level and
-    2 rows for graph-level attributes. Padded atoms form graph 1; padded entries of node-incremented attributes
-    (``edge_index``) point to the last, dummy, atom, those of edge-incremented edge-level attributes to their own
-    edge; features are padded with zeros."""
-    n = [g.num_nodes for g in graphs]
-    N, E = max(n) + 1, max(g.num_edges for g in graphs)
-    tensors = {}
-    for key, (kind, inc, dim) in layout.items():
-        rows = []
-        for g in graphs:
-            v, d = (g[key].unsqueeze(0), 0) if dim is None else (g[key], dim)
-            shape = list(v.shape)
-            shape[d] = N if kind == "node" else E if kind == "edge" else 2 * v.shape[d]
-            if inc == "node":
-                p = v.new_full(shape, N - 1)
-            elif inc == "edge" and kind == "edge":
-                pos = torch.arange(shape[d], dtype=v.dtype, device=v.device)
-                p = pos.reshape([-1 if i == d else 1 for i in range(v.dim())]).expand(shape).clone()
+    def __init__(self, batch: Any) -> None:
+        slices, incs = getattr(batch, "_slice_dict", None), getattr(batch, "_inc_dict", None)
+        if slices is None or incs is None or getattr(batch, "ptr", None) is None:
+            raise NotVmappable(f"{type(batch).__name__} is not a batch made by Batch.from_data_list")
+        self.nodes = batch.ptr.diff().cpu()
+        self.edges = slices["edge_index"].diff() if "edge_index" in slices else torch.zeros_like(self.nodes)
+        probe = int(torch.argmax(((self.nodes != self.edges) & (self.nodes > 0)).int()))
+        example = batch.get_example(probe)
+        self.attrs: dict[str, tuple[Tensor, int, str, str, Tensor, Tensor | None]] = {}
+        for key in batch.keys():
+            value = batch[key]
+            if not isinstance(value, Tensor) or key in ("batch", "ptr") or key not in slices:
+                continue
+            sl, inc = slices[key], incs.get(key)
+            if inc is not None and inc.dim() > 1:
+                raise NotVmappable(f"attribute {key!r} has a multi-dimensional increment")
+            if inc is not None and not bool(inc.any()):
+                inc = None
+            size = sl.diff()
+            is_node, is_edge = bool(torch.equal(size, self.nodes)), bool(torch.equal(size, self.edges))
+            kind = "edge" if is_edge and (not is_node or "edge" in key) else "node" if is_node else "graph"
+            step = int(example.__inc__(key, example[key]))
+            n_probe, e_probe = int(self.nodes[probe]), int(self.edges[probe])
+            if step == 0:
+                fill = "zero"
+            elif step == n_probe:
+                fill = "node"
+            elif step == e_probe:
+                fill = "self" if kind == "edge" else "zero"
             else:
-                p = v.new_zeros(shape)
-            p.narrow(d, 0, v.shape[d]).copy_(v)
-            rows.append(p)
-        tensors[key] = torch.stack(rows)
-    device = tensors[next(iter(tensors))].device if tensors else None
-    counts = torch.tensor(n, device=device)
-    batch = (torch.arange(N, device=device) >= counts[:, None]).long()
-    ptr = torch.stack([torch.zeros_like(counts), counts, torch.full_like(counts, N)], 1)
-    return tensors, batch, ptr
+                raise NotVmappable(f"attribute {key!r} is incremented by neither the number of atoms nor of bonds")
+            dim = batch.__cat_dim__(key, value)
+            dim = 0 if dim is None else dim % value.dim()
+            self.attrs[key] = (value, dim, kind, fill, sl, inc)
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """``(atoms, bonds)`` of every molecule."""
+        return list(zip(self.nodes.tolist(), self.edges.tolist()))
+
+    def pad(self, idx: Tensor) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+        """Molecules ``idx`` ``[C]`` (CPU) padded: ``({key: [C, ...]}, batch [C, N], ptr [C, 3])``.
+
+        ``N`` = most atoms + 1 rows (the dummy graph always has an atom), ``E`` = most bonds rows for edge-level,
+        twice the rows for graph-level attributes. Padded atoms form graph 1 (``batch = 1``); padded entries of
+        node-incremented attributes (``edge_index``) point to the last, dummy, atom, those of edge-incremented
+        edge-level attributes to their own edge; features are padded with zeros."""
+        C = idx.numel()
+        n = self.nodes[idx]
+        N, E = int(n.max()) + 1, int(self.edges[idx].max())
+        tensors = {}
+        for key, (value, dim, kind, fill, sl, inc) in self.attrs.items():
+            dev = value.device
+            start, size = sl[idx], sl[idx + 1] - sl[idx]
+            S = N if kind == "node" else E if kind == "edge" else 2 * int(size.max())
+            pos = torch.arange(S)
+            src = (start[:, None] + pos).clamp(max=max(value.shape[dim] - 1, 0))
+            v = value.index_select(dim, src.flatten().to(dev)).unflatten(dim, (C, S)).movedim(dim, 0)
+            shape = [C] + [1] * value.dim()
+            if inc is not None:
+                v = v - inc[idx].to(dev, v.dtype).view(shape)
+            shape[dim + 1] = S
+            if fill == "node":
+                pad = v.new_full((), N - 1)
+            elif fill == "self":
+                pad = pos.to(dev, v.dtype).view(shape[1:])
+            else:
+                pad = v.new_zeros(())
+            tensors[key] = torch.where((pos < size[:, None]).to(dev).view(shape), v, pad)
+        n = n.to(self.attrs[next(iter(self.attrs))][0].device if self.attrs else "cpu")
+        batch = (torch.arange(N, device=n.device) >= n[:, None]).long()
+        ptr = torch.stack([torch.zeros_like(n), n, torch.full_like(n, N)], 1)
+        return tensors, batch, ptr
 
 
 def _state(model: nn.Module) -> dict[str, Tensor]:
@@ -198,24 +214,22 @@ def _state(model: nn.Module) -> dict[str, Tensor]:
 
 
 def molecule_chunks(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str],
-                    chunk: int = 64) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
+                    chunk: int = 16) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
     """``vmap`` over molecules of ``grad`` of one molecule's loss: yields ``(index [C], {name: [C, *shape]})``,
     the per-molecule gradients of ``C = chunk`` molecules at a time and their positions in ``batch``.
 
-    The molecules are sorted by size (atoms, bonds) so that each chunk pads little (:func:`pad_molecules`); the
-    model is only used through ``functional_call`` on a :class:`GraphPair`, whose graph 0 row of the output is
-    the molecule's prediction. This assumes that molecules do not interact, checked on the first chunk against
-    the ordinary batched forward. Raises :class:`NotVmappable` when the model cannot run under ``vmap``
-    (data-dependent control flow, ``.item()``, ``nonzero``, random ops, in-place updates of buffers) or fails
-    the check."""
+    The molecules are sorted by size (atoms, bonds), largest first, so that each chunk pads little
+    (:class:`MoleculePadder`); the model is only used through ``functional_call`` on a :class:`GraphPair`, whose
+    graph 0 row of the output is the molecule's prediction. This assumes that molecules do not interact, which
+    is checked on the first chunk against the ordinary batched forward. Raises :class:`NotVmappable` when the
+    model cannot run under ``vmap`` (data-dependent control flow, ``.item()``, ``nonzero``, random ops, in-place
+    updates of buffers) or fails the check."""
     from torch.func import functional_call, grad, vmap
     from torch_geometric.data import Batch
 
-    if not callable(getattr(batch, "to_data_list", None)):
-        raise NotVmappable(f"{type(batch).__name__} is not a PyG batch")
-    graphs = batch.to_data_list()
-    order = sorted(range(len(graphs)), key=lambda i: (graphs[i].num_nodes, graphs[i].num_edges))
-    layout = padding_layout(graphs)
+    padder = MoleculePadder(batch)
+    sizes = padder.sizes()
+    order = torch.tensor(sorted(range(len(sizes)), key=lambda i: sizes[i], reverse=True), dtype=torch.long)
     state = _state(model)
     wrt = {n: state[n] for n in names}
 
@@ -225,20 +239,20 @@ def molecule_chunks(model: nn.Module, batch: Any, y: Tensor, task: str, names: S
 
     per_molecule = vmap(grad(loss, has_aux=True), in_dims=(None, 0, 0, 0, 0))
     for s in range(0, len(order), max(1, chunk)):
-        idx = torch.tensor(order[s:s + chunk], device=y.device)
-        sub = [graphs[i] for i in idx.tolist()]
+        idx = order[s:s + chunk]
         if s == 0:  # the ordinary forward first: models may check their input on the first call only
             with torch.no_grad():
-                ref = functional_call(model, _state(model), (Batch.from_data_list(sub),))
+                ref = functional_call(model, _state(model), (Batch.from_data_list(batch.index_select(idx)),))
+        yi = y[idx.to(y.device)]
         try:
             with torch.enable_grad():
-                g, out = per_molecule(wrt, *pad_molecules(sub, layout), y[idx])
+                g, out = per_molecule(wrt, *padder.pad(idx), yi)
         except Exception as err:  # whatever the model raises under vmap
             raise NotVmappable(f"{type(err).__name__}: {err}") from err
         if s == 0 and not torch.allclose(out, ref, rtol=1e-4, atol=1e-4 * max(1.0, float(ref.abs().max()))):
             raise NotVmappable("a padded molecule's prediction differs from the batched forward (molecules "
                                "interact, or the forward is random)")
-        yield idx, g
+        yield idx.to(y.device), g
 
 
 _warned: weakref.WeakSet = weakref.WeakSet()
@@ -252,7 +266,7 @@ def _fall_back(model: nn.Module, err: NotVmappable) -> None:
 
 
 def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                   chunk: int = 64) -> dict[str, Tensor]:
+                   chunk: int = 16) -> dict[str, Tensor]:
     """Per-molecule gradients ``{name: [B, *shape]}`` by ``vmap`` over molecules (:func:`molecule_chunks`),
     ``chunk`` molecules at a time; :func:`vjp_gradients` (logged) where the model cannot be vmapped."""
     names = list(trainable(model, names))
@@ -270,13 +284,14 @@ def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Se
 
 
 def _reduce(g: dict[str, Tensor]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """``{name: [B, *shape]}`` -> (``sum_i g_i``, ``|g_i|^2`` ``[B]``)."""
-    return ({n: v.sum(0) for n, v in g.items()},
-            {n: v.reshape(v.shape[0], -1).pow(2).sum(1) for n, v in g.items()})
+    """``{name: [B, *shape]}`` -> (``sum_i g_i``, ``|g_i|^2`` ``[B]``), each a single pass over ``g``."""
+    flat = {n: v.reshape(v.shape[0], -1) for n, v in g.items()}
+    return ({n: (v.new_ones(v.shape[0]) @ v).reshape(g[n].shape[1:]) for n, v in flat.items()},
+            {n: torch.linalg.vector_norm(v, dim=1).square() for n, v in flat.items()})
 
 
 def vmap_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                  chunk: int = 64) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+                  chunk: int = 16) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """:func:`vmap_gradients` reduced chunk by chunk to ``(sum_g, sq)`` (as :func:`example_sq_norms`), so that
     the ``[B, *shape]`` gradients are never all in memory."""
     names = list(trainable(model, names))
@@ -466,7 +481,7 @@ def factored_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names
 
 
 def example_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                      method: str = "factored", chunk: int = 64) -> dict[str, Tensor]:
+                      method: str = "factored", chunk: int = 16) -> dict[str, Tensor]:
     """Per-molecule gradients ``{name: [B, *shape]}`` of the trainable parameters ``names`` (all if None).
 
     ``y``: ``[B, T]`` targets in scaled units (``PredictorModule.scaled_targets``). The model's mode
@@ -491,7 +506,7 @@ def example_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names:
 
 
 def example_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str] | None = None,
-                     method: str = "factored", chunk: int = 64, check_rtol: float = 1e-3, check: bool = True,
+                     method: str = "factored", chunk: int = 16, check_rtol: float = 1e-3, check: bool = True,
                      fallback: list[str] | None = None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """``(sum_g, sq)``: ``sum_g[name] = sum_i g_i`` (``*shape``) and ``sq[name] = |g_i|^2`` per molecule
     ``[B]``.

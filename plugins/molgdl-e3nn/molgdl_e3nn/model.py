@@ -53,7 +53,8 @@ class E3NNEncoder(nn.Module):
             kept): the gated scalars have a positive mean that a sum readout multiplies by the atom count
             (mean 1.4, std 3.9 per feature at initialisation without it); 0.68 -> 0.49 eV on the same probe.
         species_self_connection: the self-connection's weights depend on the element (NequIP's tensor product
-            with the one-hot species; :class:`~molgdl_e3nn.interaction.SpeciesLinear`).
+            with the one-hot species; :class:`~molgdl_e3nn.interaction.SpeciesLinear`). On by default: QM9 slice
+            probe, 6 epochs, U0_atom / gap MAE 0.243 / 0.478 -> 0.196 / 0.411 eV.
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -83,7 +84,7 @@ class E3NNEncoder(nn.Module):
         max_z: int = 100,
         residual: bool = False,
         output_norm: bool = True,
-        species_self_connection: bool = False,
+        species_self_connection: bool = True,
     ) -> None:
         super().__init__()
         if not 0 <= l_max <= 3:

@@ -47,5 +47,5 @@ class E3NNParams(Params):
         True, description="LayerNorm over the invariant per-atom outputs before the readout (keeps the summed "
         "features of a sum readout at a scale independent of the gate's positive mean).")
     species_self_connection: bool = Field(
-        False, description="Element-dependent self-connection weights (NequIP's tensor product with the one-hot "
+        True, description="Element-dependent self-connection weights (NequIP's tensor product with the one-hot "
         "species); adds max_z x (self-connection weights) parameters.")

@@ -27,7 +27,7 @@ class CoherenceParams(Params):
                            "nn.Linear parameters, vmap for the rest), vmap (torch.func vmap over the vjp, "
                            "quadratic in batch_size) or loop (one backward per molecule, the reference).")
     batch_size: int = Field(64, ge=1, description="Molecules per batched forward during the measurement.")
-    chunk: int = Field(16, ge=1, description="Cotangents per vmap call (vmap method and fallback).")
+    chunk: int = Field(16, ge=1, description="Molecules per vmap call (vmap method; cotangents in its quadratic fallback).")
     seed: int = Field(0, ge=0, description="Seed of the choice of the evaluation sample.")
     train_mode: bool = Field(False, description="Measure with the model in training mode (dropout on); "
                              "default eval mode, so that repeated measurements of the same weights agree.")
@@ -39,7 +39,7 @@ class FeederParams(Params):
 
     method: Method = Field("factored", description="How the per-example gradients of each training batch are "
                            "computed (see the coherence callback).")
-    chunk: int = Field(16, ge=1, description="Cotangents per vmap call (vmap method and fallback).")
+    chunk: int = Field(16, ge=1, description="Molecules per vmap call (vmap method; cotangents in its quadratic fallback).")
 
 
 class RobustParams(WrapperParams):

@@ -6,12 +6,12 @@ Three implementations with the same result (``method``):
     the reference: one forward and backward per molecule (``Batch.from_data_list([g])``).
 ``vmap``
     ``torch.func``: ``vmap`` over molecules of ``grad`` of one molecule's loss through ``functional_call``
-    (:func:`molecule_chunks`). The molecules are sorted by size and padded, a chunk at a time, to common sizes;
-    each becomes a two-graph batch (the molecule and a dummy graph made of its padding), and row 0 of the
-    output is its prediction. Linear cost, for any model whose molecules do not interact and that runs under
-    ``vmap``; otherwise (logged) :func:`vjp_gradients`, the ``vmap`` of the ``vjp`` of the batched loss vector
-    ``[B]`` over one-hot cotangents, which is exact but quadratic (each cotangent runs a backward over the
-    whole batch).
+    (:func:`molecule_chunks`). The molecules are sorted by size and padded, a chunk at a time, to common
+    sizes; each becomes a two-graph batch (the molecule and a dummy graph made of its padding), and row 0 of
+    the output is its prediction. Linear cost, for any model whose molecules do not interact and that runs
+    under ``vmap``; otherwise (logged) :func:`vjp_gradients`, the ``vmap`` of the ``vjp`` of the batched loss
+    vector ``[B]`` over one-hot cotangents, which is exact but quadratic (each cotangent runs a backward over
+    the whole batch).
 ``factored``
     linear cost, for parameters of ``nn.Linear`` modules (every parameter of D-MPNN + MLP head): the rows
     ``r`` (atoms, bonds, molecules) entering a linear layer belong to one molecule each, and the gradient of
@@ -127,11 +127,12 @@ class MoleculePadder:
     time, without splitting the batch into ``Data`` objects.
 
     Molecule ``i``'s attribute ``key`` is ``batch[key]`` sliced along its concatenation dim by
-    ``batch._slice_dict[key]``, minus ``batch._inc_dict[key][i]`` (what ``Batch.get_example`` does). An attribute
-    is ``node``/``edge``-level when every molecule's slice has as many rows as the molecule has atoms/bonds (the
-    ``is_node_attr``/``is_edge_attr`` of every molecule: one molecule alone can be ambiguous, e.g. the ``y`` of a
-    one-atom molecule), else ``graph``-level; what PyG's ``__inc__`` adds per graph (atoms, bonds, nothing) is
-    read from one molecule. Raises :class:`NotVmappable` for a batch or attribute it cannot pad."""
+    ``batch._slice_dict[key]``, minus ``batch._inc_dict[key][i]`` (what ``Batch.get_example`` does). An
+    attribute is ``node``/``edge``-level when every molecule's slice has as many rows as the molecule has
+    atoms/bonds (``is_node_attr``/``is_edge_attr`` of every molecule: one molecule alone can be ambiguous,
+    e.g. the ``y`` of a one-atom molecule; a tie goes to ``edge`` for keys containing "edge", as in PyG),
+    else ``graph``-level. What PyG's ``__inc__`` adds per graph (atoms, bonds or nothing) is read from one
+    molecule. Raises :class:`NotVmappable` for a batch or an attribute it cannot pad."""
 
     def __init__(self, batch: Any) -> None:
         slices, incs = getattr(batch, "_slice_dict", None), getattr(batch, "_inc_dict", None)
@@ -141,7 +142,9 @@ class MoleculePadder:
         self.edges = slices["edge_index"].diff() if "edge_index" in slices else torch.zeros_like(self.nodes)
         probe = int(torch.argmax(((self.nodes != self.edges) & (self.nodes > 0)).int()))
         example = batch.get_example(probe)
-        self.attrs: dict[str, tuple[Tensor, int, str, str, Tensor, Tensor | None]] = {}
+        n_probe, e_probe = int(self.nodes[probe]), int(self.edges[probe])
+        # key -> (values, cat dim, kind, padding of incremented values, first row [B], rows [B], inc [B])
+        self.attrs: dict[str, tuple[Tensor, int, str, str, Tensor, Tensor, Tensor | None]] = {}
         for key in batch.keys():
             value = batch[key]
             if not isinstance(value, Tensor) or key in ("batch", "ptr") or key not in slices:
@@ -149,13 +152,10 @@ class MoleculePadder:
             sl, inc = slices[key], incs.get(key)
             if inc is not None and inc.dim() > 1:
                 raise NotVmappable(f"attribute {key!r} has a multi-dimensional increment")
-            if inc is not None and not bool(inc.any()):
-                inc = None
             size = sl.diff()
             is_node, is_edge = bool(torch.equal(size, self.nodes)), bool(torch.equal(size, self.edges))
             kind = "edge" if is_edge and (not is_node or "edge" in key) else "node" if is_node else "graph"
             step = int(example.__inc__(key, example[key]))
-            n_probe, e_probe = int(self.nodes[probe]), int(self.edges[probe])
             if step == 0:
                 fill = "zero"
             elif step == n_probe:
@@ -163,29 +163,30 @@ class MoleculePadder:
             elif step == e_probe:
                 fill = "self" if kind == "edge" else "zero"
             else:
-                raise NotVmappable(f"attribute {key!r} is incremented by neither the number of atoms nor of bonds")
+                raise NotVmappable(f"attribute {key!r} is incremented by neither the atom nor the bond count")
             dim = batch.__cat_dim__(key, value)
             dim = 0 if dim is None else dim % value.dim()
-            self.attrs[key] = (value, dim, kind, fill, sl, inc)
+            inc = inc if inc is not None and bool(inc.any()) else None
+            self.attrs[key] = (value, dim, kind, fill, sl[:-1], size, inc)
 
-    def sizes(self) -> list[tuple[int, int]]:
-        """``(atoms, bonds)`` of every molecule."""
-        return list(zip(self.nodes.tolist(), self.edges.tolist()))
+    def order(self) -> Tensor:
+        """Molecule indices ``[B]`` sorted by size (atoms, then bonds), largest first."""
+        sizes = list(zip(self.nodes.tolist(), self.edges.tolist()))
+        return torch.tensor(sorted(range(len(sizes)), key=sizes.__getitem__, reverse=True), dtype=torch.long)
 
     def pad(self, idx: Tensor) -> tuple[dict[str, Tensor], Tensor, Tensor]:
-        """Molecules ``idx`` ``[C]`` (CPU) padded: ``({key: [C, ...]}, batch [C, N], ptr [C, 3])``.
+        """Molecules ``idx`` ``[C]`` padded: ``({key: [C, ...]}, batch [C, N], ptr [C, 3])``.
 
-        ``N`` = most atoms + 1 rows (the dummy graph always has an atom), ``E`` = most bonds rows for edge-level,
-        twice the rows for graph-level attributes. Padded atoms form graph 1 (``batch = 1``); padded entries of
-        node-incremented attributes (``edge_index``) point to the last, dummy, atom, those of edge-incremented
-        edge-level attributes to their own edge; features are padded with zeros."""
+        ``N`` = most atoms + 1 rows (the dummy graph always has an atom), ``E`` = most bonds rows for
+        edge-level, twice the rows for graph-level attributes. Padded atoms form graph 1 (``batch = 1``);
+        padded entries of node-incremented attributes (``edge_index``) point to the last, dummy, atom, those
+        of edge-incremented edge-level attributes to their own edge; features are padded with zeros."""
         C = idx.numel()
         n = self.nodes[idx]
         N, E = int(n.max()) + 1, int(self.edges[idx].max())
         tensors = {}
-        for key, (value, dim, kind, fill, sl, inc) in self.attrs.items():
-            dev = value.device
-            start, size = sl[idx], sl[idx + 1] - sl[idx]
+        for key, (value, dim, kind, fill, first, rows, inc) in self.attrs.items():
+            dev, start, size = value.device, first[idx], rows[idx]
             S = N if kind == "node" else E if kind == "edge" else 2 * int(size.max())
             pos = torch.arange(S)
             src = (start[:, None] + pos).clamp(max=max(value.shape[dim] - 1, 0))
@@ -201,8 +202,9 @@ class MoleculePadder:
             else:
                 pad = v.new_zeros(())
             tensors[key] = torch.where((pos < size[:, None]).to(dev).view(shape), v, pad)
-        n = n.to(self.attrs[next(iter(self.attrs))][0].device if self.attrs else "cpu")
-        batch = (torch.arange(N, device=n.device) >= n[:, None]).long()
+        dev = next(iter(self.attrs.values()))[0].device if self.attrs else n.device
+        n = n.to(dev)
+        batch = (torch.arange(N, device=dev) >= n[:, None]).long()
         ptr = torch.stack([torch.zeros_like(n), n, torch.full_like(n, N)], 1)
         return tensors, batch, ptr
 
@@ -215,21 +217,20 @@ def _state(model: nn.Module) -> dict[str, Tensor]:
 
 def molecule_chunks(model: nn.Module, batch: Any, y: Tensor, task: str, names: Sequence[str],
                     chunk: int = 16) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
-    """``vmap`` over molecules of ``grad`` of one molecule's loss: yields ``(index [C], {name: [C, *shape]})``,
-    the per-molecule gradients of ``C = chunk`` molecules at a time and their positions in ``batch``.
+    """``vmap`` over molecules of ``grad`` of one molecule's loss, ``C = chunk`` molecules at a time: yields
+    ``(index [C], {name: [C, *shape]})``, the molecules' positions in ``batch`` and their gradients.
 
     The molecules are sorted by size (atoms, bonds), largest first, so that each chunk pads little
-    (:class:`MoleculePadder`); the model is only used through ``functional_call`` on a :class:`GraphPair`, whose
-    graph 0 row of the output is the molecule's prediction. This assumes that molecules do not interact, which
-    is checked on the first chunk against the ordinary batched forward. Raises :class:`NotVmappable` when the
-    model cannot run under ``vmap`` (data-dependent control flow, ``.item()``, ``nonzero``, random ops, in-place
-    updates of buffers) or fails the check."""
+    (:class:`MoleculePadder`); the model is only used through ``functional_call`` on a :class:`GraphPair`,
+    whose graph 0 row of the output is the molecule's prediction. This assumes that molecules do not
+    interact, which is checked on the first chunk against the ordinary batched forward. Raises
+    :class:`NotVmappable` when the model cannot run under ``vmap`` (data-dependent control flow, ``.item()``,
+    ``nonzero``, random ops, in-place updates of buffers) or fails the check."""
     from torch.func import functional_call, grad, vmap
     from torch_geometric.data import Batch
 
     padder = MoleculePadder(batch)
-    sizes = padder.sizes()
-    order = torch.tensor(sorted(range(len(sizes)), key=lambda i: sizes[i], reverse=True), dtype=torch.long)
+    order = padder.order()
     state = _state(model)
     wrt = {n: state[n] for n in names}
 
@@ -269,18 +270,16 @@ def vmap_gradients(model: nn.Module, batch: Any, y: Tensor, task: str, names: Se
                    chunk: int = 16) -> dict[str, Tensor]:
     """Per-molecule gradients ``{name: [B, *shape]}`` by ``vmap`` over molecules (:func:`molecule_chunks`),
     ``chunk`` molecules at a time; :func:`vjp_gradients` (logged) where the model cannot be vmapped."""
-    names = list(trainable(model, names))
+    params = trainable(model, names)
     try:
-        out: dict[str, Tensor] = {}
-        for idx, g in molecule_chunks(model, batch, y, task, names, chunk):
+        out = {n: p.new_empty(y.shape[0], *p.shape) for n, p in params.items()}
+        for idx, g in molecule_chunks(model, batch, y, task, list(params), chunk):
             for n, v in g.items():
-                if n not in out:
-                    out[n] = v.new_zeros(y.shape[0], *v.shape[1:])
                 out[n][idx] = v
         return out
     except NotVmappable as err:
         _fall_back(model, err)
-        return vjp_gradients(model, batch, y, task, names, chunk)
+        return vjp_gradients(model, batch, y, task, list(params), chunk)
 
 
 def _reduce(g: dict[str, Tensor]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
@@ -294,21 +293,19 @@ def vmap_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: Seq
                   chunk: int = 16) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """:func:`vmap_gradients` reduced chunk by chunk to ``(sum_g, sq)`` (as :func:`example_sq_norms`), so that
     the ``[B, *shape]`` gradients are never all in memory."""
-    names = list(trainable(model, names))
+    params = trainable(model, names)
     try:
-        sum_g: dict[str, Tensor] = {}
-        sq: dict[str, Tensor] = {}
-        for idx, g in molecule_chunks(model, batch, y, task, names, chunk):
+        sum_g = {n: torch.zeros_like(p) for n, p in params.items()}
+        sq = {n: p.new_empty(y.shape[0]) for n, p in params.items()}
+        for idx, g in molecule_chunks(model, batch, y, task, list(params), chunk):
             s, q = _reduce(g)
             for n in g:
-                if n not in sq:
-                    sum_g[n], sq[n] = torch.zeros_like(s[n]), q[n].new_zeros(y.shape[0])
                 sum_g[n] += s[n]
                 sq[n][idx] = q[n]
         return sum_g, sq
     except NotVmappable as err:
         _fall_back(model, err)
-        return _reduce(vjp_gradients(model, batch, y, task, names, chunk))
+        return _reduce(vjp_gradients(model, batch, y, task, list(params), chunk))
 
 
 class NotSeparable(RuntimeError):
@@ -513,9 +510,9 @@ def example_sq_norms(model: nn.Module, batch: Any, y: Tensor, task: str, names: 
 
     All that m-coherence needs. The factored path never forms the per-molecule weight gradients (Gram trick,
     :func:`_segment_gram_sq`); ``vmap`` reduces them chunk by chunk (:func:`vmap_sq_norms`), ``loop`` at the
-    end. ``check=False`` skips the ordinary parameter gradients that check the factored rows (about a quarter of
-    the cost; do the check once per model, as the coherence callback does). ``fallback``, if given, receives
-    the names that the factored path did not cover.
+    end. ``check=False`` skips the ordinary parameter gradients that check the factored rows (about a quarter
+    of the cost; do the check once per model, as the coherence callback does). ``fallback``, if given,
+    receives the names that the factored path did not cover.
     """
     names = list(trainable(model, names))
     sum_g: dict[str, Tensor] = {}

@@ -3,13 +3,7 @@
 # molgdl into /tmp/site, then train the default ESOL config on the GPU in fp32 and bf16-mixed, and write
 # a JSON line per run (test RMSE, training seconds, epochs) to $OUT/gpu.jsonl.
 set -euo pipefail
-OUT=${OUT:-/tmp/out}
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
-export PYTHONPATH=/tmp/site
-python3 -m pip install -q --no-index --no-deps --no-build-isolation --no-cache-dir --target /tmp/site \
-  . plugins/molgdl-datasets plugins/molgdl-rdkit plugins/molgdl-models
-export MOLGDL_CACHE_DIR=/tmp/molgdl-cache PYTHONUNBUFFERED=1
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+source benchmarks/device_setup.sh molgdl-datasets molgdl-rdkit molgdl-models
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"
 for prec in 32-true bf16-mixed; do
   python3 -m molgdl run configs/esol.yaml --overwrite --set run.name="gpu_${prec}" --set run.output_dir=/tmp/runs \

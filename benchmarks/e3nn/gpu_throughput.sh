@@ -4,13 +4,7 @@
 # on CUDA only (fp32 and bf16 autocast), plus a short torch.profiler summary of one e3nn l1 step.
 # Output: $OUT/throughput.txt (JSON rows + markdown table) and $OUT/profile_e3nn_l1.txt.
 set -euo pipefail
-OUT=${OUT:-/tmp/out}
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
-export PYTHONPATH=/tmp/site
-python3 -m pip install -q --no-index --no-deps --no-build-isolation --no-cache-dir --target /tmp/site \
-  . plugins/molgdl-datasets plugins/molgdl-models plugins/molgdl-e3nn
-export PYTHONUNBUFFERED=1
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+source benchmarks/device_setup.sh molgdl-datasets molgdl-models molgdl-e3nn
 python3 -c "import torch, e3nn, torch_geometric; print('torch', torch.__version__, 'e3nn', e3nn.__version__, 'pyg', torch_geometric.__version__)"
 python3 benchmarks/e3nn/throughput.py --no-cpu --no-write --cuda-steps "${CUDA_STEPS:-30}" 2>&1 | tee "$OUT/throughput.txt"
 python3 - <<'PY' 2>&1 | tee "$OUT/profile_e3nn_l1.txt"

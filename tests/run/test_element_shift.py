@@ -80,6 +80,12 @@ def test_scale_and_unscale_are_inverse_and_forces_ignore_the_shift():
     assert float(scaled.mean()) == pytest.approx(0.0, abs=1e-5) and float(scaled.std(unbiased=False)) == pytest.approx(1.0, rel=1e-4)
     assert float(model.y_std[0]) < 1.5  # the residual (noise of std 1), not the spread of the composition part
     torch.testing.assert_close(model.unscale(scaled, batch), y, rtol=1e-6, atol=1e-4)
+    reloaded = MolecularModel(Energy(), Sum(), 0, 1, 4, 1, 0.0)
+    reloaded.load_state_dict(model.state_dict())  # a checkpoint brings its shift back into use
+    torch.testing.assert_close(reloaded.unscale(scaled, batch), y, rtol=1e-6, atol=1e-4)
+    old = {k: v for k, v in model.state_dict().items() if k != "element_shift"}  # written before shifts existed
+    reloaded.load_state_dict(old)
+    assert not reloaded.element_shift.any() and isinstance(reloaded.shift(batch), float)
     from molgdl.train.forces import energy_and_forces
 
     _, forces = energy_and_forces(model, batch, create_graph=False)

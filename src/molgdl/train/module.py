@@ -45,6 +45,7 @@ class MolecularModel(nn.Module):
         self.register_buffer("y_std", torch.ones(n_targets))
         # per-element reference values [119, T] (``molgdl.train.element_shift``); zero columns = not used
         self.register_buffer("element_shift", torch.zeros(NUM_ELEMENTS, n_targets, dtype=torch.float64))
+        self._shifted = False  # any element_shift in use (a Python flag: no device sync per step)
         self.register_buffer("x_mean", torch.zeros(extra_dim))
         self.register_buffer("x_std", torch.ones(extra_dim))
 
@@ -53,6 +54,7 @@ class MolecularModel(nn.Module):
         if key not in state_dict:
             state_dict[key] = torch.zeros_like(self.element_shift)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._shifted = bool(self.element_shift.any())
 
     def embed(self, batch: Any) -> Tensor:
         """Molecule representation after the readout, ``[B, readout.out_dim]``."""
@@ -69,7 +71,7 @@ class MolecularModel(nn.Module):
     def shift(self, batch: Any) -> Tensor | float:
         """Sum of the per-element reference values over each molecule's atoms, ``[B, T]`` float64 (0 when
         no target uses them)."""
-        if not bool(self.element_shift.any()):
+        if not self._shifted:
             return 0.0
         return molecule_shift(self.element_shift, batch.z, getattr(batch, "batch", None), batch.num_graphs)
 
@@ -98,6 +100,7 @@ class MolecularModel(nn.Module):
             keep = torch.zeros(y.size(1), dtype=torch.bool)
             keep[list(shift_targets)] = True
             self.element_shift.copy_(torch.where(keep, fitted, 0.0))
+            self._shifted = bool(self.element_shift.any())
             y = (y.double() - counts.double() @ self.element_shift).to(y.dtype)
         if regression:
             mask = ~torch.isnan(y)

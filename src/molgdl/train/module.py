@@ -96,10 +96,9 @@ class MolecularModel(nn.Module):
         (``[M, 119]`` element counts, :func:`molgdl.train.element_shift.element_counts`); the mean and
         std are then those of the residual."""
         if regression and shift_targets:
-            fitted = fit_element_shift(counts, y)
-            keep = torch.zeros(y.size(1), dtype=torch.bool)
-            keep[list(shift_targets)] = True
-            self.element_shift.copy_(torch.where(keep, fitted, 0.0))
+            cols = list(shift_targets)
+            self.element_shift.zero_()
+            self.element_shift[:, cols] = fit_element_shift(counts, y[:, cols])  # each target fitted on its own
             self._shifted = bool(self.element_shift.any())
             y = (y.double() - counts.double() @ self.element_shift).to(y.dtype)
         if regression:

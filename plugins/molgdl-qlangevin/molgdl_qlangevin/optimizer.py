@@ -38,6 +38,7 @@ from torch.optim import Optimizer
 
 from molgdl.train.wrapper import OptimizerWrapper
 
+from . import native
 from .fused import StepScalars, fused_sgd_lattice_step_
 from .lattice import group_by_device_dtype, is_power_of_two, quantize_
 from .rng import DeviceGenerators, draw_seed
@@ -69,13 +70,17 @@ class QuantizedOptimizer(OptimizerWrapper):
             epoch, every 10th step while steps_per_epoch is unknown).
         steps_per_epoch: B; None until ``set_steps_per_epoch`` is called (needed by every schedule
             but ``constant``).
-        fused_sgd: ``base`` is ``torch.optim.SGD``: run its update and the rounding as one compiled kernel
-            (:mod:`molgdl_qlangevin.fused`) on unmeasured steps with nearest rounding and a power-of-two ``Q``.
+        fused_sgd: ``base`` is ``torch.optim.SGD``: run its update and the rounding as one pass over memory
+            on unmeasured steps with nearest rounding and a power-of-two ``Q``: a C loop on the CPU
+            (:mod:`molgdl_qlangevin.native`), a ``torch.compile`` kernel elsewhere (:mod:`molgdl_qlangevin.fused`).
+            ``None`` (default): the C loop wherever it reproduces the unfused step (plain SGD base, nearest
+            rounding, CPU float32/float64), unfused otherwise; ``True``: also torch.compile (validated);
+            ``False``: never fused.
     """
 
     def __init__(self, base: Optimizer, schedule: ResolutionSchedule, *, rounding: str = "nearest",
                  seed: int | None = None, stats_every: int | None = None,
-                 steps_per_epoch: int | None = None, fused_sgd: bool = False) -> None:
+                 steps_per_epoch: int | None = None, fused_sgd: bool | None = None) -> None:
         if rounding not in ROUNDINGS:
             raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
         if stats_every is not None and stats_every < 0:
@@ -84,6 +89,13 @@ class QuantizedOptimizer(OptimizerWrapper):
             check_fusable(base)
             if rounding != "nearest":
                 raise ValueError("fused_sgd needs rounding='nearest'")
+        elif fused_sgd is None:  # auto: the CPU loop wherever it reproduces the unfused step
+            try:
+                check_fusable(base)
+            except ValueError:
+                fused_sgd = False
+            if rounding != "nearest":
+                fused_sgd = False
         super().__init__(base)
         self.fused_sgd = fused_sgd
         self._fused_scalars = StepScalars()
@@ -129,7 +141,7 @@ class QuantizedOptimizer(OptimizerWrapper):
         h = self.level()
         q = self.schedule.resolution_at_level(h)
         measure = self._measure_this_step()
-        if self.fused_sgd and not measure and is_power_of_two(q) and self._fused_sgd_step(q):
+        if self.fused_sgd is not False and not measure and is_power_of_two(q) and self._fused_sgd_step(q):
             return self._finish_step(loss, h, q)
         groups = group_by_device_dtype([p for g in self.param_groups for p in g["params"] if p.grad is not None])
         before = {k: [p.detach().clone() for p in ps] for k, ps in groups.items()} if measure else {}
@@ -151,9 +163,10 @@ class QuantizedOptimizer(OptimizerWrapper):
         return loss
 
     def _fused_sgd_step(self, q: float) -> bool:
-        """SGD + rounding in one compiled kernel per device/dtype group; ``False`` if it could not run (only
-        possible before any parameter moved: compilation fails on the first call, when nothing ran)."""
-        ran = False
+        """SGD + rounding in one pass per device/dtype group: the CPU loop when it takes every group, else (with
+        ``fused_sgd=True``) the compiled kernel. ``False`` if it could not run; nothing has moved then
+        (compilation can only fail on the first call, before any parameter is written)."""
+        work = []
         for group in self.param_groups:
             ps = [p for p in group["params"] if p.grad is not None]
             momentum = float(group["momentum"])
@@ -161,15 +174,22 @@ class QuantizedOptimizer(OptimizerWrapper):
                 for p in ps:
                     if self.state[p].get("momentum_buffer") is None:
                         self.state[p]["momentum_buffer"] = torch.zeros_like(p)  # mu * 0 + g = torch's first step
-            for (device, dtype), gps in group_by_device_dtype(ps).items():
+            hyper = (momentum, float(group["weight_decay"]), bool(group["nesterov"]))
+            for key, gps in group_by_device_dtype(ps).items():
                 bufs = [self.state[p]["momentum_buffer"] for p in gps] if momentum else []
-                scalars = self._fused_scalars.get(device, dtype, float(group["lr"]), q)
-                if not fused_sgd_lattice_step_([p.detach() for p in gps], [p.grad for p in gps], bufs, scalars,
-                                               momentum, float(group["weight_decay"]), bool(group["nesterov"])):
-                    if ran:
-                        raise RuntimeError("qsgd fused: torch.compile failed after part of the step ran")
-                    return False
-                ran = True
+                work.append((key, gps, [p.grad for p in gps], bufs, float(group["lr"]), hyper))
+        if all(native.supports(ps, gs, bs) for _, ps, gs, bs, _, _ in work) and native.build() is not None:
+            for _, ps, gs, bs, lr, hyper in work:
+                native.sgd_lattice_step_(ps, gs, bs, lr, q, *hyper)
+            return True
+        if not self.fused_sgd:  # auto mode: only the CPU loop
+            return False
+        for i, ((device, dtype), ps, gs, bs, lr, hyper) in enumerate(work):
+            scalars = self._fused_scalars.get(device, dtype, lr, q)
+            if not fused_sgd_lattice_step_([p.detach() for p in ps], gs, bs, scalars, *hyper):
+                if i:
+                    raise RuntimeError("qsgd fused: torch.compile failed after part of the step ran")
+                return False
         return True
 
     def _measure_this_step(self) -> bool:

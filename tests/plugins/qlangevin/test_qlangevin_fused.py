@@ -1,16 +1,30 @@
-"""The fused QSGD step (one torch.compile kernel for the SGD update and the rounding) follows the unfused
-QSGD trajectory bit for bit (parameters; momentum buffers to round-off): across resolution levels, with momentum, Nesterov and weight decay, with
-measured (unfused) steps in between, and through a state-dict round trip."""
+"""The fused QSGD step (the SGD update and the rounding in one pass: the C loop of ``native`` on the CPU, or one
+torch.compile kernel) follows the unfused QSGD trajectory bit for bit (parameters; momentum buffers bit for bit
+with the C loop, to round-off with the compiled kernel): across resolution levels, with momentum, Nesterov and
+weight decay, with measured (unfused) steps in between, and through a state-dict round trip. Every test runs
+both paths (``path`` fixture)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+from molgdl_qlangevin import native
 from molgdl_qlangevin.factories import build_qsgd
 from molgdl_qlangevin.optimizer import QuantizedOptimizer
 from molgdl_qlangevin.params import QSGDParams
 from molgdl_qlangevin.schedules import ResolutionSchedule
+
+
+@pytest.fixture(params=["native", "compiled"])
+def path(request, monkeypatch):
+    """Which fused path runs: the CPU C loop, or torch.compile (the C loop switched off)."""
+    if request.param == "native":
+        if native.build() is None:
+            pytest.skip("no C compiler here")
+    else:
+        monkeypatch.setattr(native, "supports", lambda *a, **k: False)
+    return request.param
 
 
 def train(fused: bool, steps: int = 24, state: dict | None = None, **kw):
@@ -36,7 +50,7 @@ def train(fused: bool, steps: int = 24, state: dict | None = None, **kw):
     {"stats_every": 5, "momentum": 0.9},
     {"stats_every": 0, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3},
 ])
-def test_fused_step_equals_unfused_bit_for_bit(kw):
+def test_fused_step_equals_unfused_bit_for_bit(kw, path):
     ref, ref_opt = train(False, **kw)
     got, got_opt = train(True, **kw)
     assert got_opt.resolution() == ref_opt.resolution() == 4096.0  # the next step's; the last one used 2048
@@ -45,12 +59,14 @@ def test_fused_step_equals_unfused_bit_for_bit(kw):
         assert torch.equal(b.detach() * 2048.0, torch.round(b.detach() * 2048.0))  # on the lattice
     if kw.get("momentum"):
         for p, q in zip(ref.parameters(), got.parameters()):
-            # the compiled kernel may contract mul + add into an FMA: buffers agree to the last bits
-            torch.testing.assert_close(got_opt.state[q]["momentum_buffer"], ref_opt.state[p]["momentum_buffer"],
-                                       rtol=1e-6, atol=1e-9)
+            got_buf, ref_buf = got_opt.state[q]["momentum_buffer"], ref_opt.state[p]["momentum_buffer"]
+            if path == "native":  # the C loop rounds exactly as ATen's SGD does
+                assert torch.equal(got_buf, ref_buf)
+            else:  # the compiled kernel may contract mul + add into an FMA: buffers agree to the last bits
+                torch.testing.assert_close(got_buf, ref_buf, rtol=1e-6, atol=1e-9)
 
 
-def test_fused_resume_continues_exactly():
+def test_fused_resume_continues_exactly(path):
     full, _ = train(True, steps=24, stats_every=0, momentum=0.9)
     half, opt = train(True, steps=12, stats_every=0, momentum=0.9)
     state = {"model": half.state_dict(), "opt": opt.state_dict()}

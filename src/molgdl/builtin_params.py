@@ -37,6 +37,10 @@ class NoamParams(Params):
 class CosineParams(Params):
     warmup_epochs: float = Field(0.0, ge=0, description="epochs of linear warm-up")
     min_lr_ratio: float = Field(0.01, ge=0, description="final lr / optimizer lr")
+    over_minutes: float | None = Field(
+        None, gt=0, description="decay over this many minutes of wall time from the start of training instead of "
+        "over trainer.max_epochs: for time-budgeted runs, set it to trainer.max_time_minutes (the clock restarts "
+        "on resume)")
 
 
 class RandomSplitParams(Params):

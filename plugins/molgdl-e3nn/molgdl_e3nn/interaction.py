@@ -42,21 +42,34 @@ def uvu_tensor_product(irreps_in: o3.Irreps, irreps_edge: o3.Irreps, target: o3.
 
 class SpeciesLinear(nn.Module):
     r"""Equivariant linear map whose weights depend on the atom's element: :math:`W_{z_i} h_i`, NequIP's
-    self-connection (a tensor product of :math:`h_i` with the one-hot species), as a table look-up of
-    per-element weights instead of a product with a one-hot vector.
+    self-connection (a tensor product of :math:`h_i` with the one-hot species).
+
+    With ``rank=None`` every element has its own weights (a ``[num_types, weight_numel]`` table). With an
+    integer ``rank`` the table is factorised as :math:`W_z = e_z B` (learned element embedding
+    :math:`e_z \in \mathbb{R}^{\text{rank}}`, shared basis :math:`B`): the same maps for up to ``rank``
+    distinct elements in the data, but ``rank / num_types`` of the parameters and optimizer work
+    (ethanol, batch 5, 3 layers: the full table cost 20% of the training step, mostly Adam on rows of
+    elements that never occur).
 
     Shapes:
         - **input:** h :math:`(N, \dim \text{irreps\_in})`, z :math:`(N)` int64 ``< num_types``
         - **output:** :math:`(N, \dim \text{irreps\_out})`
     """
 
-    def __init__(self, irreps_in, irreps_out, num_types: int) -> None:
+    def __init__(self, irreps_in, irreps_out, num_types: int, rank: int | None = None) -> None:
         super().__init__()
         self.linear = o3.Linear(irreps_in, irreps_out, shared_weights=False, internal_weights=False)
-        self.weight = nn.Parameter(torch.randn(num_types, self.linear.weight_numel))
+        self.rank = rank
+        if rank is None:
+            self.weight = nn.Parameter(torch.randn(num_types, self.linear.weight_numel))
+        else:  # e_z B has unit-variance entries at initialisation, like the full table
+            self.embedding = nn.Parameter(torch.randn(num_types, rank) / math.sqrt(rank))
+            self.basis = nn.Parameter(torch.randn(rank, self.linear.weight_numel))
 
     def forward(self, h: Tensor, z: Tensor) -> Tensor:
-        return self.linear(h, self.weight.index_select(0, z))
+        if self.rank is None:
+            return self.linear(h, self.weight.index_select(0, z))
+        return self.linear(h, self.embedding.index_select(0, z) @ self.basis)
 
 
 class InteractionBlock(nn.Module):
@@ -71,6 +84,7 @@ class InteractionBlock(nn.Module):
         avg_num_neighbors: the sum over neighbours is divided by its square root.
         species_types: > 0: the self-connection :math:`W_{sc}` depends on the element
             (:class:`SpeciesLinear` over ``species_types`` atomic numbers); 0: one shared ``o3.Linear``.
+        species_rank: rank of the factorised per-element weights (``None``: a full table).
 
     Shapes:
         - **input:** h :math:`(N, \dim \text{irreps\_in})`, edge_src / edge_dst :math:`(E)` int64 (neighbour
@@ -80,7 +94,8 @@ class InteractionBlock(nn.Module):
     """
 
     def __init__(self, irreps_in, irreps_edge, irreps_out, num_radial: int, radial_width: int = 64,
-                 radial_depth: int = 2, avg_num_neighbors: float = 10.0, species_types: int = 0) -> None:
+                 radial_depth: int = 2, avg_num_neighbors: float = 10.0, species_types: int = 0,
+                 species_rank: int | None = None) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         self.irreps_edge = o3.Irreps(irreps_edge)
@@ -91,7 +106,8 @@ class InteractionBlock(nn.Module):
         self.radial = FullyConnectedNet([num_radial] + [radial_width] * radial_depth + [self.tp.weight_numel],
                                         torch.nn.functional.silu)
         self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.irreps_out)
-        self.self_connection = (SpeciesLinear(self.irreps_in, self.irreps_out, species_types) if species_types
+        self.self_connection = (SpeciesLinear(self.irreps_in, self.irreps_out, species_types, species_rank)
+                                if species_types
                                 else o3.Linear(self.irreps_in, self.irreps_out))
 
     def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor,

@@ -5,12 +5,15 @@ from __future__ import annotations
 from e3nn import o3
 
 
-def hidden_irreps(num_scalars: int, num_tensors: int, l_max: int, parity: bool) -> o3.Irreps:
+def hidden_irreps(num_scalars: int, num_tensors: int, l_max: int, parity: bool, natural: bool = False) -> o3.Irreps:
     """Target irreps of every layer, as in NequIP: ``num_scalars x 0e`` plus ``num_tensors`` copies of every
     other ``(l, p)`` with ``l <= l_max`` (both parities when ``parity``; only ``p = +1`` otherwise, so that
-    pseudo-quantities are not told apart from true ones: an SE(3)-only, chiral model)."""
+    pseudo-quantities are not told apart from true ones: an SE(3)-only, chiral model).
+    ``natural=True`` keeps only the parity of the spherical harmonics, ``p = (-1)^l`` (``0e + 1o + 2e + 3o``,
+    as MACE's hidden irreps): fewer tensor-product paths, no pseudoscalars or pseudovectors."""
     parities = (1, -1) if parity else (1,)
-    irreps = [(num_scalars if (l, p) == (0, 1) else num_tensors, (l, p)) for l in range(l_max + 1) for p in parities]
+    irreps = [(num_scalars if (l, p) == (0, 1) else num_tensors, (l, p)) for l in range(l_max + 1) for p in parities
+              if not (natural and parity and p != (-1) ** l)]
     return o3.Irreps(irreps).sort().irreps.simplify()
 
 

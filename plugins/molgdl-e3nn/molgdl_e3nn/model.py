@@ -55,6 +55,10 @@ class E3NNEncoder(nn.Module):
         species_self_connection: the self-connection's weights depend on the element (NequIP's tensor product
             with the one-hot species; :class:`~molgdl_e3nn.interaction.SpeciesLinear`). On by default: QM9 slice
             probe, 6 epochs, U0_atom / gap MAE 0.243 / 0.478 -> 0.196 / 0.411 eV.
+        species_rank: the per-element weights are ``e_z B`` with a learned ``species_rank``-dimensional element
+            embedding (exact for up to that many elements in the data); ``None``: a full ``max_z``-row table.
+        natural_parity: hidden irreps ``0e + 1o + 2e + 3o`` only (MACE's choice; see
+            :func:`~molgdl_e3nn.irreps.hidden_irreps`); ``False``: both parities of every ``l`` (NequIP's).
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -85,6 +89,8 @@ class E3NNEncoder(nn.Module):
         residual: bool = False,
         output_norm: bool = True,
         species_self_connection: bool = True,
+        species_rank: int | None = 8,
+        natural_parity: bool = False,
     ) -> None:
         super().__init__()
         if not 0 <= l_max <= 3:
@@ -99,12 +105,13 @@ class E3NNEncoder(nn.Module):
         self.radial = RadialEmbedding(cutoff, num_radial, trainable_radial, cutoff_p)
         self.spherical_harmonics = o3.SphericalHarmonics(self.irreps_edge, normalize=True,
                                                          normalization="component")
-        target = hidden_irreps(num_features, num_tensor_features or num_features, l_max, parity)
+        target = hidden_irreps(num_features, num_tensor_features or num_features, l_max, parity, natural_parity)
         layers, irreps = [], self.embedding.irreps_out
         for _ in range(num_layers):
             layer = GatedInteractionLayer(irreps, self.irreps_edge, target, num_radial, radial_width,
                                           radial_depth, avg_num_neighbors, residual=residual,
-                                          species_types=max_z if species_self_connection else 0)
+                                          species_types=max_z if species_self_connection else 0,
+                                          species_rank=species_rank)
             layers.append(layer)
             irreps = layer.irreps_out
         self.layers = nn.ModuleList(layers)
@@ -183,4 +190,6 @@ def build_e3nn(params, dims: FeatureDims, parity: bool = True) -> E3NNEncoder:
         residual=params.residual,
         output_norm=params.output_norm,
         species_self_connection=params.species_self_connection,
+        species_rank=params.species_rank,
+        natural_parity=params.natural_parity,
     )

@@ -49,3 +49,10 @@ class E3NNParams(Params):
     species_self_connection: bool = Field(
         True, description="Element-dependent self-connection weights (NequIP's tensor product with the one-hot "
         "species); adds max_z x (self-connection weights) parameters.")
+    species_rank: Optional[int] = Field(
+        8, ge=1, description="Rank of the element-dependent self-connection: weights e_z B from a learned element "
+        "embedding of this size (exact for up to this many elements in the data; null: a full max_z-row table, "
+        "20% slower per step on ethanol).")
+    natural_parity: bool = Field(
+        False, description="Hidden irreps of the spherical harmonics' parity only (0e + 1o + 2e + 3o, as MACE) "
+        "instead of both parities of every l (NequIP): fewer tensor-product paths. Only with parity (model e3nn).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import torch
 
@@ -22,14 +23,20 @@ def noam_scheduler(optimizer: torch.optim.Optimizer, params, steps_per_epoch: in
 
 
 def cosine_scheduler(optimizer: torch.optim.Optimizer, params, steps_per_epoch: int, max_epochs: int):
-    """Linear warm-up, then cosine decay to ``min_lr_ratio``."""
+    """Linear warm-up, then cosine decay to ``min_lr_ratio`` over the epoch budget, or over ``over_minutes`` of
+    wall time (measured from the scheduler's creation at the start of training) when that is set."""
     warmup = int(params.warmup_epochs * steps_per_epoch)
     total = max(warmup + 1, max_epochs * steps_per_epoch)
+    over_seconds = None if getattr(params, "over_minutes", None) is None else 60.0 * params.over_minutes
+    start = time.monotonic()
 
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        t = min(1.0, (step - warmup) / (total - warmup))
+        if over_seconds is not None:
+            t = min(1.0, (time.monotonic() - start) / over_seconds)
+        else:
+            t = min(1.0, (step - warmup) / (total - warmup))
         return params.min_lr_ratio + (1 - params.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

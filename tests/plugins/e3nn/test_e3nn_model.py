@@ -116,3 +116,25 @@ def test_dtype_follows_the_parameters(e3):
         torch.set_default_dtype(old)
     with torch.no_grad():
         assert e3.build(torch.float32)(e3.batch(e3.molecules(torch.float64, ("CCO",)))).dtype == torch.float32
+
+
+def test_natural_parity_keeps_only_the_harmonics_parity():
+    from molgdl_e3nn.irreps import hidden_irreps
+
+    assert str(hidden_irreps(8, 4, 3, parity=True, natural=True)) == "8x0e+4x1o+4x2e+4x3o"
+    assert str(hidden_irreps(8, 4, 1, parity=True)) == "8x0e+4x0o+4x1o+4x1e"
+    assert str(hidden_irreps(8, 4, 1, parity=False, natural=True)) == "8x0e+4x1e"  # no-op without parity
+
+
+def test_species_rank_equals_a_full_table_of_its_products():
+    """e_z B is the table W_z = (E B)_z: the factorised self-connection equals the full one with that table."""
+    from molgdl_e3nn.interaction import SpeciesLinear
+
+    torch.manual_seed(0)
+    low = SpeciesLinear("4x0e+2x1o", "3x0e+2x1o", num_types=10, rank=3).double()
+    full = SpeciesLinear("4x0e+2x1o", "3x0e+2x1o", num_types=10).double()
+    with torch.no_grad():
+        full.weight.copy_(low.embedding @ low.basis)
+    h, z = torch.randn(7, 10, dtype=torch.float64), torch.tensor([1, 6, 8, 6, 1, 1, 9])
+    torch.testing.assert_close(low(h, z), full(h, z), rtol=1e-12, atol=1e-12)
+    assert sum(p.numel() for p in low.parameters()) < sum(p.numel() for p in full.parameters()) / 2

@@ -122,7 +122,7 @@ def test_natural_parity_keeps_only_the_harmonics_parity():
     from molgdl_e3nn.irreps import hidden_irreps
 
     assert str(hidden_irreps(8, 4, 3, parity=True, natural=True)) == "8x0e+4x1o+4x2e+4x3o"
-    assert str(hidden_irreps(8, 4, 1, parity=True)) == "8x0e+4x0o+4x1o+4x1e"
+    assert str(hidden_irreps(8, 4, 1, parity=True)) == "4x0o+8x0e+4x1o+4x1e"
     assert str(hidden_irreps(8, 4, 1, parity=False, natural=True)) == "8x0e+4x1e"  # no-op without parity
 
 

@@ -6,6 +6,7 @@ from molgdl import hookimpl
 from molgdl.specs import ModelSpec, NoParams, ReadoutSpec
 
 from .params import (
+    AtomwiseReadoutParams,
     AttentionReadoutParams,
     DMPNNParams,
     GINEParams,
@@ -53,6 +54,7 @@ _sum_readout = _readout("sum")
 _mean_readout = _readout("mean")
 _max_readout = _readout("max")
 _attention_readout = _readout("attention")
+_atomwise_readout = _readout("atomwise")
 _set2set_readout = _readout("set2set")
 
 
@@ -99,6 +101,12 @@ def molgdl_readouts():
         ReadoutSpec(name="mean", summary="Mean of atom embeddings", factory=_mean_readout, params=NoParams),
         ReadoutSpec(
             name="max", summary="Element-wise max of atom embeddings", factory=_max_readout, params=NoParams
+        ),
+        ReadoutSpec(
+            name="atomwise",
+            summary="Per-atom MLP, then sum (SchNetPack Atomwise; with a linear head: a sum of atomic terms)",
+            factory=_atomwise_readout,
+            params=AtomwiseReadoutParams,
         ),
         ReadoutSpec(
             name="attention",

@@ -56,6 +56,15 @@ class SchNetParams(Params):
     max_z: int = Field(100, ge=2, description="Size of the atomic-number embedding table (z < max_z).")
 
 
+class AtomwiseReadoutParams(Params):
+    """Per-atom MLP, then a sum or mean over each molecule's atoms (SchNetPack's Atomwise)."""
+
+    hidden_dim: int = Field(64, ge=1, description="Hidden width of the per-atom MLP.")
+    out_dim: Optional[int] = Field(None, ge=1, description="Output width per atom (null: hidden_dim).")
+    num_layers: int = Field(2, ge=1, description="Linear layers of the per-atom MLP (SiLU between them).")
+    reduce: Literal["sum", "mean"] = Field("sum", description="sum (extensive targets such as energies) or mean.")
+
+
 class AttentionReadoutParams(Params):
     """Gated attention pooling: sum_i softmax_i(gate(h_i)) * f(h_i)."""
 

@@ -1,4 +1,4 @@
-r"""Node -> molecule readouts: ``sum``, ``mean``, ``max``, gated ``attention`` and ``set2set``.
+r"""Node -> molecule readouts: ``sum``, ``mean``, ``max``, ``atomwise``, gated ``attention`` and ``set2set``.
 
 Every readout takes ``h`` :math:`(N, F)` and a PyG batch and returns :math:`(B, \text{out\_dim})` with
 ``B = batch.num_graphs``; graphs without atoms get zeros (sum/mean/max/attention) rather than an error.
@@ -45,6 +45,35 @@ class PoolReadout(nn.Module):
 
     def extra_repr(self) -> str:
         return f"reduce={self.reduce}, out_dim={self.out_dim}"
+
+
+class AtomwiseReadout(nn.Module):
+    r"""Per-atom MLP, then a sum (or mean) over the atoms of each molecule: SchNetPack's ``Atomwise`` and
+    NequIP's per-atom energies.
+
+    .. math:: r_g = \sum_{i \in g} \mathrm{MLP}(h_i)
+
+    With a linear head (``head: {num_layers: 1}``) the prediction is a sum of atomic contributions
+    (an extensive energy whose forces are sums of per-atom terms), instead of an MLP of the summed embeddings.
+
+    Shapes:
+        - **input:** h :math:`(N, F)`, batch with ``batch`` :math:`(N)` and ``num_graphs`` = B
+        - **output:** :math:`(B, F_{out})`
+    """
+
+    def __init__(self, in_dim: int, hidden_dim: int = 64, out_dim: int | None = None, num_layers: int = 2,
+                 reduce: str = "sum") -> None:
+        super().__init__()
+        self.out_dim = out_dim or hidden_dim
+        widths = [in_dim] + [hidden_dim] * (num_layers - 1) + [self.out_dim]
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            layers += [nn.Linear(a, b)] + ([nn.SiLU()] if i < num_layers - 1 else [])
+        self.mlp = nn.Sequential(*layers)
+        self.pool = PoolReadout(self.out_dim, reduce)
+
+    def forward(self, h: Tensor, batch) -> Tensor:
+        return self.pool(self.mlp(h), batch)
 
 
 class AttentionReadout(nn.Module):
@@ -99,6 +128,11 @@ def build_mean(params, in_dim: int) -> PoolReadout:
 
 def build_max(params, in_dim: int) -> PoolReadout:
     return PoolReadout(in_dim, "max")
+
+
+def build_atomwise(params, in_dim: int) -> AtomwiseReadout:
+    return AtomwiseReadout(in_dim, hidden_dim=params.hidden_dim, out_dim=params.out_dim,
+                           num_layers=params.num_layers, reduce=params.reduce)
 
 
 def build_attention(params, in_dim: int) -> AttentionReadout:

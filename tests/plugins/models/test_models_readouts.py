@@ -7,7 +7,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from molgdl_models import hooks
-from molgdl_models.params import AttentionReadoutParams, Set2SetParams
+from molgdl_models.params import AtomwiseReadoutParams, AttentionReadoutParams, Set2SetParams
 
 READOUTS = {s.name: s for s in hooks.molgdl_readouts()}
 
@@ -88,3 +88,15 @@ def test_single_data_without_batch_vector(gen):
         spec = READOUTS[name]
         out = spec.factory(spec.build_params(), 3)(h, data)
         assert out.shape[0] == 1
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+def test_atomwise_is_a_pool_of_per_atom_mlp_outputs(reduce, gen):
+    """atomwise = per-atom MLP (SiLU between layers) then sum/mean per molecule; empty molecules give zeros."""
+    h, batch = make_batch([3, 1, 0, 5, 2], 4, gen)
+    params = AtomwiseReadoutParams(hidden_dim=6, out_dim=3, num_layers=3, reduce=reduce)
+    readout = READOUTS["atomwise"].factory(params, 4).double()
+    lin = [m for m in readout.mlp if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in lin] == [(4, 6), (6, 6), (6, 3)] and readout.out_dim == 3
+    per_atom = lin[2](torch.nn.functional.silu(lin[1](torch.nn.functional.silu(lin[0](h)))))
+    torch.testing.assert_close(readout(h, batch), reference_pool(per_atom, batch, reduce), rtol=1e-12, atol=1e-12)

@@ -59,6 +59,8 @@ class E3NNEncoder(nn.Module):
             embedding (exact for up to that many elements in the data); ``None``: a full ``max_z``-row table.
         natural_parity: hidden irreps ``0e + 1o + 2e + 3o`` only (MACE's choice; see
             :func:`~molgdl_e3nn.irreps.hidden_irreps`); ``False``: both parities of every ``l`` (NequIP's).
+            On by default: rMD17 ethanol, batch 5, l_max 1: 44 vs 58 ms per training step, and the same
+            validation force error per epoch (4-minute probes).
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -90,7 +92,7 @@ class E3NNEncoder(nn.Module):
         output_norm: bool = True,
         species_self_connection: bool = True,
         species_rank: int | None = 8,
-        natural_parity: bool = False,
+        natural_parity: bool = True,
     ) -> None:
         super().__init__()
         if not 0 <= l_max <= 3:

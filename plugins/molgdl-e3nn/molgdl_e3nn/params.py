@@ -54,5 +54,6 @@ class E3NNParams(Params):
         "embedding of this size (exact for up to this many elements in the data; null: a full max_z-row table, "
         "20% slower per step on ethanol).")
     natural_parity: bool = Field(
-        False, description="Hidden irreps of the spherical harmonics' parity only (0e + 1o + 2e + 3o, as MACE) "
-        "instead of both parities of every l (NequIP): fewer tensor-product paths. Only with parity (model e3nn).")
+        True, description="Hidden irreps of the spherical harmonics' parity only (0e + 1o + 2e + 3o, as MACE) "
+        "instead of both parities of every l (NequIP's, false): fewer tensor-product paths, ~25% faster steps on "
+        "small molecules. Only matters with parity (model e3nn).")

@@ -14,8 +14,8 @@ Why not ``torch.compile``: on a 1M-parameter model a plain SGD step is ~0.15 ms 
 the compiled call adds ~0.1 ms of guard and wrapper overhead on every step (1.45x the base step in
 ``benchmarks/qlangevin/step_time.py``). This loop is called through ``ctypes`` (a few microseconds).
 
-The C source is compiled once per process with the system C compiler (``cc``, ``-O3 -march=native``: AVX2
-and FMA where the CPU has them) into a temporary folder, ~0.3 s. Without a compiler, or for tensors this
+The C source is compiled once per process with the system C compiler (``$CC`` or ``cc``, ``-O3 -march=native``:
+AVX2 and FMA where the CPU has them) in a temporary folder that is removed once the library is loaded, ~0.3 s. Without a compiler, or for tensors this
 loop does not take (not float32/float64, not contiguous, sparse gradients, not on the CPU),
 :func:`sgd_lattice_step_` returns ``False`` and the caller uses the next path. One thread: on several
 cores ATen's per-tensor kernels may split large tensors across threads, this loop does not.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -89,17 +90,21 @@ def build(compiler: str | None = None) -> ctypes.CDLL | None:
         folder = Path(tempfile.mkdtemp(prefix="molgdl_qsgd_"))
         (folder / "qsgd.c").write_text(SOURCE)
         errors = []
-        for arch in _ARCH_FLAGS:
-            cmd = [compiler, *FLAGS, *arch, str(folder / "qsgd.c"), "-o", str(folder / "qsgd.so"), "-lm"]
-            try:
-                done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                errors.append(f"{type(exc).__name__}: {exc}")
-                break
-            if done.returncode == 0:
-                lib = ctypes.CDLL(str(folder / "qsgd.so"))
-                break
-            errors.append((done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1])
+        try:
+            for arch in _ARCH_FLAGS:
+                cmd = [*shlex.split(compiler), *FLAGS, *arch, str(folder / "qsgd.c"), "-o", str(folder / "qsgd.so"),
+                       "-lm"]
+                try:
+                    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+                except (OSError, subprocess.TimeoutExpired) as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    break
+                if done.returncode == 0:
+                    lib = ctypes.CDLL(str(folder / "qsgd.so"))
+                    break
+                errors.append((done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1])
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # a loaded library stays mapped after its file is removed
         if lib is None:
             log.warning("qsgd fused: could not compile the CPU kernel with %s (%s); using torch.compile or the "
                         "unfused step", compiler, errors[-1])

@@ -136,7 +136,7 @@ def ethanol(args) -> str:
     source = {"name": "xyz", "path": str(combined)}
     over = {"split": {"name": "file", "path": str(folder / "split.json")}, "loss": {"force_weight": 100.0},
             "trainer": {"max_time_minutes": args.minutes, "batch_size": 5}, "scheduler": time_cosine(args.minutes),
-            "readout": {"name": "atomwise"}, "head": {"num_layers": 1}}  # energy = sum of atomic terms
+            "readout": {"name": "atomwise", "out_dim": 64}, "head": {"num_layers": 1}}  # energy = sum of atomic terms
     e3nn = e3nn_model("ethanol", **ETHANOL_E3NN)
     configs = {m["name"]: base_config("ethanol", f"ethanol_{m['name']}", source, m, optimizer={"name": "adam", "lr": lr},
                                       **over)

@@ -61,7 +61,7 @@ def test_unknown_component_name_lists_installed_ones(run_cli, tmp_path):
     code, msg = _validate(run_cli, tmp_path, cfg)
     assert code == 2
     assert "model.name: unknown model 'dmpn' (did you mean 'dmpnn'?); installed models: dmpnn, " in msg
-    assert "readout.name: unknown readout 'avg'; installed readouts: attention, " in msg
+    assert "readout.name: unknown readout 'avg'; installed readouts: atomwise, attention, " in msg
     assert ", mean, set2set, sum" in msg
     assert "molgdl components --kind KIND" in msg
 

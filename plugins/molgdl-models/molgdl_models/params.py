@@ -60,7 +60,7 @@ class AtomwiseReadoutParams(Params):
     """Per-atom MLP, then a sum or mean over each molecule's atoms (SchNetPack's Atomwise)."""
 
     hidden_dim: int = Field(64, ge=1, description="Hidden width of the per-atom MLP.")
-    out_dim: Optional[int] = Field(None, ge=1, description="Output width per atom (null: hidden_dim).")
+    out_dim: Optional[int] = Field(None, ge=1, description="Output width per atom (null: same as the encoder).")
     num_layers: int = Field(2, ge=1, description="Linear layers of the per-atom MLP (SiLU between them).")
     reduce: Literal["sum", "mean"] = Field("sum", description="sum (extensive targets such as energies) or mean.")
 

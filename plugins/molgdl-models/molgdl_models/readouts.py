@@ -64,7 +64,7 @@ class AtomwiseReadout(nn.Module):
     def __init__(self, in_dim: int, hidden_dim: int = 64, out_dim: int | None = None, num_layers: int = 2,
                  reduce: str = "sum") -> None:
         super().__init__()
-        self.out_dim = out_dim or hidden_dim
+        self.out_dim = out_dim or in_dim
         widths = [in_dim] + [hidden_dim] * (num_layers - 1) + [self.out_dim]
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):

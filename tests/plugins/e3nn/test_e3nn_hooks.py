@@ -82,7 +82,10 @@ def test_modules_expose_irreps():
 
     model = E3NNEncoder(num_layers=2, l_max=2, num_features=8, num_tensor_features=4, radial_width=8)
     assert model.irreps_out == o3.Irreps("8x0e") and model.out_dim == 8
-    assert model.irreps_features == o3.Irreps("8x0e+4x1o+4x1e+4x2o+4x2e")  # 0o needs a third layer
+    assert model.irreps_features == o3.Irreps("8x0e+4x1o+4x2e")  # natural parity (default)
+    both = E3NNEncoder(num_layers=2, l_max=2, num_features=8, num_tensor_features=4, radial_width=8,
+                       natural_parity=False)
+    assert both.irreps_features == o3.Irreps("8x0e+4x1o+4x1e+4x2o+4x2e")  # 0o needs a third layer
     assert model.layers[0].irreps_in == o3.Irreps("8x0e")
     assert model.layers[0].irreps_out == o3.Irreps("8x0e+4x1o+4x2e")  # only what 0e x Y can reach
     assert model.layers[1].irreps_in == model.layers[0].irreps_out

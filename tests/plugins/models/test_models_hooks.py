@@ -37,7 +37,7 @@ def test_registered_names_and_kinds():
     readouts = [s for specs in pm.hook.molgdl_readouts() for s in specs]
     assert {s.name: s.family for s in models} == {
         "dmpnn": "encoder", "gine": "encoder", "schnet": "encoder", "random_forest": "classical"}
-    assert [s.name for s in readouts] == ["sum", "mean", "max", "attention", "set2set"]
+    assert [s.name for s in readouts] == ["sum", "mean", "max", "atomwise", "attention", "set2set"]
     assert all(isinstance(s, ModelSpec) for s in models)
     assert all(isinstance(s, ReadoutSpec) for s in readouts)
     assert {s.name: s.symmetry for s in models}["schnet"] == frozenset({"E3", "permutation"})

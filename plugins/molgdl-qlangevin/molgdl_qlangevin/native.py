@@ -137,13 +137,13 @@ def _pointers(tensors: list[Tensor]):
 
 
 def sgd_lattice_step_(params: list[Tensor], grads: list[Tensor], bufs: list[Tensor], lr: float, q: float,
-                      momentum: float, weight_decay: float, nesterov: bool) -> bool:
+                      momentum: float, weight_decay: float, nesterov: bool, *, checked: bool = False) -> bool:
     """In place, one device/dtype group: SGD (``bufs``: the momentum buffers, empty without momentum) and
     rounding to ``Q^-1 Z``; ``Q`` must be a power of two. ``False`` (nothing changed) when the loop cannot
-    take these tensors or could not be built."""
+    take these tensors or could not be built. ``checked``: the caller has already run :func:`supports`."""
     if not params:
         return True
-    if not supports(params, grads, bufs):
+    if not checked and not supports(params, grads, bufs):
         return False
     lib = build()
     if lib is None:

@@ -180,7 +180,7 @@ class QuantizedOptimizer(OptimizerWrapper):
                 work.append((key, gps, [p.grad for p in gps], bufs, float(group["lr"]), hyper))
         if all(native.supports(ps, gs, bs) for _, ps, gs, bs, _, _ in work) and native.build() is not None:
             for _, ps, gs, bs, lr, hyper in work:
-                native.sgd_lattice_step_(ps, gs, bs, lr, q, *hyper)
+                native.sgd_lattice_step_(ps, gs, bs, lr, q, *hyper, checked=True)
             return True
         if not self.fused_sgd:  # auto mode: only the CPU loop
             return False

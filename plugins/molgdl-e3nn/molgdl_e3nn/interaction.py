@@ -22,6 +22,8 @@ from e3nn import o3
 from e3nn.nn import FullyConnectedNet
 from torch import Tensor, nn
 
+from .product import ProductBasis
+
 
 def uvu_tensor_product(irreps_in: o3.Irreps, irreps_edge: o3.Irreps, target: o3.Irreps) -> o3.TensorProduct:
     """``irreps_in x irreps_edge`` with one ``uvu`` path per pair of irreps whose product holds an irrep of
@@ -85,6 +87,11 @@ class InteractionBlock(nn.Module):
         species_types: > 0: the self-connection :math:`W_{sc}` depends on the element
             (:class:`SpeciesLinear` over ``species_types`` atomic numbers); 0: one shared ``o3.Linear``.
         species_rank: rank of the factorised per-element weights (``None``: a full table).
+        correlation: > 1: the aggregated messages pass through MACE's product basis
+            (:class:`~molgdl_e3nn.product.ProductBasis`) up to this power before the output map; 1: NequIP's
+            linear map.
+        product_channels: channels of the product basis (``None``: the smallest multiplicity of ``irreps_out``,
+            i.e. the number of tensor features).
 
     Shapes:
         - **input:** h :math:`(N, \dim \text{irreps\_in})`, edge_src / edge_dst :math:`(E)` int64 (neighbour
@@ -95,7 +102,7 @@ class InteractionBlock(nn.Module):
 
     def __init__(self, irreps_in, irreps_edge, irreps_out, num_radial: int, radial_width: int = 64,
                  radial_depth: int = 2, avg_num_neighbors: float = 10.0, species_types: int = 0,
-                 species_rank: int | None = None) -> None:
+                 species_rank: int | None = None, correlation: int = 1, product_channels: int | None = None) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         self.irreps_edge = o3.Irreps(irreps_edge)
@@ -105,7 +112,15 @@ class InteractionBlock(nn.Module):
         self.tp = uvu_tensor_product(self.irreps_in, self.irreps_edge, self.irreps_out)
         self.radial = FullyConnectedNet([num_radial] + [radial_width] * radial_depth + [self.tp.weight_numel],
                                         torch.nn.functional.silu)
-        self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.irreps_out)
+        if correlation > 1:
+            produced = {ir for _, ir in self.tp.irreps_out}
+            channel_irreps = o3.Irreps([(1, ir) for _, ir in self.irreps_out.simplify() if ir in produced])
+            channels = product_channels or min(mul for mul, _ in self.irreps_out.simplify())
+            self.product = ProductBasis(channels, channel_irreps, correlation, self.irreps_out)
+            self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.product.irreps_in)
+        else:
+            self.product = None
+            self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.irreps_out)
         self.self_connection = (SpeciesLinear(self.irreps_in, self.irreps_out, species_types, species_rank)
                                 if species_types
                                 else o3.Linear(self.irreps_in, self.irreps_out))
@@ -117,4 +132,5 @@ class InteractionBlock(nn.Module):
         messages = self.tp(x.index_select(0, edge_src), edge_sh, weight)  # [E, dim mid]
         summed = messages.new_zeros(h.size(0), messages.size(1)).index_add(0, edge_dst, messages)
         own = self.self_connection(h, z) if isinstance(self.self_connection, SpeciesLinear) else self.self_connection(h)
-        return self.linear_2(summed * self.norm) + own
+        out = self.linear_2(summed * self.norm)
+        return (self.product(out) if self.product is not None else out) + own

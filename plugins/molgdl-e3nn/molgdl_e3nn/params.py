@@ -57,3 +57,7 @@ class E3NNParams(Params):
         True, description="Hidden irreps of the spherical harmonics' parity only (0e + 1o + 2e + 3o, as MACE) "
         "instead of both parities of every l (NequIP's, false): fewer tensor-product paths, ~25% faster steps on "
         "small molecules. Only matters with parity (model e3nn).")
+    correlation: int = Field(
+        1, ge=1, le=3, description="Body order per layer: > 1 passes each layer's aggregated messages through "
+        "MACE's product basis (channel-wise tensor powers up to this order, Batatia et al. 2022) before the gate; "
+        "1: NequIP's linear map.")

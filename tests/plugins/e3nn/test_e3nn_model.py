@@ -138,3 +138,21 @@ def test_species_rank_equals_a_full_table_of_its_products():
     h, z = torch.randn(7, 10, dtype=torch.float64), torch.tensor([1, 6, 8, 6, 1, 1, 9])
     torch.testing.assert_close(low(h, z), full(h, z), rtol=1e-12, atol=1e-12)
     assert sum(p.numel() for p in low.parameters()) < sum(p.numel() for p in full.parameters()) / 2
+
+
+def test_float64_models_use_exact_wigner_3j_constants(e3):
+    """e3nn builds the couplings in the default dtype (float32); the encoder refills them after a dtype move."""
+    from e3nn import o3
+
+    model = e3.build(torch.float64, l_max=2, correlation=3)
+    found = 0
+    for module in model.modules():
+        for name, buf in module.named_buffers(recurse=False):
+            if name.startswith("_w3j_"):
+                l1, l2, l3 = (int(x) for x in name[5:].split("_"))
+                assert buf.dtype == torch.float64
+                assert torch.equal(buf, o3.wigner_3j(l1, l2, l3, dtype=torch.float64)), name
+                found += 1
+    assert found > 5
+    back = model.float()
+    assert all(b.dtype == torch.float32 for n, b in back.named_buffers() if n.rsplit(".", 1)[-1].startswith("_w3j_"))

@@ -1,0 +1,104 @@
+"""MACE-style product basis (``correlation`` > 1): the channel-wise powers against their closed forms for a
+scalar + vector channel, homogeneity, no mixing between channels, and the encoder's symmetries (also in
+test_e3nn_symmetry) and forces with it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+
+def channels(seed: int = 0):
+    """Two channels, each a scalar s and a vector v (irreps ``2x0e + 2x1o`` in e3nn layout)."""
+    gen = torch.Generator().manual_seed(seed)
+    s = torch.randn(3, 2, generator=gen, dtype=torch.float64)
+    v = torch.randn(3, 2, 3, generator=gen, dtype=torch.float64)
+    return s, v, torch.cat([s, v.reshape(3, -1)], dim=-1)
+
+
+def test_powers_are_the_closed_form_invariants_and_covariants():
+    from molgdl_e3nn.product import ProductBasis
+
+    basis = ProductBasis(2, "0e + 1o", 3, "4x0e + 4x1o").double()
+    s, v, a = channels()
+    single = basis._per_channel(a)
+    square = basis.powers[0](single, single).reshape(3, 2, -1)
+    vv = (v * v).sum(-1) / math.sqrt(3)  # e3nn's 1o x 1o -> 0e coupling (component normalisation)
+    assert str(basis.powers[0].irreps_out) == "1x0e+1x1o+1x0e"  # s^2, s v, v.v; v x v (1e) is left out
+    torch.testing.assert_close(square[..., 0], s ** 2)
+    torch.testing.assert_close(square[..., 1:4], s[..., None] * v)
+    torch.testing.assert_close(square[..., 4], vv)
+    cube = basis.powers[1](basis.powers[0](single, single), single).reshape(3, 2, -1)
+    expected = {  # every block of the cube is one of the four cubic monomials
+        "s3": s ** 3, "s2v": s[..., None] ** 2 * v, "svv": s * vv, "vvv": vv[..., None] * v,
+    }
+    found, col = set(), 0
+    for _, ir in basis.powers[1].irreps_out:
+        block = cube[..., col:col + ir.dim].squeeze(-1)
+        col += ir.dim
+        match = [k for k, e in expected.items() if e.shape == block.shape and torch.allclose(e, block)]
+        assert match, f"cube block {ir} is not a cubic monomial of (s, v)"
+        found.update(match)
+    assert found == set(expected)
+
+
+@pytest.mark.parametrize("correlation", [2, 3])
+def test_each_power_is_homogeneous_and_channels_do_not_mix(correlation):
+    from molgdl_e3nn.product import ProductBasis
+
+    basis = ProductBasis(2, "0e + 1o", correlation, "4x0e + 4x1o").double()
+    _, _, a = channels(1)
+    single = basis._per_channel(a)
+    power, power_t = single, 1.7 * single
+    for n, tp in enumerate(basis.powers, start=2):
+        power, power_t = tp(power, single), tp(power_t, 1.7 * single)
+        torch.testing.assert_close(power_t, 1.7 ** n * power)
+    other = a.clone().reshape(3, -1)
+    other[:, 1] += 1.0  # channel 1's scalar only
+    other[:, 2 + 3:] -= 0.5  # channel 1's vector only
+    p0, p1 = basis._per_channel(a).reshape(3, 2, -1), basis._per_channel(other).reshape(3, 2, -1)
+    for tp in basis.powers:  # channel 0 of every power is unchanged
+        q0, q1 = tp(p0.reshape(6, -1), basis._per_channel(a)), tp(p1.reshape(6, -1), basis._per_channel(other))
+        torch.testing.assert_close(q0.reshape(3, 2, -1)[:, 0], q1.reshape(3, 2, -1)[:, 0])
+        assert not torch.allclose(q0.reshape(3, 2, -1)[:, 1], q1.reshape(3, 2, -1)[:, 1])
+        p0, p1 = q0.reshape(3, 2, -1), q1.reshape(3, 2, -1)
+
+
+def test_correlation_one_is_the_nequip_layer_and_higher_orders_add_parameters(e3):
+    counts = [sum(p.numel() for p in e3.build(correlation=c).parameters()) for c in (1, 2, 3)]
+    assert counts[0] < counts[1] < counts[2]
+    assert all(layer.interaction.product is None for layer in e3.build(correlation=1).layers)
+
+
+@pytest.mark.parametrize("l_max", [1, 2])
+def test_forces_rotate_and_match_finite_differences_with_the_product_basis(e3, l_max):
+    model = e3.build(torch.float64, l_max=l_max, correlation=3)
+    head = torch.randn(model.out_dim, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    graphs = e3.molecules(torch.float64, ("CCO",))
+
+    def energy_forces(batch):
+        batch = batch.clone()
+        batch.pos = batch.pos.detach().clone().requires_grad_(True)
+        energy = (model(batch) @ head).sum()
+        (grad,) = torch.autograd.grad(energy, batch.pos)
+        return energy.detach(), -grad
+
+    batch = e3.batch(graphs)
+    energy, forces = energy_forces(batch)
+    rot = e3.orthogonal(3, proper=False)
+    energy_2, forces_2 = energy_forces(e3.batch(e3.moved(graphs, rot, 3)))
+    for ref, got in ((energy, energy_2), (forces @ rot.T, forces_2)):  # the contract's relative tolerance
+        ok, err = e3.close(ref.reshape(-1), got.reshape(-1), e3.TOL[torch.float64])
+        assert ok, f"energy / forces not invariant / equivariant: rel err {err:.3g}"
+
+    eps, atom = 1e-5, 2
+    for k in range(3):
+        plus, minus = batch.clone(), batch.clone()
+        plus.pos, minus.pos = batch.pos.clone(), batch.pos.clone()
+        plus.pos[atom, k] += eps
+        minus.pos[atom, k] -= eps
+        with torch.no_grad():
+            fd = -((model(plus) @ head).sum() - (model(minus) @ head).sum()) / (2 * eps)
+        assert abs(float(fd - forces[atom, k])) < 1e-6 * max(1.0, abs(float(fd)))

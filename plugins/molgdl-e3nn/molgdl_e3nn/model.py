@@ -63,6 +63,8 @@ class E3NNEncoder(nn.Module):
             validation force error per epoch (4-minute probes).
         correlation: > 1: MACE's product basis up to this power in every layer
             (:class:`~molgdl_e3nn.product.ProductBasis`); 1: NequIP's layer.
+        all_layer_outputs: the invariant output mixes the scalars of every layer, not only the last (MACE sums
+            a readout of every layer).
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -96,6 +98,7 @@ class E3NNEncoder(nn.Module):
         species_rank: int | None = 8,
         natural_parity: bool = True,
         correlation: int = 1,
+        all_layer_outputs: bool = False,
     ) -> None:
         super().__init__()
         if not 0 <= l_max <= 3:
@@ -122,7 +125,9 @@ class E3NNEncoder(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.irreps_features = irreps
         self.irreps_out = o3.Irreps(f"{num_features}x0e")
-        self.output = o3.Linear(self.irreps_features, self.irreps_out)
+        self.all_layer_outputs = all_layer_outputs
+        read = sum((layer.irreps_out for layer in layers), o3.Irreps()) if all_layer_outputs else irreps
+        self.output = o3.Linear(read, self.irreps_out)
         self.output_norm = nn.LayerNorm(num_features) if output_norm else nn.Identity()
 
     def _apply(self, fn, recurse=True):
@@ -153,19 +158,26 @@ class E3NNEncoder(nn.Module):
         Shapes:
             - **output:** :math:`(N, \dim \text{irreps\_features})`
         """
+        return self._layer_features(batch)[-1]
+
+    def _layer_features(self, batch) -> list[Tensor]:
+        """Node features after every layer, ``[h^(1), ..., h^(T)]``."""
         z, pos, graph_index = self._inputs(batch)
         edge_src, edge_dst = radius_graph(pos, graph_index, self.cutoff, self.max_num_neighbors)
         edge_vec = pos.index_select(0, edge_src) - pos.index_select(0, edge_dst)  # r_ij = pos_j - pos_i, Å
         edge_sh = self.spherical_harmonics(edge_vec)
         edge_radial = self.radial(edge_vec.norm(dim=-1))
-        h = self.embedding(z)
+        h, out = self.embedding(z), []
         for layer in self.layers:
             h = layer(h, edge_src, edge_dst, edge_sh, edge_radial, z)
-        return h
+            out.append(h)
+        return out
 
     def forward(self, batch) -> Tensor:
-        """Invariant atom embeddings (the ``0e`` part of :meth:`forward_features`, linearly mixed)."""
-        return self.output_norm(self.output(self.forward_features(batch)))
+        """Invariant atom embeddings: the ``0e`` part of :meth:`forward_features` (of every layer's features
+        with ``all_layer_outputs``), linearly mixed."""
+        feats = self._layer_features(batch)
+        return self.output_norm(self.output(torch.cat(feats, dim=-1) if self.all_layer_outputs else feats[-1]))
 
     def vector_head(self, charges: bool = True):
         """A fresh :class:`~molgdl_e3nn.heads.VectorHead` reading this encoder's ``forward_features``."""
@@ -204,4 +216,5 @@ def build_e3nn(params, dims: FeatureDims, parity: bool = True) -> E3NNEncoder:
         species_rank=params.species_rank,
         natural_parity=params.natural_parity,
         correlation=params.correlation,
+        all_layer_outputs=params.all_layer_outputs,
     )

@@ -61,3 +61,6 @@ class E3NNParams(Params):
         1, ge=1, le=3, description="Body order per layer: > 1 passes each layer's aggregated messages through "
         "MACE's product basis (channel-wise tensor powers up to this order, Batatia et al. 2022) before the gate; "
         "1: NequIP's linear map.")
+    all_layer_outputs: bool = Field(
+        False, description="The invariant output mixes the scalars of every layer's features, not only the last "
+        "layer's (as MACE, whose energy sums a readout of every layer).")

@@ -8,44 +8,58 @@ aggregated messages up to a correlation order :math:`\nu`, mixed by an equivaria
 
 :math:`A_{ik}` is channel ``k`` of atom ``i``'s aggregated message, one copy of every irrep of
 ``channel_irreps`` (e.g. ``0e + 1o``: a scalar :math:`s` and a vector :math:`\vec v`). The products are
-Clebsch-Gordan couplings within one channel (e3nn ``TensorProduct``, ``uuu`` paths, no weights), kept where
-they land in ``channel_irreps``: for ``0e + 1o`` and :math:`\nu = 3` the scalars are :math:`s, s^2,
-\vec v\cdot\vec v, s^3, s\,\vec v\cdot\vec v` and the vectors :math:`\vec v, s\vec v, s^2\vec v,
-(\vec v\cdot\vec v)\vec v`. A message is a 2-body function of the neighbourhood, so :math:`B^{(\nu)}` is a
-:math:`(\nu+1)`-body one (MACE's higher body order per layer). MACE symmetrises the powers with
-generalised Clebsch-Gordan matrices and element-dependent weights; here the second power drops the
-couplings that vanish by symmetry (:math:`\vec v \times \vec v`) and the linear map :math:`W` (shared by
+Clebsch-Gordan couplings within one channel (e3nn's ``uuu`` tensor-product paths without weights, component
+normalisation), kept where they land in ``channel_irreps``: for ``0e + 1o`` and :math:`\nu = 3` the scalars are
+:math:`s, s^2, \vec v\cdot\vec v/\sqrt3, s^3, s\,\vec v\cdot\vec v/\sqrt3` and the vectors :math:`\vec v,
+s\vec v, s^2\vec v, (\vec v\cdot\vec v/\sqrt3)\,\vec v`. A message is a 2-body function of the neighbourhood,
+so :math:`B^{(\nu)}` is a :math:`(\nu+1)`-body one (MACE's higher body order per layer). MACE symmetrises the
+powers with generalised Clebsch-Gordan matrices and element-dependent weights; here the second power drops
+the couplings that vanish by symmetry (:math:`\vec v \times \vec v`) and the linear map :math:`W` (shared by
 all elements, mixing channels) absorbs the remaining redundancy.
+
+Couplings with a scalar factor or to a scalar are plain products and dot products (most paths at
+``l_max`` 1; each e3nn tensor-product path costs a few more kernels, and the force loss differentiates them
+twice); the others contract with the float64-exact Wigner 3j symbols.
 
 Shapes:
     - **input:** :math:`(N, \dim \text{irreps\_in})`, irreps ``irreps_in`` = ``channels x ir`` for every
-      ``ir`` of ``channel_irreps``, in that order
+      ``ir`` of ``channel_irreps``, in that order (e3nn layout)
     - **output:** :math:`(N, \dim \text{irreps\_out})`
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from e3nn import o3
 from torch import Tensor, nn
 
 
-def channel_power(irreps_1: o3.Irreps, irreps_2: o3.Irreps, keep: o3.Irreps, symmetric: bool) -> o3.TensorProduct:
-    """Unweighted ``uuu`` products of two single-copy irreps lists (every irrep ``1x``), one output block per
-    path whose irrep is in ``keep``. ``symmetric`` (the square of one list): each unordered pair once, and the
+def power_paths(irreps_1: list[o3.Irrep], irreps_2: list[o3.Irrep], keep: set[o3.Irrep],
+                symmetric: bool) -> list[tuple[int, int, o3.Irrep]]:
+    """Couplings ``(i, j, ir)`` of block ``i`` of the first list with block ``j`` of the second whose irrep
+    ``ir`` is in ``keep``. ``symmetric`` (the square of one list): each unordered pair once, and the
     antisymmetric couplings of an irrep with itself (odd ``L`` from ``l x l``, identically zero) left out."""
-    keep_set = {ir for _, ir in keep}
-    out, instructions = [], []
-    for i, (_, ir_1) in enumerate(irreps_1):
-        for j, (_, ir_2) in enumerate(irreps_2):
+    paths = []
+    for i, ir_1 in enumerate(irreps_1):
+        for j, ir_2 in enumerate(irreps_2):
             if symmetric and j < i:
                 continue
-            for ir in ir_1 * ir_2:
-                if ir not in keep_set or (symmetric and i == j and ir.l % 2 == 1):
-                    continue
-                instructions.append((i, j, len(out), "uuu", False))
-                out.append((1, ir))
-    return o3.TensorProduct(irreps_1, irreps_2, o3.Irreps(out), instructions)
+            paths += [(i, j, ir) for ir in ir_1 * ir_2
+                      if ir in keep and not (symmetric and i == j and ir.l % 2 == 1)]
+    return paths
+
+
+def couple(x: Tensor, y: Tensor, l_1: int, l_2: int, l_out: int, w3j: Tensor | None) -> Tensor:
+    r"""One coupling of two blocks ``[..., 2 l_1 + 1]`` and ``[..., 2 l_2 + 1]`` to ``[..., 2 l_out + 1]``:
+    :math:`\sqrt{2L+1}\sum_{ij} C_{ijk} x_i y_j` (e3nn's ``uuu`` path, component normalisation). Scalar
+    factors and scalar outputs take the closed forms :math:`x y` and :math:`x\cdot y/\sqrt{2l+1}`."""
+    if l_1 == 0 or l_2 == 0:
+        return x * y
+    if l_out == 0:
+        return (x * y).sum(-1, keepdim=True) / math.sqrt(2 * l_1 + 1)
+    return math.sqrt(2 * l_out + 1) * torch.einsum("ijk,...i,...j->...k", w3j, x, y)
 
 
 class ProductBasis(nn.Module):
@@ -56,40 +70,49 @@ class ProductBasis(nn.Module):
         channel_irreps: the irreps of one channel (each once), e.g. ``0e + 1o``.
         correlation: highest power :math:`\nu` (1: the linear map alone).
         irreps_out: output irreps.
+
+    Attributes:
+        paths: for every power :math:`n = 2..\nu`, its couplings ``(i, j, ir)``: block ``i`` of power
+            :math:`n-1` with block ``j`` of the input.
     """
 
     def __init__(self, channels: int, channel_irreps, correlation: int, irreps_out) -> None:
         super().__init__()
         self.channels = channels
-        self.channel_irreps = o3.Irreps([(1, ir) for _, ir in o3.Irreps(channel_irreps)])
-        self.irreps_in = o3.Irreps([(channels, ir) for _, ir in self.channel_irreps])
+        single = [ir for _, ir in o3.Irreps(channel_irreps)]
+        self.channel_irreps = single
+        self.irreps_in = o3.Irreps([(channels, ir) for ir in single])
         self.irreps_out = o3.Irreps(irreps_out)
-        powers, irreps = [], self.channel_irreps
+        self.paths, irreps, blocks = [], single, list(single)
         for n in range(2, correlation + 1):
-            tp = channel_power(irreps, self.channel_irreps, self.channel_irreps, symmetric=n == 2)
-            powers.append(tp)
-            irreps = tp.irreps_out
-        self.powers = nn.ModuleList(powers)
-        basis = [self.channel_irreps] + [tp.irreps_out for tp in powers]
-        self.irreps_basis = o3.Irreps([(channels, ir) for irreps in basis for _, ir in irreps])
+            paths = power_paths(irreps, single, set(single), symmetric=n == 2)
+            for i, j, ir in paths:
+                name = f"_w3j_{irreps[i].l}_{single[j].l}_{ir.l}"  # refilled exactly by exact_wigner_3j_
+                if irreps[i].l and single[j].l and ir.l and not hasattr(self, name):
+                    self.register_buffer(name, o3.wigner_3j(irreps[i].l, single[j].l, ir.l), persistent=False)
+            self.paths.append(paths)
+            irreps = [ir for _, _, ir in paths]
+            blocks += irreps
+        self.irreps_basis = o3.Irreps([(channels, ir) for ir in blocks])
         self.linear = o3.Linear(self.irreps_basis, self.irreps_out)
 
-    def _per_channel(self, x: Tensor) -> Tensor:
-        """e3nn layout of ``channels x ir`` blocks ``[N, K * D]`` -> one row per channel ``[N * K, D]``."""
-        n, k = x.size(0), self.channels
-        blocks = x.split([k * ir.dim for _, ir in self.channel_irreps], dim=-1)
-        return torch.cat([b.reshape(n, k, -1) for b in blocks], dim=-1).reshape(n * k, -1)
-
-    def _channel_major(self, x: Tensor, irreps: o3.Irreps, n: int) -> Tensor:
-        """``[N * K, dim irreps]`` -> e3nn layout of ``channels x ir`` for every ``ir`` of ``irreps``."""
-        blocks = x.reshape(n, self.channels, -1).split([ir.dim for _, ir in irreps], dim=-1)
-        return torch.cat([b.reshape(n, -1) for b in blocks], dim=-1)
+    def powers(self, a: Tensor) -> list[list[Tensor]]:
+        """The blocks ``[N, K, 2l + 1]`` of every power :math:`B^{(1)}, \\dots, B^{(\\nu)}` of ``a``."""
+        n, k = a.shape[0], self.channels
+        single = [b.reshape(n, k, ir.dim)
+                  for b, ir in zip(a.split([k * ir.dim for ir in self.channel_irreps], dim=-1), self.channel_irreps)]
+        out, previous, irreps = [single], single, self.channel_irreps
+        for paths in self.paths:
+            current = []
+            for i, j, ir in paths:
+                l_1, l_2 = irreps[i].l, self.channel_irreps[j].l
+                w3j = getattr(self, f"_w3j_{l_1}_{l_2}_{ir.l}", None)
+                current.append(couple(previous[i], single[j], l_1, l_2, ir.l, w3j))
+            out.append(current)
+            previous, irreps = current, [ir for _, _, ir in paths]
+        return out
 
     def forward(self, a: Tensor) -> Tensor:
-        n = a.size(0)
-        single = self._per_channel(a)
-        power, basis = single, [a]
-        for tp in self.powers:
-            power = tp(power, single)
-            basis.append(self._channel_major(power, tp.irreps_out, n))
-        return self.linear(torch.cat(basis, dim=-1))
+        n = a.shape[0]
+        blocks = [b.reshape(n, -1) for power in self.powers(a) for b in power]
+        return self.linear(torch.cat(blocks, dim=-1))

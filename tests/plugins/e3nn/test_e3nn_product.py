@@ -23,25 +23,42 @@ def test_powers_are_the_closed_form_invariants_and_covariants():
 
     basis = ProductBasis(2, "0e + 1o", 3, "4x0e + 4x1o").double()
     s, v, a = channels()
-    single = basis._per_channel(a)
-    square = basis.powers[0](single, single).reshape(3, 2, -1)
+    single, square, cube = basis.powers(a)
     vv = (v * v).sum(-1) / math.sqrt(3)  # e3nn's 1o x 1o -> 0e coupling (component normalisation)
-    assert str(basis.powers[0].irreps_out) == "1x0e+1x1o+1x0e"  # s^2, s v, v.v; v x v (1e) is left out
-    torch.testing.assert_close(square[..., 0], s ** 2)
-    torch.testing.assert_close(square[..., 1:4], s[..., None] * v)
-    torch.testing.assert_close(square[..., 4], vv)
-    cube = basis.powers[1](basis.powers[0](single, single), single).reshape(3, 2, -1)
-    expected = {  # every block of the cube is one of the four cubic monomials
-        "s3": s ** 3, "s2v": s[..., None] ** 2 * v, "svv": s * vv, "vvv": vv[..., None] * v,
-    }
-    found, col = set(), 0
-    for _, ir in basis.powers[1].irreps_out:
-        block = cube[..., col:col + ir.dim].squeeze(-1)
-        col += ir.dim
+    assert [str(ir) for _, _, ir in basis.paths[0]] == ["0e", "1o", "0e"]  # s^2, s v, v.v; v x v (1e) left out
+    torch.testing.assert_close(single[1], v)
+    torch.testing.assert_close(square[0][..., 0], s ** 2)
+    torch.testing.assert_close(square[1], s[..., None] * v)
+    torch.testing.assert_close(square[2][..., 0], vv)
+    expected = {"s3": s ** 3, "s2v": s[..., None] ** 2 * v, "svv": s * vv, "vvv": vv[..., None] * v}
+    found = set()
+    for block in cube:  # every block of the cube is one of the four cubic monomials
+        block = block.squeeze(-1)
         match = [k for k, e in expected.items() if e.shape == block.shape and torch.allclose(e, block)]
-        assert match, f"cube block {ir} is not a cubic monomial of (s, v)"
+        assert match, "a block of the cube is not a cubic monomial of (s, v)"
         found.update(match)
     assert found == set(expected)
+
+
+@pytest.mark.parametrize("irreps", ["0e + 1o + 2e", "0e + 0o + 1o + 1e", "0e + 1o + 2e + 3o", "1e + 2o"])
+def test_couplings_equal_e3nn_tensor_products(irreps):
+    """Every coupling of the basis against e3nn's own ``uuu`` tensor product of the same two irreps."""
+    from e3nn import o3
+
+    from molgdl_e3nn.product import ProductBasis
+
+    basis = ProductBasis(3, irreps, 3, "3x0e").double()
+    single = [ir for _, ir in o3.Irreps(irreps)]
+    gen = torch.Generator().manual_seed(2)
+    a = torch.randn(4, basis.irreps_in.dim, generator=gen, dtype=torch.float64)
+    powers = basis.powers(a)
+    for n, paths in enumerate(basis.paths, start=1):
+        left = [ir for _, _, ir in basis.paths[n - 2]] if n > 1 else single
+        for (i, j, ir), got in zip(paths, powers[n]):
+            tp = o3.TensorProduct(f"1x{left[i]}", f"1x{single[j]}", f"1x{ir}", [(0, 0, 0, "uuu", False)]).double()
+            x, y = powers[n - 1][i].reshape(12, -1), powers[0][j].reshape(12, -1)
+            torch.testing.assert_close(got.reshape(12, -1), tp(x, y), rtol=1e-6, atol=1e-6)
+    assert all(basis.paths)
 
 
 @pytest.mark.parametrize("correlation", [2, 3])
@@ -50,20 +67,16 @@ def test_each_power_is_homogeneous_and_channels_do_not_mix(correlation):
 
     basis = ProductBasis(2, "0e + 1o", correlation, "4x0e + 4x1o").double()
     _, _, a = channels(1)
-    single = basis._per_channel(a)
-    power, power_t = single, 1.7 * single
-    for n, tp in enumerate(basis.powers, start=2):
-        power, power_t = tp(power, single), tp(power_t, 1.7 * single)
-        torch.testing.assert_close(power_t, 1.7 ** n * power)
-    other = a.clone().reshape(3, -1)
+    for n, (power, scaled) in enumerate(zip(basis.powers(a), basis.powers(1.7 * a)), start=1):
+        for block, block_t in zip(power, scaled):
+            torch.testing.assert_close(block_t, 1.7 ** n * block)
+    other = a.clone()
     other[:, 1] += 1.0  # channel 1's scalar only
     other[:, 2 + 3:] -= 0.5  # channel 1's vector only
-    p0, p1 = basis._per_channel(a).reshape(3, 2, -1), basis._per_channel(other).reshape(3, 2, -1)
-    for tp in basis.powers:  # channel 0 of every power is unchanged
-        q0, q1 = tp(p0.reshape(6, -1), basis._per_channel(a)), tp(p1.reshape(6, -1), basis._per_channel(other))
-        torch.testing.assert_close(q0.reshape(3, 2, -1)[:, 0], q1.reshape(3, 2, -1)[:, 0])
-        assert not torch.allclose(q0.reshape(3, 2, -1)[:, 1], q1.reshape(3, 2, -1)[:, 1])
-        p0, p1 = q0.reshape(3, 2, -1), q1.reshape(3, 2, -1)
+    for power, power_2 in zip(basis.powers(a)[1:], basis.powers(other)[1:]):
+        for block, block_2 in zip(power, power_2):  # channel 0 unchanged, channel 1 changed
+            torch.testing.assert_close(block[:, 0], block_2[:, 0])
+            assert not torch.allclose(block[:, 1], block_2[:, 1])
 
 
 def test_correlation_one_is_the_nequip_layer_and_higher_orders_add_parameters(e3):

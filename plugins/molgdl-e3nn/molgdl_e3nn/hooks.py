@@ -25,7 +25,8 @@ def molgdl_models():
     return [
         ModelSpec(
             name="e3nn",
-            summary="NequIP-style E(3)-equivariant interaction network from e3nn primitives (Batzner et al. 2022)",
+            summary="NequIP-style E(3)-equivariant interaction network with MACE's product basis, from e3nn "
+                    "primitives (Batzner et al. 2022; Batatia et al. 2022)",
             factory=_e3nn,
             params=E3NNParams,
             family="encoder",

@@ -1,4 +1,5 @@
-r"""NequIP-style E(3)-equivariant encoder (Batzner et al., Nat. Commun. 13, 2453, 2022) from e3nn primitives.
+r"""NequIP-style E(3)-equivariant encoder (Batzner et al., Nat. Commun. 13, 2453, 2022) from e3nn primitives,
+with MACE's product basis in every layer (Batatia et al., NeurIPS 2022; :mod:`molgdl_e3nn.product`).
 
 .. math::
     h^{(0)}_i = \mathrm{Emb}(z_i), \qquad
@@ -62,7 +63,8 @@ class E3NNEncoder(nn.Module):
             On by default: rMD17 ethanol, batch 5, l_max 1: 44 vs 58 ms per training step, and the same
             validation force error per epoch (4-minute probes).
         correlation: > 1: MACE's product basis up to this power in every layer
-            (:class:`~molgdl_e3nn.product.ProductBasis`); 1: NequIP's layer.
+            (:class:`~molgdl_e3nn.product.ProductBasis`); 1: NequIP's layer. Default 2: at equal training time
+            QM9 U0_atom 0.132 -> 0.120 eV (12 min) and ethanol forces 54 -> 44 meV/Å (4 min), ~20% more per step.
         all_layer_outputs: the invariant output mixes the scalars of every layer, not only the last (MACE sums
             a readout of every layer).
 
@@ -97,7 +99,7 @@ class E3NNEncoder(nn.Module):
         species_self_connection: bool = True,
         species_rank: int | None = 8,
         natural_parity: bool = True,
-        correlation: int = 1,
+        correlation: int = 2,
         all_layer_outputs: bool = False,
     ) -> None:
         super().__init__()

@@ -44,7 +44,8 @@ def test_params_defaults_and_bounds():
     spec = specs()["e3nn"]
     p = spec.build_params()
     assert (p.num_layers, p.l_max, p.num_features, p.cutoff, p.num_radial, p.cutoff_p) == (3, 1, 32, 5.0, 8, 6)
-    for bad in ({"l_max": 4}, {"cutoff": 0.0}, {"parity": False}, {"num_features": 0}):
+    assert (p.correlation, p.natural_parity, p.all_layer_outputs) == (2, True, False)
+    for bad in ({"l_max": 4}, {"cutoff": 0.0}, {"parity": False}, {"num_features": 0}, {"correlation": 4}):
         with pytest.raises(ValidationError):
             spec.build_params(bad)
 

@@ -10,7 +10,10 @@ intra-op thread, so that whatever other load the machine carries hits both alike
         --train ../shared/data/md/rmd17_ethanol_train_1000.xyz --test ../shared/data/md/rmd17_ethanol_test_1000.xyz
     python benchmarks/e3nn/equal_time.py esol --epochs 40
 
-Results: ``.bench/e3nn/<task>/`` (run folders) and the ``e3nn-accuracy`` section of BENCHMARKS.md.
+Longer budgets (``--minutes 20`` for ethanol, ``--minutes 30`` for QM9) and other seeds (``--seed 1``) write
+sections of their own (``e3nn-ethanol-20min-seed1``). ``--e3nn '{"correlation": 2}'`` overrides e3nn params.
+
+Results: ``.bench/e3nn/<task>/`` (run folders) and the ``e3nn-<task>...`` sections of BENCHMARKS.md.
 """
 
 from __future__ import annotations

@@ -84,13 +84,20 @@ class ProductBasis(nn.Module):
         self.irreps_in = o3.Irreps([(channels, ir) for ir in single])
         self.irreps_out = o3.Irreps(irreps_out)
         self.paths, irreps, blocks = [], single, list(single)
+        self._couplings = []  # per power: (i, j, l_1, l_2, L, name of the 3j buffer or None), fixed at init
         for n in range(2, correlation + 1):
             paths = power_paths(irreps, single, set(single), symmetric=n == 2)
+            couplings = []
             for i, j, ir in paths:
-                name = f"_w3j_{irreps[i].l}_{single[j].l}_{ir.l}"  # refilled exactly by exact_wigner_3j_
-                if irreps[i].l and single[j].l and ir.l and not hasattr(self, name):
-                    self.register_buffer(name, o3.wigner_3j(irreps[i].l, single[j].l, ir.l), persistent=False)
+                l_1, l_2 = irreps[i].l, single[j].l
+                name = None
+                if l_1 and l_2 and ir.l:
+                    name = f"_w3j_{l_1}_{l_2}_{ir.l}"  # refilled exactly by exact_wigner_3j_
+                    if not hasattr(self, name):
+                        self.register_buffer(name, o3.wigner_3j(l_1, l_2, ir.l), persistent=False)
+                couplings.append((i, j, l_1, l_2, ir.l, name))
             self.paths.append(paths)
+            self._couplings.append(couplings)
             irreps = [ir for _, _, ir in paths]
             blocks += irreps
         self.irreps_basis = o3.Irreps([(channels, ir) for ir in blocks])
@@ -101,15 +108,11 @@ class ProductBasis(nn.Module):
         n, k = a.shape[0], self.channels
         single = [b.reshape(n, k, ir.dim)
                   for b, ir in zip(a.split([k * ir.dim for ir in self.channel_irreps], dim=-1), self.channel_irreps)]
-        out, previous, irreps = [single], single, self.channel_irreps
-        for paths in self.paths:
-            current = []
-            for i, j, ir in paths:
-                l_1, l_2 = irreps[i].l, self.channel_irreps[j].l
-                w3j = getattr(self, f"_w3j_{l_1}_{l_2}_{ir.l}", None)
-                current.append(couple(previous[i], single[j], l_1, l_2, ir.l, w3j))
-            out.append(current)
-            previous, irreps = current, [ir for _, _, ir in paths]
+        out, previous = [single], single
+        for couplings in self._couplings:
+            previous = [couple(previous[i], single[j], l_1, l_2, l_out, getattr(self, name) if name else None)
+                        for i, j, l_1, l_2, l_out, name in couplings]
+            out.append(previous)
         return out
 
     def forward(self, a: Tensor) -> Tensor:

@@ -73,23 +73,29 @@ def base_config(task: str, name: str, source: dict, model: dict, **over) -> dict
     return cfg
 
 
-def run_together(task: str, configs: dict[str, dict]) -> dict[str, dict]:
-    """Run ``molgdl run`` for every config at once; return each run's metrics (of its one seed)."""
+def run_together(task: str, configs: dict[str, dict], cores: list[int] | None = None) -> dict[str, dict]:
+    """Run ``molgdl run`` for every config at once (process ``k`` pinned to ``cores[k]`` when given); return
+    each run's metrics (of its one seed). A failed run raises, unless ``cores`` is given (a probe): then its
+    entry is ``{"error": ...}``."""
     folder = OUT / task
     folder.mkdir(parents=True, exist_ok=True)
     procs = {}
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    for label, cfg in configs.items():
+    for k, (label, cfg) in enumerate(configs.items()):
         path = folder / f"{label}.yaml"
         path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         log = (folder / f"{label}.log").open("w")
+        pin = (lambda core=cores[k % len(cores)]: os.sched_setaffinity(0, {core})) if cores else None
         procs[label] = (subprocess.Popen([sys.executable, "-m", "molgdl", "run", str(path), "--overwrite"],
-                                         stdout=log, stderr=subprocess.STDOUT, env=env), log)
+                                         stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=pin), log)
     out = {}
     for label, (proc, log) in procs.items():
         code = proc.wait()
         log.close()
         if code != 0:
+            if cores:
+                out[label] = {"error": f"exit {code}: see {folder / (label + '.log')}"}
+                continue
             raise SystemExit(f"{label} failed (exit {code}): see {folder / (label + '.log')}")
         run_dir = Path(configs[label]["run"]["output_dir"]) / configs[label]["run"]["name"]
         seed = configs[label]["run"]["seeds"][0]
@@ -97,13 +103,25 @@ def run_together(task: str, configs: dict[str, dict]) -> dict[str, dict]:
     return out
 
 
-def qm9(args) -> str:
+def qm9_source(npz: str) -> dict:
+    """The QM9 data block: targets U0_atom and gap, from ``npz`` (a path) or the bundled slice (``bundled``)."""
     source = {"name": "qm9", "targets": ["U0_atom", "gap"]}
-    source.update({"source": "npz", "path": str(Path(args.npz).resolve())} if args.npz != "bundled" else {})
-    limit = {"max_time_minutes": args.minutes}
-    configs = {m["name"]: base_config("qm9", f"qm9_{m['name']}", source, m, trainer=limit,
-                                      optimizer={"name": "adam", "lr": lr}, scheduler=time_cosine(args.minutes),
-                                      scaling={"element_shift": ["U0_atom"]})
+    source.update({"source": "npz", "path": str(Path(npz).resolve())} if npz != "bundled" else {})
+    return source
+
+
+def qm9_config(label: str, source: dict, model: dict, lr: float, minutes: float, task: str = "qm9", **over) -> dict:
+    """The QM9 benchmark's run config for one model: Adam at ``lr`` with a cosine decay over ``minutes``; the
+    run folder is ``.bench/e3nn/<task>/qm9_<label>``."""
+    over = {"optimizer": {"name": "adam", "lr": lr}, "scheduler": time_cosine(minutes),
+            "scaling": {"element_shift": ["U0_atom"]}, **over,
+            "trainer": {**over.get("trainer", {}), "max_time_minutes": minutes}}
+    return base_config(task, f"qm9_{label}", source, model, **over)
+
+
+def qm9(args) -> str:
+    source = qm9_source(args.npz)
+    configs = {m["name"]: qm9_config(m["name"], source, m, lr, args.minutes)
                for m, lr in ((e3nn_model("qm9", **json.loads(args.e3nn)), args.lr_e3nn), (SCHNET, args.lr_schnet))}
     res = run_together("qm9", configs)
     rows = [f"| {label} | {r['metrics']['test']['U0_atom']['mae']:.4f} | {r['metrics']['test']['gap']['mae']:.4f} "

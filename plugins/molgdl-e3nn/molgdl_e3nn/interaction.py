@@ -92,6 +92,8 @@ class InteractionBlock(nn.Module):
             linear map.
         product_channels: channels of the product basis (``None``: the smallest multiplicity of ``irreps_out``,
             i.e. the number of tensor features).
+        product_types: > 0: the product basis scales its blocks by element-dependent weights over this many
+            atomic numbers (element embedding of size ``species_rank``, or 8); 0: shared weights.
 
     Shapes:
         - **input:** h :math:`(N, \dim \text{irreps\_in})`, edge_src / edge_dst :math:`(E)` int64 (neighbour
@@ -102,7 +104,8 @@ class InteractionBlock(nn.Module):
 
     def __init__(self, irreps_in, irreps_edge, irreps_out, num_radial: int, radial_width: int = 64,
                  radial_depth: int = 2, avg_num_neighbors: float = 10.0, species_types: int = 0,
-                 species_rank: int | None = None, correlation: int = 1, product_channels: int | None = None) -> None:
+                 species_rank: int | None = None, correlation: int = 1, product_channels: int | None = None,
+                 product_types: int = 0) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         self.irreps_edge = o3.Irreps(irreps_edge)
@@ -116,7 +119,8 @@ class InteractionBlock(nn.Module):
             produced = {ir for _, ir in self.tp.irreps_out}
             channel_irreps = o3.Irreps([(1, ir) for _, ir in self.irreps_out.simplify() if ir in produced])
             channels = product_channels or min(mul for mul, _ in self.irreps_out.simplify())
-            self.product = ProductBasis(channels, channel_irreps, correlation, self.irreps_out)
+            self.product = ProductBasis(channels, channel_irreps, correlation, self.irreps_out,
+                                        num_types=product_types, rank=species_rank or 8)
             self.linear_2 = o3.Linear(self.tp.irreps_out.simplify(), self.product.irreps_in)
         else:
             self.product = None
@@ -133,4 +137,4 @@ class InteractionBlock(nn.Module):
         summed = messages.new_zeros(h.size(0), messages.size(1)).index_add(0, edge_dst, messages)
         own = self.self_connection(h, z) if isinstance(self.self_connection, SpeciesLinear) else self.self_connection(h)
         out = self.linear_2(summed * self.norm)
-        return (self.product(out) if self.product is not None else out) + own
+        return (self.product(out, z) if self.product is not None else out) + own

@@ -63,7 +63,7 @@ class GatedInteractionLayer(nn.Module):
     def __init__(self, irreps_in, irreps_edge, target, num_radial: int, radial_width: int = 64,
                  radial_depth: int = 2, avg_num_neighbors: float = 10.0, residual: bool = True,
                  species_types: int = 0, species_rank: int | None = None, correlation: int = 1,
-                 product_channels: int | None = None) -> None:
+                 product_channels: int | None = None, product_types: int = 0) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
         irreps_edge = o3.Irreps(irreps_edge)
@@ -72,7 +72,7 @@ class GatedInteractionLayer(nn.Module):
         self.irreps_out = self.gate.irreps_out
         self.interaction = InteractionBlock(self.irreps_in, irreps_edge, self.gate.irreps_in, num_radial,
                                             radial_width, radial_depth, avg_num_neighbors, species_types,
-                                            species_rank, correlation, product_channels)
+                                            species_rank, correlation, product_channels, product_types)
         index = residual_index(self.irreps_in, self.irreps_out)
         self.residual = residual and index is not None
         self.register_buffer("residual_index", index if index is not None else torch.zeros(0, dtype=torch.long),

@@ -65,3 +65,7 @@ class E3NNParams(Params):
     all_layer_outputs: bool = Field(
         False, description="The invariant output mixes the scalars of every layer's features, not only the last "
         "layer's (as MACE, whose energy sums a readout of every layer).")
+    species_product: bool = Field(
+        False, description="With correlation > 1: every block of the product basis is scaled per element (weights "
+        "1 + e_z C from a learned element embedding of size species_rank, as MACE's element-dependent product "
+        "weights).")

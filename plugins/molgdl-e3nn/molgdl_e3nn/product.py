@@ -15,7 +15,9 @@ s\vec v, s^2\vec v, (\vec v\cdot\vec v/\sqrt3)\,\vec v`. A message is a 2-body f
 so :math:`B^{(\nu)}` is a :math:`(\nu+1)`-body one (MACE's higher body order per layer). MACE symmetrises the
 powers with generalised Clebsch-Gordan matrices and element-dependent weights; here the second power drops
 the couplings that vanish by symmetry (:math:`\vec v \times \vec v`) and the linear map :math:`W` (shared by
-all elements, mixing channels) absorbs the remaining redundancy.
+all elements, mixing channels) absorbs the remaining redundancy. With ``num_types`` set, every block of every
+channel is first scaled by an element-dependent weight :math:`1 + (e_{z_i} C)_{bk}` (a low-rank stand-in for
+MACE's per-element weights; :math:`C` starts at zero, so training starts from the shared map).
 
 Couplings with a scalar factor or to a scalar are plain products and dot products (most paths at
 ``l_max`` 1; each e3nn tensor-product path costs a few more kernels, and the force loss differentiates them
@@ -70,13 +72,16 @@ class ProductBasis(nn.Module):
         channel_irreps: the irreps of one channel (each once), e.g. ``0e + 1o``.
         correlation: highest power :math:`\nu` (1: the linear map alone).
         irreps_out: output irreps.
+        num_types: > 0: element-dependent block weights over atomic numbers ``< num_types``; 0: none.
+        rank: size of the learned element embedding behind those weights.
 
     Attributes:
         paths: for every power :math:`n = 2..\nu`, its couplings ``(i, j, ir)``: block ``i`` of power
             :math:`n-1` with block ``j`` of the input.
     """
 
-    def __init__(self, channels: int, channel_irreps, correlation: int, irreps_out) -> None:
+    def __init__(self, channels: int, channel_irreps, correlation: int, irreps_out, num_types: int = 0,
+                 rank: int = 8) -> None:
         super().__init__()
         self.channels = channels
         single = [ir for _, ir in o3.Irreps(channel_irreps)]
@@ -102,6 +107,10 @@ class ProductBasis(nn.Module):
             blocks += irreps
         self.irreps_basis = o3.Irreps([(channels, ir) for ir in blocks])
         self.linear = o3.Linear(self.irreps_basis, self.irreps_out)
+        self.species = num_types > 0
+        if self.species:  # weights 1 + e_z C per (block, channel); C = 0 at initialisation
+            self.species_embedding = nn.Parameter(torch.randn(num_types, rank) / math.sqrt(rank))
+            self.species_basis = nn.Parameter(torch.zeros(rank, len(blocks) * channels))
 
     def powers(self, a: Tensor) -> list[list[Tensor]]:
         """The blocks ``[N, K, 2l + 1]`` of every power :math:`B^{(1)}, \\dots, B^{(\\nu)}` of ``a``."""
@@ -115,7 +124,13 @@ class ProductBasis(nn.Module):
             out.append(previous)
         return out
 
-    def forward(self, a: Tensor) -> Tensor:
+    def forward(self, a: Tensor, z: Tensor | None = None) -> Tensor:
+        """``a``: ``[N, dim irreps_in]``; ``z``: ``[N]`` atomic numbers (needed with ``num_types``)."""
         n = a.shape[0]
-        blocks = [b.reshape(n, -1) for power in self.powers(a) for b in power]
-        return self.linear(torch.cat(blocks, dim=-1))
+        blocks = [b for power in self.powers(a) for b in power]  # each [N, K, 2l + 1]
+        if self.species:
+            if z is None:
+                raise ValueError("ProductBasis with num_types > 0 needs the atomic numbers z")
+            weight = 1.0 + (self.species_embedding.index_select(0, z) @ self.species_basis).view(n, len(blocks), -1)
+            blocks = [b * weight[:, i, :, None].to(b.dtype) for i, b in enumerate(blocks)]
+        return self.linear(torch.cat([b.reshape(n, -1) for b in blocks], dim=-1))

@@ -79,6 +79,28 @@ def test_each_power_is_homogeneous_and_channels_do_not_mix(correlation):
             assert not torch.allclose(block[:, 1], block_2[:, 1])
 
 
+def test_element_weights_start_shared_and_then_depend_on_the_element():
+    from molgdl_e3nn.product import ProductBasis
+
+    torch.manual_seed(0)
+    shared = ProductBasis(2, "0e + 1o", 3, "4x0e + 4x1o").double()
+    species = ProductBasis(2, "0e + 1o", 3, "4x0e + 4x1o", num_types=10, rank=4).double()
+    species.linear.load_state_dict(shared.linear.state_dict())
+    _, _, a = channels(1)
+    z = torch.tensor([1, 6, 8])  # one element per atom of `channels`
+    torch.testing.assert_close(species(a, z), shared(a))  # C = 0: the shared map
+    with torch.no_grad():
+        species.species_basis.normal_()
+    same = species(a, torch.full_like(z, 6))
+    other = species(a, torch.full_like(z, 8))
+    assert not torch.allclose(same, other)
+    mixed = species(a, z)  # each atom uses its own element's weights
+    for element, ref in ((6, same), (8, other)):
+        torch.testing.assert_close(mixed[z == element], ref[z == element])
+    with pytest.raises(ValueError, match="atomic numbers"):
+        species(a)
+
+
 def test_correlation_one_is_the_nequip_layer_and_higher_orders_add_parameters(e3):
     counts = [sum(p.numel() for p in e3.build(correlation=c).parameters()) for c in (1, 2, 3)]
     assert counts[0] < counts[1] < counts[2]

@@ -19,9 +19,10 @@ DTYPES = [torch.float64, torch.float32]
                                              (2, {"species_rank": None}), (2, {"natural_parity": False}),
                                              (3, {"natural_parity": False}), (0, {"correlation": 3}),
                                              (1, {"correlation": 1}), (2, {"correlation": 3}),
-                                             (2, {"all_layer_outputs": True})],
+                                             (2, {"all_layer_outputs": True}), (2, {"species_product": True})],
                          ids=["l0", "l1", "l2", "l3", "l1-residual", "l2-residual", "l2-species", "l2-species-table",
-                              "l2-both-parities", "l3-both-parities", "l0-corr3", "l1-nequip", "l2-corr3", "l2-all-layers"])
+                              "l2-both-parities", "l3-both-parities", "l0-corr3", "l1-nequip", "l2-corr3", "l2-all-layers",
+                              "l2-species-product"])
 def test_euclidean_symmetry(e3, l_max, options, parity, dtype):
     model = e3.build(dtype, l_max=l_max, parity=parity, **options)
     graphs = e3.molecules(dtype, NAMES)

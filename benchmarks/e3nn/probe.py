@@ -6,7 +6,7 @@ Variants (a JSON list, ``--variants FILE``), each
 ``{"label": str, "model": "e3nn" | "schnet", "lr": float, "params": {model param overrides},
 "config": {run-config sections to replace or merge, as equal_time.base_config's keywords}}``.
 
-    python benchmarks/e3nn/probe.py --variants benchmarks/e3nn/qm9_probes.json --minutes 6 --cores 2-15 \
+    python benchmarks/e3nn/probe.py --variants benchmarks/e3nn/qm9_probes_round1.json --minutes 6 --cores 2-15 \
         --npz ../shared/data/qm9/qm9_subset_20k.npz > .bench/e3nn/probe.jsonl
 
 Prints one JSON line per variant: label, test MAE of U0_atom and gap (eV), epochs, training seconds.

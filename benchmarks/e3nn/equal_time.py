@@ -11,7 +11,8 @@ intra-op thread, so that whatever other load the machine carries hits both alike
     python benchmarks/e3nn/equal_time.py esol --epochs 40
 
 Longer budgets (``--minutes 20`` for ethanol, ``--minutes 30`` for QM9) and other seeds (``--seed 1``) write
-sections of their own (``e3nn-ethanol-20min-seed1``). ``--e3nn '{"correlation": 2}'`` overrides e3nn params.
+sections of their own (``e3nn-ethanol-20min-seed1``). ``--e3nn '{"correlation": 2}'`` overrides e3nn params
+(``--schnet`` SchNet's, for qm9).
 
 Results: ``.bench/e3nn/<task>/`` (run folders) and the ``e3nn-<task>...`` sections of BENCHMARKS.md.
 """

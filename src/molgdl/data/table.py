@@ -7,7 +7,14 @@ from typing import Literal
 
 import numpy as np
 
+from molgdl.errors import DataError
+
 Task = Literal["regression", "classification"]
+
+#: ``MoleculeTable.columns`` key of a data-defined split (str values, e.g. "train"/"test"; the ``column`` splitter).
+SPLIT_COLUMN = "split"
+#: ``MoleculeTable.columns`` key of the activity-cliff flag (float64 0/1, NaN = unknown): enables ``cliff_rmse``.
+CLIFF_COLUMN = "cliff"
 
 
 @dataclass
@@ -48,6 +55,8 @@ class MoleculeTable:
     targets: ``[n_molecules, n_targets]`` float64, NaN marks a missing value (masked in the loss).
     task: "regression" or "classification" (binary 0/1 targets).
     n_read: rows read from the source (valid + invalid).
+    columns: per-molecule metadata carried to the pipeline, each ``[n_molecules]`` (str values as a numpy str
+    or object array, flags/numbers as float64); well-known keys: ``SPLIT_COLUMN``, ``CLIFF_COLUMN``.
     """
 
     records: list[MoleculeRecord]
@@ -58,9 +67,16 @@ class MoleculeTable:
     invalid: list[InvalidRow] = field(default_factory=list)
     n_read: int = 0
     units: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.targets = np.asarray(self.targets, dtype=np.float64).reshape(len(self.records), -1)
+        self.columns = {str(k): np.asarray(v) for k, v in self.columns.items()}
+        for name, values in self.columns.items():
+            if np.ndim(values) != 1 or len(values) != len(self.records):
+                raise DataError(f"metadata column {name!r} of source {self.source!r} has shape {np.shape(values)}, "
+                                f"expected ({len(self.records)},), one value per molecule",
+                                hint="the data source must fill MoleculeTable.columns with one value per record")
         if not self.n_read:
             self.n_read = len(self.records) + len(self.invalid)
 
@@ -82,4 +98,5 @@ class MoleculeTable:
             invalid=[],
             n_read=len(idx),
             units=dict(self.units),
+            columns={k: np.asarray(v)[idx] for k, v in self.columns.items()},
         )

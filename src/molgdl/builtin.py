@@ -10,6 +10,7 @@ from typing import Iterable
 
 from molgdl.builtin_params import (
     AdamParams,
+    ColumnSplitParams,
     CosineParams,
     FileSplitParams,
     KFoldParams,
@@ -70,6 +71,13 @@ def _file_split(params: FileSplitParams):
     return FileSplitter(params.path)
 
 
+def _column_split(params: ColumnSplitParams):
+    from molgdl.data.splits import ColumnSplitter
+
+    return ColumnSplitter(params.column, params.train_value, params.test_value, params.val_value,
+                          params.val_fraction, params.val_seed)
+
+
 @hookimpl
 def molgdl_optimizers() -> Iterable[OptimizerSpec]:
     return [
@@ -93,4 +101,6 @@ def molgdl_splitters() -> Iterable[SplitterSpec]:
         SplitterSpec("random", "seeded random split into train/val/test fractions", _random_split, RandomSplitParams),
         SplitterSpec("kfold", "seeded k-fold: fold k is test, a fraction of the rest is val", _kfold_split, KFoldParams),
         SplitterSpec("file", "a split file written by an earlier run (split.json)", _file_split, FileSplitParams),
+        SplitterSpec("column", "train/test from a data column's labels; a seeded fraction of train is val",
+                     _column_split, ColumnSplitParams),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from molgdl.specs import Params
 
@@ -65,3 +65,23 @@ class KFoldParams(Params):
 
 class FileSplitParams(Params):
     path: str = Field(description="split.json from an earlier run: {train: [...], val: [...], test: [...]} source rows")
+
+
+class ColumnSplitParams(Params):
+    column: str = Field("split", description="per-molecule column of the data source holding the split labels "
+                        "(csv: declare it with `split_column`; bundled moleculeace sets carry it)")
+    train_value: str = Field("train", description="label of the training rows")
+    test_value: str = Field("test", description="label of the test rows")
+    val_value: str | None = Field(None, description="label of validation rows; when unset, val_fraction of the "
+                                  "train rows become validation")
+    val_fraction: float = Field(0.1, gt=0, lt=1, description="fraction of the train rows held out as validation "
+                                "(used when val_value is unset)")
+    val_seed: int | None = Field(None, description="seed of the validation draw; None = the replicate seed, an "
+                                 "int = the same validation rows for every seed")
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        labels = [v for v in (self.train_value, self.test_value, self.val_value) if v is not None]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"train_value, test_value and val_value must differ, got {labels}")
+        return self

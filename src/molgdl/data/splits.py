@@ -69,6 +69,47 @@ class FileSplitter:
         return out
 
 
+class ColumnSplitter:
+    """Train/test (and optionally val) from a per-molecule column's values (``MoleculeTable.columns``).
+
+    Without ``val_value``, validation is a seeded ``val_fraction`` of the train rows, drawn with
+    ``val_seed`` (the same rows for every replicate) or, when ``val_seed`` is None, with the replicate seed.
+    """
+
+    def __init__(self, column: str, train_value: str, test_value: str, val_value: str | None,
+                 val_fraction: float, val_seed: int | None) -> None:
+        self.column, self.val_fraction, self.val_seed = column, val_fraction, val_seed
+        self.values = {"train": train_value, "test": test_value, **({"val": val_value} if val_value else {})}
+
+    def split(self, table: MoleculeTable, seed: int) -> dict[str, np.ndarray]:
+        if self.column not in table.columns:
+            raise DataError(f"split column {self.column!r} not found in data source {table.source!r}; the "
+                            f"source carries columns {sorted(table.columns) or 'none'}",
+                            hint="declare it in the source (e.g. csv `split_column: <name>`) or set split.column")
+        labels = np.array([str(v).strip() for v in table.columns[self.column]], dtype=object)
+        known = np.isin(labels, list(self.values.values()))
+        if not known.all():
+            bad = np.flatnonzero(~known)
+            found = sorted({str(v) for v in labels[bad]})[:5]
+            rows = ", ".join(str(table.records[i].row) for i in bad[:5])
+            raise DataError(f"split column {self.column!r} of {table.source!r} holds unexpected value(s) {found} "
+                            f"in {len(bad)} row(s) (data rows {rows}); expected {sorted(self.values.values())}",
+                            hint="fix those rows, or set split.train_value / test_value / val_value to the "
+                                 "column's labels")
+        out = {name: np.flatnonzero(labels == value) for name, value in self.values.items()}
+        for name in ("train", "test"):
+            if len(out[name]) == 0:
+                raise DataError(f"split column {self.column!r} of {table.source!r} has no row labelled "
+                                f"{self.values[name]!r} (the {name} set)",
+                                hint=f"set split.{name}_value to the column's {name} label")
+        if "val" not in out:
+            rng = np.random.default_rng(seed if self.val_seed is None else self.val_seed)
+            train = rng.permutation(out["train"])
+            n_val = max(1, int(round(self.val_fraction * len(train))))
+            out["val"], out["train"] = np.sort(train[:n_val]), np.sort(train[n_val:])
+        return {name: out[name] for name in SPLIT_NAMES}
+
+
 def read_split_file(path: Path) -> dict[str, list[int]]:
     if not path.is_file():
         raise ConfigError(f"split file not found: {path.resolve()}", hint="point split.path at the split.json of an earlier run")

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from molgdl.data.table import MoleculeTable
-from molgdl.run.metrics import compute_metrics
+from molgdl.data.table import CLIFF_COLUMN, MoleculeTable
+from molgdl.run.metrics import cliff_rmse, compute_metrics
 
 
 @torch.no_grad()
@@ -58,12 +58,19 @@ def split_labels(n: int, split: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def evaluate_predictions(table: MoleculeTable, pred: np.ndarray, split: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Metrics for each split present: ``{split: {target|overall: {metric: value}}}``."""
+    """Metrics for each split present: ``{split: {target|overall: {metric: value}}}``.
+
+    A regression table with a cliff flag (``table.columns[CLIFF_COLUMN]``) also gets ``cliff_rmse``.
+    """
     out = {}
+    cliff = table.columns.get(CLIFF_COLUMN) if table.task == "regression" else None
     for name, idx in split.items():
         idx = idx[~np.isnan(pred[idx]).all(axis=1)] if len(idx) else idx
         if len(idx):
             out[name] = compute_metrics(table.targets[idx], pred[idx], table.task, table.target_names)
+            if cliff is not None:
+                for key, value in cliff_rmse(table.targets[idx], pred[idx], cliff[idx], table.target_names).items():
+                    out[name][key]["cliff_rmse"] = value
     return out
 
 
@@ -77,6 +84,8 @@ def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels
     for t, name in enumerate(table.target_names):
         cols[name] = table.targets[:, t]
         cols[f"{name}_pred"] = pred[:, t]
+    for name, values in table.columns.items():  # metadata (cliff flag, ...); the split label is written above
+        cols.setdefault(name, values)
     pd.DataFrame(cols).to_csv(path, index=False)
 
 

@@ -37,5 +37,23 @@ def compute_metrics(y: np.ndarray, pred: np.ndarray, task: str, target_names: li
     return out
 
 
+def cliff_rmse(y: np.ndarray, pred: np.ndarray, cliff: np.ndarray, target_names: list[str]) -> dict[str, float]:
+    """RMSE over the molecules flagged as activity cliffs (MoleculeACE's "cliff RMSE", van Tilborg et al.,
+    JCIM 2022), in target units. y, pred: ``[M, T]``; cliff: ``[M]`` 0/1 (NaN = unknown, left out).
+
+    Returns ``{target: rmse}`` for targets with at least one flagged, non-missing value, plus ``"overall"``
+    (mean over those targets); ``{}`` when no molecule is flagged.
+    """
+    flagged = np.asarray(cliff, dtype=np.float64) == 1.0
+    out: dict[str, float] = {}
+    for t, name in enumerate(target_names):
+        mask = flagged & ~np.isnan(y[:, t])
+        if mask.any():
+            out[name] = float(math.sqrt(np.mean((y[mask, t] - pred[mask, t]) ** 2)))
+    if out:
+        out["overall"] = float(np.mean(list(out.values())))
+    return out
+
+
 def primary_metric(task: str) -> str:
     return "roc_auc" if task == "classification" else "rmse"

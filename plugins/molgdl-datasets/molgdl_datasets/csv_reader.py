@@ -14,6 +14,7 @@ import pandas as pd
 from molgdl.data import InvalidRow, MoleculeRecord, MoleculeTable
 from molgdl.errors import DataError
 from molgdl_datasets._util import check_binary, did_you_mean, existing_file
+from molgdl_datasets.metadata import read_metadata
 
 #: Cell values read as "missing" (pandas' default NA strings).
 NA_STRINGS = frozenset(
@@ -36,12 +37,17 @@ def read_csv_table(
     units: dict[str, str] | None = None,
     limit: int | None = None,
     source: str | None = None,
+    split_column: str | None = None,
+    cliff_column: str | None = None,
+    metadata_columns: list[str] | None = None,
 ) -> MoleculeTable:
     """Read a CSV file into a :class:`MoleculeTable`.
 
     Shapes:
         targets: ``[n_valid_rows, len(target_columns)]`` float64, NaN = missing.
     Row numbers (``MoleculeRecord.row``, ``InvalidRow.row``) are 1-based data rows (header excluded).
+    ``split_column``, ``cliff_column`` and ``metadata_columns`` fill ``MoleculeTable.columns``
+    (see :func:`molgdl_datasets.metadata.read_metadata`).
     """
     file = existing_file(path, "CSV")
     try:
@@ -68,6 +74,10 @@ def read_csv_table(
         _require_column(columns, col, "target", "target_columns", where)
     if id_column is not None:
         _require_column(columns, id_column, "id", "id_column", where)
+    for col, param in [(split_column, "split_column"), (cliff_column, "cliff_column"),
+                       *((c, "metadata_columns") for c in metadata_columns or [])]:
+        if col is not None:
+            _require_column(columns, col, "metadata", param, where)
 
     n = len(df)
     reasons: list[list[str]] = [[] for _ in range(n)]
@@ -112,6 +122,8 @@ def read_csv_table(
         invalid=invalid,
         n_read=n,
         units=dict(units or {}),
+        columns=read_metadata(df, keep, split_column=split_column, cliff_column=cliff_column,
+                              metadata_columns=list(metadata_columns or []), where=where),
     )
 
 

@@ -33,6 +33,9 @@ def csv_dataset(params: CsvParams) -> "MoleculeTable":
         task=params.task,
         validate_smiles=params.validate_smiles,
         units=dict(params.units),
+        split_column=params.split_column,
+        cliff_column=params.cliff_column,
+        metadata_columns=list(params.metadata_columns),
     )
 
 

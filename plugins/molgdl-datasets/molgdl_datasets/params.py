@@ -63,6 +63,27 @@ class CsvParams(_TargetFileParams):
         description="parse every SMILES with RDKit and send unparseable rows to the invalid rows "
         "(otherwise the featurizer reports them)",
     )
+    split_column: str | None = Field(
+        None, description="column of split labels (e.g. train/test), carried as metadata 'split' for the "
+        "`column` splitter",
+    )
+    cliff_column: str | None = Field(
+        None, description="column of 0/1 activity-cliff flags, carried as metadata 'cliff': evaluation then "
+        "reports cliff_rmse",
+    )
+    metadata_columns: list[str] = Field(
+        default_factory=list, description="further columns carried per molecule as text (MoleculeTable.columns, "
+        "written to predictions.csv)",
+    )
+
+    @model_validator(mode="after")
+    def _metadata_keys(self):
+        taken = {"cliff"} | ({"split"} if self.split_column else set())
+        clash = sorted(taken & set(self.metadata_columns))
+        if clash:
+            raise ValueError(f"metadata_columns {clash} would overwrite the split/cliff metadata; declare the "
+                             "split with `split_column` and the cliff flag with `cliff_column`")
+        return self
 
 
 class SdfParams(_TargetFileParams):

@@ -5,6 +5,13 @@ from __future__ import annotations
 from molgdl import hookimpl
 from molgdl.specs import DescriptorSpec, FeaturizerSpec, NoParams, SplitterSpec
 from molgdl_rdkit.params import Conformer3DParams, MorganParams, ScaffoldParams
+from molgdl_rdkit.params import (
+    AtomPairParams,
+    AvalonParams,
+    CircularParams,
+    RDKitPathParams,
+    TorsionParams,
+)
 
 
 def _graph2d(params: NoParams):
@@ -29,6 +36,28 @@ def _morgan(params: MorganParams):
     from molgdl_rdkit.descriptors import MorganFingerprint
 
     return MorganFingerprint(params)
+
+
+def _fingerprint(kind: str):
+    def factory(params):
+        from molgdl_rdkit.fingerprints import build_fingerprint
+
+        return build_fingerprint(kind, params)
+
+    factory.__name__ = factory.__qualname__ = f"_{kind}"
+    return factory
+
+
+# name -> (summary, params model); counts/bits and lengths are params (molgdl_rdkit.fingerprints)
+FINGERPRINTS = {
+    "ecfp": ("ECFP (Morgan, connectivity invariants) bits or counts, any radius (radius 2 = ECFP4)", CircularParams),
+    "fcfp": ("FCFP (Morgan, pharmacophoric feature invariants) bits or counts, any radius", CircularParams),
+    "atompair": ("atom-pair fingerprint (Carhart 1985) bits or counts", AtomPairParams),
+    "torsion": ("topological-torsion fingerprint (Nilakantan 1987) bits or counts", TorsionParams),
+    "rdkit_path": ("RDKit path/subgraph fingerprint (Daylight-like) bits or counts", RDKitPathParams),
+    "maccs": ("MACCS keys, 167 bits (bit 0 unused)", NoParams),
+    "avalon": ("Avalon fingerprint (rdkit.Avalon) bits or counts", AvalonParams),
+}
 
 
 def _scaffold(params: ScaffoldParams):
@@ -67,6 +96,10 @@ def molgdl_descriptors() -> list[DescriptorSpec]:
             summary="Morgan fingerprint bits or counts (rdFingerprintGenerator)",
             factory=_morgan,
             params=MorganParams,
+        ),
+        *(
+            DescriptorSpec(name=name, summary=summary, factory=_fingerprint(name), params=params)
+            for name, (summary, params) in FINGERPRINTS.items()
         ),
     ]
 

@@ -53,3 +53,72 @@ class ScaffoldParams(Params):
         if abs(sum(sizes) - 1.0) > 1e-6:
             raise ValueError(f"split sizes must sum to 1, got {list(sizes)} (sum {sum(sizes):.6g})")
         return sizes
+
+
+# ---- fingerprint descriptor sets (molgdl_rdkit.fingerprints)
+
+
+class _FingerprintParams(Params):
+    """Shared by the hashed fingerprints: length and bits/counts."""
+
+    n_bits: int = Field(2048, ge=1, le=1_048_576, description="fingerprint length (fpSize)")
+    counts: bool = Field(
+        False, description="count fingerprint (how often each hashed feature occurs) instead of 0/1 bits"
+    )
+
+
+class CircularParams(_FingerprintParams):
+    """``ecfp`` / ``fcfp``: Morgan fingerprint with connectivity (ECFP) or pharmacophoric feature (FCFP)
+    atom invariants."""
+
+    radius: int = Field(2, ge=0, le=10, description="Morgan radius: 2 ~ ECFP4/FCFP4, 3 ~ ECFP6/FCFP6")
+    chirality: bool = Field(False, description="include CIP chirality in the atom invariants")
+
+
+class AtomPairParams(_FingerprintParams):
+    """``atompair``: atom pairs (Carhart et al. 1985) with their topological distance."""
+
+    min_distance: int = Field(1, ge=1, le=100, description="shortest bond distance of a pair")
+    max_distance: int = Field(30, ge=1, le=100, description="longest bond distance of a pair")
+    count_simulation: bool = Field(
+        True, description="bits only: set up to 4 bits per feature by its count (RDKit's default for atom pairs)"
+    )
+
+    @field_validator("max_distance")
+    @classmethod
+    def _check_range(cls, value: int, info) -> int:
+        low = info.data.get("min_distance", 1)
+        if value < low:
+            raise ValueError(f"max_distance ({value}) must be >= min_distance ({low})")
+        return value
+
+
+class TorsionParams(_FingerprintParams):
+    """``torsion``: topological torsions (Nilakantan et al. 1987), linear paths of ``atom_count`` atoms."""
+
+    atom_count: int = Field(4, ge=2, le=10, description="atoms per torsion path")
+    count_simulation: bool = Field(
+        True, description="bits only: set up to 4 bits per feature by its count (RDKit's default for torsions)"
+    )
+
+
+class RDKitPathParams(_FingerprintParams):
+    """``rdkit_path``: RDKit's Daylight-like fingerprint of subgraphs/paths of ``min_path``..``max_path`` bonds."""
+
+    min_path: int = Field(1, ge=1, le=20, description="fewest bonds in a path")
+    max_path: int = Field(7, ge=1, le=20, description="most bonds in a path")
+    branched: bool = Field(True, description="branched subgraphs too, not only linear paths")
+
+    @field_validator("max_path")
+    @classmethod
+    def _check_range(cls, value: int, info) -> int:
+        low = info.data.get("min_path", 1)
+        if value < low:
+            raise ValueError(f"max_path ({value}) must be >= min_path ({low})")
+        return value
+
+
+class AvalonParams(_FingerprintParams):
+    """``avalon``: Avalon fingerprint (Gedeck et al. 2006, ``rdkit.Avalon.pyAvalonTools``)."""
+
+    n_bits: int = Field(1024, ge=8, le=1_048_576, description="fingerprint length (nBits)")

@@ -14,7 +14,7 @@ def test_specs():
     featurizers = {s.name: s for s in hooks.molgdl_featurizers()}
     descriptors = {s.name: s for s in hooks.molgdl_descriptors()}
     splitters = {s.name: s for s in hooks.molgdl_splitters()}
-    assert set(featurizers) == {"graph2d", "conformer3d"} and set(descriptors) == {"rdkit2d", "morgan"}
+    assert set(featurizers) == {"graph2d", "conformer3d"} and {"rdkit2d", "morgan", *hooks.FINGERPRINTS} <= set(descriptors)
     assert set(splitters) == {"scaffold"}
     assert all(isinstance(s, FeaturizerSpec) for s in featurizers.values())
     assert all(isinstance(s, DescriptorSpec) for s in descriptors.values())

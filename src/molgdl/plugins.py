@@ -71,10 +71,12 @@ def create_plugin_manager(
     disabled: Iterable[str] = (),
     strict: bool = False,
     extra_plugins: Iterable[ModuleType | object] = (),
+    check_hooks: bool = True,
 ) -> MolgdlPluginManager:
     """Build a plugin manager with the built-in plugins, entry points and ``extra_plugins``.
 
-    ``disabled`` names (entry-point names) are merged with ``MOLGDL_DISABLE_PLUGINS``.
+    ``disabled`` names (entry-point names) are merged with ``MOLGDL_DISABLE_PLUGINS``. ``check_hooks=False``
+    leaves unknown hook names for the caller to report (``molgdl plugins``) instead of raising.
     """
     pm = MolgdlPluginManager()
     import importlib
@@ -91,7 +93,8 @@ def create_plugin_manager(
             _load_entry_point(pm, ep, disabled_set, strict)
     for plugin in extra_plugins:
         pm.register(plugin)
-    _check_pending(pm)
+    if check_hooks:
+        _check_pending(pm)
     return pm
 
 
@@ -118,13 +121,12 @@ def _load_entry_point(pm: MolgdlPluginManager, ep: EntryPoint, disabled: set[str
 
 
 def _check_pending(pm: MolgdlPluginManager) -> None:
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(
-            f"plugin {pm.provider_of(exc.plugin)} implements an unknown hook: {exc}",
-            hint="check the hook name against docs/plugins.md (hooks start with 'molgdl_')",
-        ) from exc
+    """A hook implementation whose name is no molgdl hook (a typo) is an error naming the plugin."""
+    from molgdl.diagnose import unknown_hooks
+
+    problems = unknown_hooks(pm)
+    if problems:
+        raise PluginError("\n".join(p.message for p in problems), hint=problems[0].hint)
 
 
 def failed_plugins(pm: MolgdlPluginManager) -> list[PluginInfo]:

@@ -9,7 +9,8 @@ from typing import Any
 from molgdl.errors import ConfigError, PluginError
 from molgdl.hookspecs import REGISTRATION_HOOKS
 from molgdl.plugins import MolgdlPluginManager
-from molgdl.specs import SPEC_KINDS, ComponentSpec
+from molgdl.spec_checks import check_hook_result, check_spec, location
+from molgdl.specs import ComponentSpec
 
 
 @dataclass(frozen=True)
@@ -23,33 +24,67 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-class Registry:
-    """All components of every kind, keyed by ``(kind, name)``."""
+def _call(impl: Any, hook_name: str, provider: str) -> Any:
+    """Call one registration hook implementation; an exception in it is the plugin's, named as such."""
+    try:
+        return impl.function()
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {provider}: hook {hook_name} ({location(impl.function)}) raised {type(exc).__name__}: {exc}",
+            hint="registration hooks only build specs: import heavy modules inside the factory, not in the hook",
+        ) from exc
 
-    def __init__(self, pm: MolgdlPluginManager) -> None:
+
+class Registry:
+    """All components of every kind, keyed by ``(kind, name)``.
+
+    Every hook result and spec is checked at registration (``molgdl.spec_checks``). By default the first
+    problem raises a ``PluginError``; with ``problems=[]`` every problem is appended there instead and the
+    offending spec skipped (``molgdl plugins`` reports them all and never fails).
+    """
+
+    def __init__(self, pm: MolgdlPluginManager, problems: list[PluginError] | None = None) -> None:
         self.pm = pm
+        self.problems = problems
         self._items: dict[str, dict[str, Registered]] = {kind: {} for kind in REGISTRATION_HOOKS}
+        self._origin: dict[tuple[str, str], str] = {}
         for kind, hook_name in REGISTRATION_HOOKS.items():
             hook = getattr(pm.hook, hook_name)
             for impl in hook.get_hookimpls():
                 provider = pm.provider_of(impl.plugin)
-                for spec in impl.function() or ():
-                    self._add(kind, spec, provider)
+                try:
+                    specs = check_hook_result(_call(impl, hook_name, provider), kind, hook_name, provider,
+                                              impl.function)
+                except PluginError as exc:
+                    self._fail(exc)
+                    continue
+                for spec in specs:
+                    try:
+                        check_spec(spec, kind, hook_name, provider, impl.function)
+                        self._add(kind, spec, provider, f"{hook_name} ({location(impl.function)})")
+                    except PluginError as exc:
+                        self._fail(exc)
 
-    def _add(self, kind: str, spec: ComponentSpec, provider: str) -> None:
-        expected = SPEC_KINDS[kind]
-        if not isinstance(spec, expected):
-            raise PluginError(
-                f"plugin {provider} returned {type(spec).__name__} from the {kind} hook",
-                hint=f"return molgdl.specs.{expected.__name__} objects",
-            )
+    def _fail(self, exc: PluginError) -> None:
+        if self.problems is None:
+            raise exc
+        self.problems.append(exc)
+
+    def _add(self, kind: str, spec: ComponentSpec, provider: str, origin: str) -> None:
         existing = self._items[kind].get(spec.name)
+        if existing is not None and existing.provider == provider:
+            raise PluginError(
+                f"plugin {provider} registers the {kind} {spec.name!r} twice (first from "
+                f"{self._origin[(kind, spec.name)]}, again from {origin})",
+                hint="give each component its own name, or return it from one hook only",
+            )
         if existing is not None:
             raise PluginError(
                 f"two plugins register the {kind} {spec.name!r}: {existing.provider} and {provider}",
                 hint="uninstall or disable one of them (MOLGDL_DISABLE_PLUGINS=<entry point name>)",
             )
         self._items[kind][spec.name] = Registered(spec, provider)
+        self._origin[(kind, spec.name)] = origin
 
     def names(self, kind: str) -> list[str]:
         return sorted(self._items[kind])

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,18 @@ class RunFolder:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logging.getLogger("molgdl").addHandler(handler)
         return handler
+
+    @staticmethod
+    def log_failure(handler: logging.Handler, exc: BaseException) -> None:
+        """Write why the run stopped into run.log only (the console shows the short message): the message
+        and, for a plugin bug or an unexpected error, the traceback of the code that raised."""
+        from molgdl.errors import MolgdlError
+
+        cause = exc.__cause__ if isinstance(exc, MolgdlError) else exc
+        text = f"run failed: {exc}"
+        if cause is not None:
+            text += "\n" + "".join(traceback.format_exception(type(cause), cause, cause.__traceback__)).rstrip()
+        handler.handle(logging.LogRecord("molgdl", logging.ERROR, __file__, 0, text, None, None))
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 import yaml
 
 from molgdl.data.splits import check_split, write_split_file
+from molgdl.lifecycle import call_lifecycle
 from molgdl.run.analysis import run_analyses
 from molgdl.run.data_stage import PreparedData, prepare_data
 from molgdl.run.evaluate import evaluate_predictions, force_metrics, split_labels, write_predictions
@@ -44,7 +45,7 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
         for w in res.warnings:
             log.warning(w)
     try:
-        res.pm.hook.molgdl_run_start(run_dir=folder.path, config=cfg.model_dump(mode="json"))
+        call_lifecycle(res.pm, "molgdl_run_start", run_dir=folder.path, config=cfg.model_dump(mode="json"))
         data = prepare_data(res, None if worker else folder.path)
         replicates: dict[int, dict[str, Any]] = {}
         for seed in cfg.run.seeds:
@@ -59,12 +60,14 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
         write_json(folder.path / "summary.json", summary)
         summary["analyses"] = run_analyses(res, data, folder)
         write_json(folder.path / "summary.json", summary)
-        res.pm.hook.molgdl_run_end(run_dir=folder.path, metrics=summary)
+        call_lifecycle(res.pm, "molgdl_run_end", run_dir=folder.path, metrics=summary)
         folder.set_status("completed")
         return RunResult(folder.path, summary, replicates)
     except BaseException as exc:
         folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
                           error=str(exc).split("\n")[0])
+        if handler is not None and not isinstance(exc, KeyboardInterrupt):
+            folder.log_failure(handler, exc)
         raise
     finally:
         if handler is not None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 
+from molgdl.lifecycle import call_lifecycle
+
 
 class LifecycleCallback(pl.Callback):
     """Calls the ``molgdl_epoch_end`` hook after every validation epoch (rank 0 only)."""
@@ -18,4 +20,4 @@ class LifecycleCallback(pl.Callback):
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if getattr(v, "numel", lambda: 1)() == 1}
-        self.pm.hook.molgdl_epoch_end(run_dir=self.run_dir, epoch=trainer.current_epoch, metrics=metrics)
+        call_lifecycle(self.pm, "molgdl_epoch_end", run_dir=self.run_dir, epoch=trainer.current_epoch, metrics=metrics)

@@ -97,11 +97,18 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    from molgdl.plugins import create_plugin_manager
+    """Load status of every plugin and every problem found in them (molgdl.diagnose); exits 0 whatever a plugin
+    does (unless --strict and a plugin fails to load)."""
+    from molgdl.diagnose import diagnose
+    from molgdl.plugins import autoload_enabled, create_plugin_manager
 
-    pm = create_plugin_manager(**_plugin_switches(args))
+    pm = create_plugin_manager(check_hooks=False, **_plugin_switches(args))
+    problems = diagnose(pm, scan_distributions=autoload_enabled())
     rows = [{"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status,
-             "error": i.error} for i in pm.infos]
+             "error": i.error, "problems": [p.message for p in problems if p.plugin == i.name]} for i in pm.infos]
+    known = {i.name for i in pm.infos}
+    rows += [{"name": p.plugin, "distribution": p.plugin, "version": "?", "status": "problem", "error": None,
+              "problems": [p.message]} for p in problems if p.plugin not in known]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -115,7 +122,10 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         table.add_row(r["name"], r["distribution"], r["version"], status)
     from rich.console import Console
 
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for p in problems:
+        console.print(f"problem: {p.message}\n  fix: {p.hint}", markup=False, highlight=False)
     return 0
 
 

@@ -142,7 +142,17 @@ def cmd_components(args: argparse.Namespace) -> int:
     pm = create_plugin_manager(**_plugin_switches(args))
     for info in failed_plugins(pm):
         _console().print(f"[yellow]warning:[/] plugin {info.name} ({info.distribution} {info.version}) failed to load: {info.error}")
-    data = Registry(pm).as_json()
+    registry = Registry(pm)
+    if args.name:
+        from molgdl.component_info import describe_component
+
+        if not args.kind:
+            raise MolgdlError(f"`molgdl components {args.name}` needs the kind of the component",
+                              hint=f"e.g. molgdl components --kind model {args.name}")
+        spec = registry.get(args.kind, args.name, where="components")
+        print(describe_component(args.kind, spec, registry.provider(args.kind, args.name)))
+        return 0
+    data = registry.as_json()
     if args.kind:
         data = {args.kind: data[args.kind]}
     if args.json:
@@ -218,8 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     plugin_opts(sp)
     sp.set_defaults(func=cmd_plugins)
 
-    sp = sub.add_parser("components", help="list registered components")
+    sp = sub.add_parser("components", help="list registered components, or show one component's parameters")
     sp.add_argument("--kind")
+    sp.add_argument("name", nargs="?", help="a component of --kind: show its parameters (types, defaults, docs)")
     sp.add_argument("--json", action="store_true")
     plugin_opts(sp)
     sp.set_defaults(func=cmd_components)
@@ -237,8 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _traceback_anywhere(parser: argparse.ArgumentParser) -> None:
+    """``--traceback`` is accepted after the subcommand too (``molgdl run c.yaml --traceback``)."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for sp in action.choices.values():
+            sp.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                            help="show the full traceback of errors")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    _traceback_anywhere(parser)
+    args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     try:
         return int(args.func(args) or 0)

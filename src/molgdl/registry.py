@@ -101,7 +101,7 @@ class Registry:
             raise ConfigError(
                 f"{loc}unknown {kind} {name!r}{did_you_mean(name, choices)}; "
                 f"installed {kind}s: {', '.join(choices) or '(none)'}",
-                hint="run `molgdl components --kind " + kind + "` to list them, or install the plugin that provides it",
+                hint=f"run `molgdl components --kind {kind}` to list them, or install the plugin that provides it",
             ) from None
 
     def provider(self, kind: str, name: str) -> str:

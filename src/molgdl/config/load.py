@@ -125,7 +125,8 @@ def validate_components(config: RunConfig, registry: Registry) -> dict[str, Any]
         resolved[path] = validate_params(spec, ref, path, problems)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems),
-                          hint="`molgdl components --kind KIND` lists names and their parameters")
+                          hint="`molgdl components --kind KIND` lists the names, "
+                               "`molgdl components --kind KIND NAME` shows one's parameters")
     return resolved
 
 

@@ -96,6 +96,50 @@ BUNDLED_XYZ: dict[str, BundledXyz] = {
 }
 
 
+@dataclass(frozen=True)
+class MoleculeAceSet:
+    """One bundled MoleculeACE set (van Tilborg et al., JCIM 2022): ChEMBL id + endpoint, protein, row counts.
+
+    Target ``y`` = -log10(endpoint in nM) (pKi = y + 9); ``cliff_mol`` and the benchmark's ``split`` are
+    carried as the table's ``cliff`` and ``split`` columns.
+    """
+
+    name: str
+    protein: str
+    rows: int
+    n_test: int
+    n_test_cliff: int
+
+    @property
+    def endpoint(self) -> str:
+        return self.name.rsplit("_", 1)[1]
+
+    @property
+    def filename(self) -> str:
+        return f"moleculeace_{self.name}.csv"
+
+    @property
+    def units(self) -> str:
+        return f"-log10({self.endpoint}/nM)"
+
+
+MOLECULEACE_SETS: dict[str, MoleculeAceSet] = {
+    m.name: m
+    for m in (
+        MoleculeAceSet("CHEMBL1862_Ki", "ABL1 kinase", 794, 161, 67),
+        MoleculeAceSet("CHEMBL2047_EC50", "farnesoid X receptor (FXR)", 631, 128, 50),
+        MoleculeAceSet("CHEMBL204_Ki", "thrombin", 2754, 553, 220),
+        MoleculeAceSet("CHEMBL214_Ki", "serotonin 1a receptor (5-HT1A)", 3317, 666, 245),
+        MoleculeAceSet("CHEMBL218_EC50", "cannabinoid receptor 1 (CB1)", 1031, 208, 76),
+        MoleculeAceSet("CHEMBL228_Ki", "serotonin transporter (SERT)", 1704, 342, 127),
+        MoleculeAceSet("CHEMBL236_Ki", "delta opioid receptor (DOR)", 2598, 521, 204),
+        MoleculeAceSet("CHEMBL262_Ki", "glycogen synthase kinase-3 beta (GSK3)", 856, 173, 32),
+        MoleculeAceSet("CHEMBL287_Ki", "sigma opioid receptor (SOR)", 1328, 267, 103),
+        MoleculeAceSet("CHEMBL4203_Ki", "CLK4 kinase", 731, 149, 13),
+    )
+}
+
+
 def data_path(filename: str) -> Path:
     """Absolute path of a bundled data file (the package is installed as plain files)."""
     path = Path(str(resources.files("molgdl_datasets") / "data" / filename))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from molgdl_datasets.bundled import BUNDLED_CSV, BUNDLED_XYZ, data_path
+from molgdl_datasets.bundled import BUNDLED_CSV, BUNDLED_XYZ, MOLECULEACE_SETS, data_path
 from molgdl_datasets.params import (
     BundledParams,
     BundledXyzParams,
     CsvParams,
+    MoleculeAceParams,
     Qm9Params,
     SdfParams,
     XyzParams,
@@ -80,6 +81,23 @@ def bundled_csv_dataset(name: str, params: BundledParams) -> "MoleculeTable":
         units={meta.target: meta.units} if meta.units else {},
         limit=params.limit,
         source=f"bundled:{name} ({meta.filename})",
+    )
+
+
+def moleculeace_dataset(params: MoleculeAceParams) -> "MoleculeTable":
+    """A bundled MoleculeACE set: target ``y`` in -log10(Ki or EC50 / nM), columns ``split`` and ``cliff``."""
+    from molgdl_datasets.csv_reader import read_csv_table
+
+    meta = MOLECULEACE_SETS[params.set]
+    return read_csv_table(
+        str(data_path(meta.filename)),
+        target_columns=["y"],
+        validate_smiles=params.validate_smiles,
+        units={"y": meta.units},
+        limit=params.limit,
+        source=f"bundled:moleculeace/{meta.name} ({meta.filename})",
+        split_column="split",
+        cliff_column="cliff_mol",
     )
 
 

@@ -140,6 +140,22 @@ class BundledParams(Params):
     )
 
 
+MoleculeAceName = Literal[
+    "CHEMBL1862_Ki", "CHEMBL2047_EC50", "CHEMBL204_Ki", "CHEMBL214_Ki", "CHEMBL218_EC50",
+    "CHEMBL228_Ki", "CHEMBL236_Ki", "CHEMBL262_Ki", "CHEMBL287_Ki", "CHEMBL4203_Ki",
+]  # fmt: skip  (the keys of bundled.MOLECULEACE_SETS; a test keeps them equal)
+
+
+class MoleculeAceParams(Params):
+    """The bundled MoleculeACE activity-cliff sets (target y = -log10(Ki or EC50 / nM); split and cliff flag)."""
+
+    set: MoleculeAceName = Field(..., description="which of the ten bundled sets, e.g. CHEMBL204_Ki")
+    limit: int | None = Field(None, ge=1, description="use only the first N rows of the file (quick runs)")
+    validate_smiles: bool = Field(
+        False, description="parse every SMILES with RDKit and send unparseable rows to the invalid rows"
+    )
+
+
 class BundledXyzParams(Params):
     """Bundled MD trajectory slices (extended XYZ)."""
 

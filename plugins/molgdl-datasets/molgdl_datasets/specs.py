@@ -7,7 +7,15 @@ from functools import partial
 from molgdl.specs import DatasetSpec
 from molgdl_datasets import factories
 from molgdl_datasets.bundled import BUNDLED_CSV, BUNDLED_XYZ
-from molgdl_datasets.params import BundledParams, BundledXyzParams, CsvParams, Qm9Params, SdfParams, XyzParams
+from molgdl_datasets.params import (
+    BundledParams,
+    BundledXyzParams,
+    CsvParams,
+    MoleculeAceParams,
+    Qm9Params,
+    SdfParams,
+    XyzParams,
+)
 
 
 def dataset_specs() -> list[DatasetSpec]:
@@ -36,6 +44,13 @@ def dataset_specs() -> list[DatasetSpec]:
             "or all 130,831 via qm9pack / PyG's downloader",
             factory=factories.qm9_dataset,
             params=Qm9Params,
+        ),
+        DatasetSpec(
+            name="moleculeace",
+            summary="MoleculeACE activity-cliff sets (10 ChEMBL targets, bundled): y = -log10(Ki or EC50 / nM), "
+            "the benchmark's train/test split and cliff flag",
+            factory=factories.moleculeace_dataset,
+            params=MoleculeAceParams,
         ),
     ]
     for meta in BUNDLED_CSV.values():

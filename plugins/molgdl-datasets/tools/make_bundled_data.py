@@ -11,6 +11,7 @@ Usage: ``python plugins/molgdl-datasets/tools/make_bundled_data.py [SHARED_DATA_
 - ``rmd17_ethanol_first100.xyz``: the first 100 frames (1100 lines) of ``md/rmd17_ethanol_train_1000.xyz``,
   unchanged.
 - ``3bpa_first50.xyz``: the first 50 frames (1450 lines) of ``md/3bpa_train_300K.xyz``, unchanged.
+- ``moleculeace_<set>.csv``: the ten MoleculeACE sets of ``moleculeace/<set>.csv``, copied byte for byte.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from molgdl_datasets.bundled import MOLECULEACE_SETS
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "molgdl_datasets" / "data"
@@ -38,6 +41,8 @@ def main(shared: Path) -> None:
         ("bbbp/BBBP.csv", "bbbp_BBBP.csv"),
     ]:
         shutil.copyfile(shared / src, OUT / dst)
+    for meta in MOLECULEACE_SETS.values():
+        shutil.copyfile(shared / "moleculeace" / f"{meta.name}.csv", OUT / meta.filename)
 
     d = np.load(shared / "qm9" / "qm9_subset_20k.npz")
     n_atoms = int(d["ptr"][QM9_N])

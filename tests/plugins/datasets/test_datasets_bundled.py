@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from molgdl_datasets.bundled import BUNDLED_CSV, data_path
+from molgdl_datasets.bundled import BUNDLED_CSV, MOLECULEACE_SETS, data_path
 from molgdl_datasets.factories import bundled_csv_dataset, bundled_xyz_dataset
 from molgdl_datasets.params import BundledParams, BundledXyzParams
 
@@ -115,6 +115,6 @@ def test_bundled_csv_checksums_match_licenses():
 
     licenses = data_path("LICENSES.md").read_text()
     listed = dict(re.findall(r"\| `([\w.-]+\.csv)` \|[^\n]*sha256 `([0-9a-f]{64})`", licenses))
-    assert set(listed) == {m.filename for m in BUNDLED_CSV.values()}
+    assert set(listed) == {m.filename for m in (*BUNDLED_CSV.values(), *MOLECULEACE_SETS.values())}
     for filename, digest in listed.items():
         assert hashlib.sha256(data_path(filename).read_bytes()).hexdigest() == digest

@@ -151,8 +151,7 @@ def test_evaluation_reports_cliff_rmse_per_split_and_summary_aggregates_it():
 
 def test_no_cliff_metric_without_a_flag_or_for_classification():
     table = _table(["train"] * 6 + ["test"] * 4)
-    split = _splitter().split(table, 0)
-    metrics = evaluate_predictions(table, table.targets + 0.5, split)
+    metrics = evaluate_predictions(table, table.targets + 0.5, {"train": np.arange(6), "test": np.arange(6, 10)})
     assert "cliff_rmse" not in metrics["test"]["overall"]
     clf = MoleculeTable(table.records, np.array([0, 1] * 5, dtype=float), ["y"], "classification", "inline",
                         columns={CLIFF_COLUMN: np.ones(10)})

@@ -55,7 +55,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
     for w in res.warnings:
         _console().print(f"[yellow]warning:[/] {w}")
-    _console().print(f"[green]ok[/]: {args.config} is valid ({len(res.params)} components resolved)")
+    built = ""
+    if not args.no_build:
+        from molgdl.build_checks import N_MOLECULES, check_components
+
+        built = f", {len(check_components(res))} built and run on {N_MOLECULES} tiny molecules"
+    _console().print(f"[green]ok[/]: {args.config} is valid ({len(res.params)} components resolved{built})")
     return 0
 
 
@@ -212,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("validate", help="check a config without running it")
     sp.add_argument("config")
     sp.add_argument("--set", action="append", metavar="KEY=VALUE")
+    sp.add_argument("--no-build", action="store_true",
+                    help="only check names and parameters; do not build the components and run a tiny batch")
     plugin_opts(sp)
     sp.set_defaults(func=cmd_validate)
 

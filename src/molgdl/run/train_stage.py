@@ -40,10 +40,13 @@ def build_model(res: Resolved, dims: FeatureDims, n_targets: int):
     """encoder + readout + head, from the registered factories."""
     from molgdl.train.module import MolecularModel
 
-    encoder = res.build("model", "model", dims)
-    readout = res.build("readout", "readout", encoder.out_dim)
+    from molgdl.build_checks import built
+
+    encoder = built(res, "model", "model", dims)
+    readout = built(res, "readout", "readout", encoder.out_dim)
     h = res.config.head
-    return MolecularModel(encoder, readout, dims.extra_dim, n_targets, h.hidden_dim, h.num_layers, h.dropout)
+    return MolecularModel(encoder, readout, dims.extra_dim, n_targets, h.hidden_dim, h.num_layers, h.dropout,
+                          descriptor_scaling=res.config.scaling.descriptors)
 
 
 def graph_indices(owner: np.ndarray, molecules: np.ndarray) -> torch.Tensor:
@@ -96,6 +99,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     gen = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
                               num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
+    check_first_batch(res, model, train_set, tcfg.batch_size)
     val_set = gs.dataset.index_select(graph_indices(gs.graph_owner, split["val"]))
     val_loader = DataLoader(val_set, batch_size=tcfg.batch_size, num_workers=tcfg.loader_workers)
 
@@ -150,6 +154,17 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     epochs = trainer.current_epoch
     return TrainedReplicate(pred, model, {"best_checkpoint": best, "epochs": epochs,
                                           "best_val_loss": _float(checkpoint.best_model_score)})
+
+
+def check_first_batch(res: Resolved, model: Any, dataset: Any, batch_size: int) -> None:
+    """Encoder and readout outputs on the first training batch (shapes, dtypes, finiteness), before training."""
+    from torch_geometric.data import Batch
+
+    from molgdl.build_checks import check_model_outputs, component_of
+
+    batch = Batch.from_data_list([dataset[i] for i in range(min(batch_size, len(dataset)))])
+    check_model_outputs(model.encoder, model.readout, batch, component_of(res, "model", "model"),
+                        component_of(res, "readout", "readout"))
 
 
 def check_force_training(res: Resolved, data: PreparedData) -> None:
@@ -235,7 +250,13 @@ def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarr
     have = np.zeros(len(table), dtype=bool)
     have[np.unique(data.graphs.graph_owner)] = True
     train = split["train"][have[split["train"]]]
-    imputer = SimpleImputer(strategy="mean", keep_empty_features=True).fit(X[train])
+    imputer = SimpleImputer(strategy="mean", keep_empty_features=True)
+    if res.config.scaling.descriptors == "cdf":  # training-set empirical CDF per column, as for neural models
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import QuantileTransformer
+
+        imputer = make_pipeline(imputer, QuantileTransformer(n_quantiles=min(1000, len(train)), subsample=None))
+    imputer.fit(X[train])
     Xi = imputer.transform(X)
     pred = np.full(table.targets.shape, np.nan)
     models = []

@@ -16,10 +16,12 @@ from molgdl.config import load_config
 from molgdl.data.cache import FeatureCache, default_cache_dir
 from molgdl.data.featurize import GraphSet, featurize_table
 from molgdl.data.table import MoleculeRecord, MoleculeTable
-from molgdl.errors import DataError, RunDirError
+from molgdl.errors import DataError, MolgdlError, RunDirError
+from molgdl.plugins import create_plugin_manager
 from molgdl.run.evaluate import average_by_owner, predict_graphs
 from molgdl.run.resolve import Resolved, resolve
 from molgdl.run.train_stage import MODEL_FILE, build_model
+from molgdl.run.versions import drift_error, warn_drift
 from molgdl.specs import FeatureDims
 
 log = logging.getLogger("molgdl")
@@ -31,7 +33,13 @@ def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
     if not cfg_path.is_file():
         raise RunDirError(f"{run_dir.resolve()} is not a molgdl run folder (no config.yaml)",
                           hint="pass the folder that `molgdl run` created, e.g. runs/esol")
-    res = resolve(load_config(cfg_path))
+    config = load_config(cfg_path)
+    pm = create_plugin_manager(disabled=config.plugins.get("disable", []))
+    warn_drift(run_dir, pm)
+    try:
+        res = resolve(config, pm=pm)
+    except MolgdlError as exc:
+        raise drift_error(run_dir, pm, exc, "read") or exc from None
     seeds = sorted(p.parent for p in run_dir.glob(f"seed_*/{MODEL_FILE}"))
     if not seeds:
         raise RunDirError(f"{run_dir} has no trained model (no seed_*/{MODEL_FILE})",
@@ -43,14 +51,22 @@ def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table:
     featurizer = res.build("featurizer", "featurizer")
     base = featurizer.dims
     dims = FeatureDims(base.atom_dim, base.bond_dim, int(graphs.extra.shape[1]), base.is_3d)
-    model = build_model(res, dims, len(table.target_names))
+    try:
+        model = build_model(res, dims, len(table.target_names))
+    except MolgdlError as exc:
+        raise drift_error(seed_dir.parent, res.pm, exc, "rebuilt") or exc from None
     path = seed_dir / MODEL_FILE
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
     except Exception as exc:  # weights_only refuses anything but tensors and plain containers
         raise RunDirError(f"{path} is not a plain molgdl weights file and was not loaded ({type(exc).__name__})",
                           hint="only load model.pt files written by `molgdl run`; retrain if the file is damaged") from None
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:  # parameter names or shapes differ from the weights written at training
+        raise drift_error(seed_dir.parent, res.pm, exc, "loaded") or RunDirError(
+            f"{path} does not fit the model built from {seed_dir.parent / 'config.yaml'}: {str(exc).splitlines()[0]}",
+            hint="the weights were written by another version of the model; retrain the run") from None
     return model.eval()
 
 

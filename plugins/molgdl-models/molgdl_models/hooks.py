@@ -10,9 +10,13 @@ from .params import (
     AttentionReadoutParams,
     DMPNNParams,
     GINEParams,
+    KNNParams,
+    LightGBMParams,
+    LinearParams,
     RandomForestParams,
     SchNetParams,
     Set2SetParams,
+    SVMParams,
 )
 
 
@@ -38,6 +42,26 @@ def _random_forest(params, task):
     from .forest import build_random_forest
 
     return build_random_forest(params, task)
+
+
+def _classical(name: str):
+    def factory(params, task):
+        from . import classical
+
+        return getattr(classical, f"build_{name}")(params, task)
+
+    factory.__name__ = factory.__qualname__ = f"_{name}"
+    return factory
+
+
+# fingerprint / descriptor models (molgdl_models.classical): name -> (summary, params)
+CLASSICAL = {
+    "svm": ("SVR/SVC with a MinMax (counts) or Tanimoto (bits) kernel on fingerprints (MoleculeACE's best)", SVMParams),
+    "knn": ("k-nearest neighbours by MinMax/Tanimoto similarity", KNNParams),
+    "linear": ("ridge (regression) or L2 logistic regression (classification) on standardised descriptors",
+               LinearParams),
+    "lightgbm": ("LightGBM gradient-boosted trees on molecule descriptors", LightGBMParams),
+}
 
 
 def _readout(name: str):
@@ -90,6 +114,11 @@ def molgdl_models():
             params=RandomForestParams,
             family="classical",
             symmetry=frozenset(),
+        ),
+        *(
+            ModelSpec(name=name, summary=summary, factory=_classical(name), params=params, family="classical",
+                      symmetry=frozenset())
+            for name, (summary, params) in CLASSICAL.items()
         ),
     ]
 

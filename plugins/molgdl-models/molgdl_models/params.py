@@ -93,3 +93,69 @@ class RandomForestParams(Params):
         None, description="Class weighting (classification only)."
     )
     n_jobs: int = Field(-1, description="Parallel jobs (-1: all cores).")
+
+
+# ---- classical models on fingerprints / descriptors (molgdl_models.classical)
+
+SimilarityKernel = Literal["minmax", "tanimoto"]
+
+
+class SVMParams(Params):
+    """Kernel SVM (precomputed Tanimoto/MinMax Gram matrix). C=5 on the standardised target was the best of
+    {1, 5, 10} for ECFP4 bits and counts on three MoleculeACE training sets (800-2,800 molecules)."""
+
+    kernel: SimilarityKernel = Field(
+        "minmax",
+        description="'minmax': sum(min)/sum(max), equals Tanimoto on bits and generalises it to counts; needs "
+        "non-negative descriptors (negative columns are refused, naming them). 'tanimoto': x.y/(|x|^2+|y|^2-x.y), "
+        "any real descriptors.",
+    )
+    C: float = Field(5.0, gt=0.0, description="Inverse regularisation strength (SVR on the standardised target, SVC).")
+    epsilon: float = Field(
+        0.1, ge=0.0, description="Regression only: width of the SVR's insensitive tube, in standard deviations of "
+        "the training target.",
+    )
+    class_weight: Optional[Literal["balanced"]] = Field(None, description="Class weighting (classification only).")
+
+
+class KNNParams(Params):
+    """k-nearest neighbours by fingerprint similarity (distance 1 - similarity)."""
+
+    n_neighbors: int = Field(5, ge=1, description="Neighbours that vote (fewer when training is smaller).")
+    metric: SimilarityKernel = Field(
+        "minmax", description="Similarity: 'minmax' (non-negative descriptors: bits, counts) or 'tanimoto' (any)."
+    )
+    weights: Literal["similarity", "uniform"] = Field(
+        "similarity", description="Weight each neighbour by its similarity, or equally."
+    )
+
+
+class LinearParams(Params):
+    """Ridge (regression) or L2 logistic regression (classification) on standardised descriptors."""
+
+    alpha: Optional[float] = Field(
+        None, gt=0.0, description="Ridge penalty; null: chosen by leave-one-out error on the training rows over "
+        "13 values from 0.1 to 1e5 (bit and count fingerprints with ~1,000 molecules need 1e2-1e4).",
+    )
+    C: Optional[float] = Field(
+        None, gt=0.0, description="Logistic inverse penalty; null: chosen by stratified 5-fold log-loss on the "
+        "training rows over 13 values from 1e-4 to 100.",
+    )
+    class_weight: Optional[Literal["balanced"]] = Field(None, description="Class weighting (classification only).")
+    max_iter: int = Field(2000, ge=10, description="Iterations of the logistic regression solver.")
+
+
+class LightGBMParams(Params):
+    """LightGBM gradient boosting. Defaults for small assay sets: many small steps (500 x 0.05), leaves of 5
+    molecules rather than 20, and row/column subsampling, which regularise on 100-2,000 molecules."""
+
+    n_estimators: int = Field(500, ge=1, description="Boosting rounds (trees).")
+    learning_rate: float = Field(0.05, gt=0.0, le=1.0, description="Shrinkage of each tree.")
+    num_leaves: int = Field(31, ge=2, description="Maximum leaves per tree.")
+    max_depth: int = Field(-1, ge=-1, description="Maximum tree depth (-1: unlimited, num_leaves limits).")
+    min_child_samples: int = Field(5, ge=1, description="Minimum molecules in a leaf.")
+    subsample: float = Field(0.8, gt=0.0, le=1.0, description="Fraction of rows drawn for each tree.")
+    colsample_bytree: float = Field(0.5, gt=0.0, le=1.0, description="Fraction of descriptor columns per tree.")
+    reg_lambda: float = Field(1.0, ge=0.0, description="L2 penalty on leaf values.")
+    class_weight: Optional[Literal["balanced"]] = Field(None, description="Class weighting (classification only).")
+    n_jobs: int = Field(-1, description="Threads (-1: all cores).")

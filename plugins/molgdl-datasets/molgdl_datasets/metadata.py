@@ -1,4 +1,4 @@
-"""Per-molecule metadata columns of a CSV (split labels, activity-cliff flag, free text) -> ``MoleculeTable.columns``."""
+"""Per-molecule metadata of a CSV (split labels, cliff flag, free text) -> ``MoleculeTable.columns``."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def _flag(raw: pd.Series, col: str, where: str) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         raise DataError(
-            f"{where}: cliff column {col!r} must hold 0 or 1 (empty = unknown), found {text[i]!r} in data row "
-            f"{i + 1} ({bad.size} such row(s))",
-            hint="recode the column to 0/1 (1 = the molecule forms an activity cliff), or drop `cliff_column`",
+            f"{where}: cliff column {col!r} must hold 0 or 1 (empty = unknown), found {text[i]!r} in data "
+            f"row {i + 1} ({bad.size} such row(s))",
+            hint="recode the column to 0/1 (1 = the molecule forms an activity cliff), or drop "
+            "`cliff_column`",
         )
     return values

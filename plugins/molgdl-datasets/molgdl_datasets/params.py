@@ -64,16 +64,19 @@ class CsvParams(_TargetFileParams):
         "(otherwise the featurizer reports them)",
     )
     split_column: str | None = Field(
-        None, description="column of split labels (e.g. train/test), carried as metadata 'split' for the "
+        None,
+        description="column of split labels (e.g. train/test), carried as metadata 'split' for the "
         "`column` splitter",
     )
     cliff_column: str | None = Field(
-        None, description="column of 0/1 activity-cliff flags, carried as metadata 'cliff': evaluation then "
+        None,
+        description="column of 0/1 activity-cliff flags, carried as metadata 'cliff': evaluation then "
         "reports cliff_rmse",
     )
     metadata_columns: list[str] = Field(
-        default_factory=list, description="further columns carried per molecule as text (MoleculeTable.columns, "
-        "written to predictions.csv)",
+        default_factory=list,
+        description="further columns carried per molecule as text (MoleculeTable.columns, written to "
+        "predictions.csv)",
     )
 
     @model_validator(mode="after")
@@ -81,8 +84,10 @@ class CsvParams(_TargetFileParams):
         taken = {"cliff"} | ({"split"} if self.split_column else set())
         clash = sorted(taken & set(self.metadata_columns))
         if clash:
-            raise ValueError(f"metadata_columns {clash} would overwrite the split/cliff metadata; declare the "
-                             "split with `split_column` and the cliff flag with `cliff_column`")
+            raise ValueError(
+                f"metadata_columns {clash} would overwrite the split/cliff metadata; declare the split "
+                "with `split_column` and the cliff flag with `cliff_column`"
+            )
         return self
 
 
@@ -147,7 +152,7 @@ MoleculeAceName = Literal[
 
 
 class MoleculeAceParams(Params):
-    """The bundled MoleculeACE activity-cliff sets (target y = -log10(Ki or EC50 / nM); split and cliff flag)."""
+    """Bundled MoleculeACE activity-cliff sets: target y = -log10(Ki or EC50 / nM), split and cliff flag."""
 
     set: MoleculeAceName = Field(..., description="which of the ten bundled sets, e.g. CHEMBL204_Ki")
     limit: int | None = Field(None, ge=1, description="use only the first N rows of the file (quick runs)")

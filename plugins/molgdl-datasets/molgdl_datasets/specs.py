@@ -47,8 +47,8 @@ def dataset_specs() -> list[DatasetSpec]:
         ),
         DatasetSpec(
             name="moleculeace",
-            summary="MoleculeACE activity-cliff sets (10 ChEMBL targets, bundled): y = -log10(Ki or EC50 / nM), "
-            "the benchmark's train/test split and cliff flag",
+            summary="MoleculeACE activity-cliff sets (10 ChEMBL targets, bundled): y = -log10(Ki or EC50 "
+            "/ nM), the benchmark's train/test split and cliff flag",
             factory=factories.moleculeace_dataset,
             params=MoleculeAceParams,
         ),

@@ -2,6 +2,9 @@
 
 The run's resolved ``config.yaml`` rebuilds the same featurizer, descriptors and model; weights and scalers
 come from ``seed_<s>/model.pt``, read with ``torch.load(weights_only=True)`` (no code from the file runs).
+Classical runs (random forest, svm, ...) come from ``seed_<s>/model.pkl`` (imputer + fitted estimators), read by
+the restricted unpickler of ``molgdl.run.classical``; their embedding is the imputed descriptor vector the
+estimators see.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from molgdl.data.featurize import GraphSet, featurize_table
 from molgdl.data.table import MoleculeRecord, MoleculeTable
 from molgdl.errors import DataError, MolgdlError, RunDirError
 from molgdl.plugins import create_plugin_manager
+from molgdl.run.classical import CLASSICAL_FILE, ClassicalModel, load_classical
 from molgdl.run.evaluate import average_by_owner, predict_graphs
 from molgdl.run.resolve import Resolved, resolve
 from molgdl.run.train_stage import MODEL_FILE, build_model
@@ -40,9 +44,10 @@ def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
         res = resolve(config, pm=pm)
     except MolgdlError as exc:
         raise drift_error(run_dir, pm, exc, "read") or exc from None
-    seeds = sorted(p.parent for p in run_dir.glob(f"seed_*/{MODEL_FILE}"))
+    model_file = CLASSICAL_FILE if is_classical(res) else MODEL_FILE
+    seeds = sorted(p.parent for p in run_dir.glob(f"seed_*/{model_file}"))
     if not seeds:
-        raise RunDirError(f"{run_dir} has no trained model (no seed_*/{MODEL_FILE})",
+        raise RunDirError(f"{run_dir} has no trained model (no seed_*/{model_file})",
                           hint="the run did not finish; resume it with `molgdl run CONFIG --resume`")
     return res, seeds
 
@@ -70,6 +75,24 @@ def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table:
     return model.eval()
 
 
+def is_classical(res: Resolved) -> bool:
+    """Whether the run's model is a classical (scikit-learn style) one, saved as ``model.pkl``."""
+    return getattr(res.spec("model", "model"), "family", "encoder") == "classical"
+
+
+def load_classical_replicate(res: Resolved, seed_dir: Path) -> ClassicalModel:
+    """The fitted estimators of one replicate; classes of the package that registers the model are allowed."""
+    trusted = res.spec("model", "model").factory.__module__.split(".")[0]
+    return load_classical(seed_dir / CLASSICAL_FILE, trusted=(trusted,))
+
+
+def _classical_output(values: np.ndarray, graphs: GraphSet, n: int) -> np.ndarray:
+    """Rows ``[n, K]`` of a classical model's output, NaN for molecules that could not be featurized."""
+    values = np.array(values, dtype=np.float64)
+    values[~np.isin(np.arange(n), graphs.graph_owner)] = np.nan
+    return values
+
+
 def read_input(path: Path, smiles_column: str, target_names: list[str], task: str) -> MoleculeTable:
     path = Path(path)
     if not path.is_file():
@@ -93,6 +116,10 @@ def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataF
     table, graphs = _featurize_input(res, input_path, names, task)
     preds = []
     for seed_dir in seed_dirs:
+        if is_classical(res):
+            preds.append(_classical_output(load_classical_replicate(res, seed_dir).predict(graphs.extra), graphs,
+                                           len(table)))
+            continue
         model = load_replicate_model(res, seed_dir, graphs, table)
         per_graph = predict_graphs(model, graphs.dataset, 256, task) if len(graphs.dataset) else np.zeros((0, len(names)))
         preds.append(average_by_owner(per_graph, graphs.graph_owner, len(table)))
@@ -116,6 +143,8 @@ def _featurize_input(res: Resolved, input_path: Path, names: list[str], task: st
     cache_root = Path(res.config.data.cache_dir) if res.config.data.cache_dir else default_cache_dir()
     graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
                              FeatureCache(cache_root), res.config.data.num_workers, progress=False)
+    for note in graphs.notes:
+        log.warning(note)
     return table, graphs
 
 
@@ -131,14 +160,18 @@ def _targets_of_run(run_dir: Path) -> tuple[list[str], str]:
 
 
 def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
-    """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids."""
+    """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids;
+    for a classical run, the imputed descriptor vector its estimators see."""
     from molgdl.run.evaluate import embed_graphs
 
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task)
-    model = load_replicate_model(res, seed_dirs[0], graphs, table)
-    emb = average_by_owner(embed_graphs(model, graphs.dataset, 256), graphs.graph_owner, len(table))
+    if is_classical(res):
+        emb = _classical_output(load_classical_replicate(res, seed_dirs[0]).features(graphs.extra), graphs, len(table))
+    else:
+        model = load_replicate_model(res, seed_dirs[0], graphs, table)
+        emb = average_by_owner(embed_graphs(model, graphs.dataset, 256), graphs.graph_owner, len(table))
     out = pd.DataFrame(emb, columns=[f"f{i}" for i in range(emb.shape[1])])
     out.insert(0, "smiles", table.smiles)
     out.insert(0, "id", [r.id for r in table.records])

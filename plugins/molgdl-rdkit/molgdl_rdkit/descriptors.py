@@ -6,7 +6,8 @@ callables and the fingerprint generator are rebuilt lazily in each process.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Callable
 
 import numpy as np
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
@@ -16,20 +17,35 @@ from molgdl_rdkit.molecule import mol_from_record
 from molgdl_rdkit.params import MorganParams
 
 
+#: Descriptors whose raw values are too heavy-tailed for float32 or for a z-score, with the transform applied
+#: and the column name it is reported under. ``Ipc`` (Bonchev-Trinajstic information content of the
+#: characteristic polynomial) grows exponentially with size: median 4e6 on drug-like molecules, above
+#: float32's 3.4e38 for about 1 in 600 ChEMBL assay molecules (8.5e118 seen). ``log1p`` keeps its order.
+TRANSFORMS: dict[str, tuple[str, Callable[[float], float]]] = {
+    "Ipc": ("Ipc_log1p", math.log1p),
+}
+
+
 class RDKit2DDescriptors:
-    """All RDKit 2D descriptors (``rdkit.Chem.Descriptors._descList``), in that order.
+    """All RDKit 2D descriptors (``rdkit.Chem.Descriptors._descList``), in that order, with the transforms of
+    ``TRANSFORMS`` applied (``Ipc`` is reported as ``Ipc_log1p``).
 
     ``compute`` returns float64 ``[len(names)]``; a descriptor that raises, or returns NaN/inf, gives NaN.
     """
 
+    #: part of the feature-cache key: bump when values change (2: Ipc -> log1p(Ipc))
+    version = "2"
+
     def __init__(self, params: Any = None) -> None:
-        self.names: list[str] = [name for name, _ in Descriptors._descList]
+        self.raw_names: list[str] = [name for name, _ in Descriptors._descList]
+        self.names: list[str] = [TRANSFORMS[n][0] if n in TRANSFORMS else n for n in self.raw_names]
         self._functions: list | None = None
 
     def _callables(self) -> list:
         if self._functions is None:
             table = dict(Descriptors._descList)
-            self._functions = [table[name] for name in self.names]
+            self._functions = [_transformed(table[name], TRANSFORMS[name][1]) if name in TRANSFORMS else table[name]
+                               for name in self.raw_names]
         return self._functions
 
     def compute(self, record: MoleculeRecord) -> np.ndarray:
@@ -44,11 +60,19 @@ class RDKit2DDescriptors:
         return values
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"names": self.names}
+        return {"names": self.names, "raw_names": self.raw_names}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.names = state["names"]
+        self.raw_names = state["raw_names"]
         self._functions = None
+
+
+def _transformed(function: Callable, transform: Callable[[float], float]) -> Callable:
+    def compute(mol):
+        return transform(function(mol))
+
+    return compute
 
 
 class MorganFingerprint:

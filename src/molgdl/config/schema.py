@@ -79,7 +79,14 @@ class LossSection(Strict):
 
 
 class ScalingSection(Strict):
-    """How regression targets are scaled for training (always undone for predictions and metrics)."""
+    """How regression targets (always undone for predictions and metrics) and descriptors are scaled."""
+
+    descriptors: Literal["standard", "cdf"] = Field(
+        "standard",
+        description="molecule descriptors before the head: 'standard' (z-score with training mean/std, clipped "
+                    "to +/-6) or 'cdf' (each column through its training-set empirical CDF to [0, 1], like "
+                    "descriptastorus' rdkit_2d_normalized); both fitted on the training split, stored in model.pt",
+    )
 
     element_shift: list[str] = Field(
         default_factory=list,

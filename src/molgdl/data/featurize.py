@@ -18,6 +18,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from molgdl.data.cache import FeatureCache, cache_key, table_fingerprint
+from molgdl.data.descriptor_values import describe_missing, sanitize
 from molgdl.data.table import MoleculeRecord, MoleculeTable
 from molgdl.errors import DataError, MolgdlError
 
@@ -36,7 +37,8 @@ class GraphSet:
     """Featurized molecules.
 
     dataset: graphs, each with ``mol_index`` (position in the table), ``y`` [1, T], ``extra`` [1, D];
-    extra: descriptor matrix ``[n_molecules, D]`` (NaN where a descriptor failed);
+    extra: descriptor matrix ``[n_molecules, D]``, float64 and float32-safe: NaN where a descriptor failed or
+    gave inf or a value beyond float32's range (counted in ``notes``, :mod:`molgdl.data.descriptor_values`);
     failures: ``{table position: reason}`` for molecules that could not be featurized;
     seconds: wall time of this featurization (cache hit or not); from_cache: whether all parts were cached.
     """
@@ -200,7 +202,14 @@ def featurize_table(
         extra_parts.append(dpay["matrix"].numpy())
         extra_names += [f"{dname}:{n}" for n in desc.names]
         extra_fail.update(dict(zip(dpay["fail_pos"], dpay["fail_reason"])))
-    extra = np.concatenate(extra_parts, axis=1) if extra_parts else np.zeros((len(records), 0))
+    raw = np.concatenate(extra_parts, axis=1) if extra_parts else np.zeros((len(records), 0))
+    described = np.ones(len(records), dtype=bool)
+    described[list(extra_fail)] = False  # molecules whose descriptors failed as a whole are invalid rows
+    extra, _, _ = sanitize(raw)
+    _, missing, too_large = sanitize(raw[described])
+    missing_note = describe_missing(extra_names, missing, too_large, int(described.sum()))
+    if missing_note:
+        notes.append(missing_note)
 
     if cache and cache.corrupted:
         notes += [f"corrupted cache entry rebuilt: {c}" for c in cache.corrupted]

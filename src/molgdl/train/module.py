@@ -2,8 +2,9 @@
 
 Targets are standardised with the training mean/std (regression); molecule-level descriptors are
 standardised with training statistics, non-finite values set to 0 (the mean) and clipped to
-+/- ``EXTRA_CLIP`` standard deviations, so that heavy-tailed RDKit descriptors (Ipc reaches 1e30) cannot
-blow up the head on an unusual test molecule. Both scalers are buffers, saved with the weights.
++/- ``EXTRA_CLIP`` standard deviations, so that a heavy-tailed descriptor cannot blow up the head on an
+unusual test molecule; or (``scaling.descriptors: cdf``) mapped through their training-set empirical CDF to
+[0, 1]. The scalers are buffers, saved with the weights.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from molgdl.errors import TrainingError
+from molgdl.train.descriptor_scaling import N_QUANTILES, cdf_transform, fit_quantiles
 from molgdl.train.element_shift import NUM_ELEMENTS, fit_element_shift, molecule_shift
 from molgdl.train.forces import energy_and_forces, force_loss
 
@@ -36,7 +38,7 @@ class MolecularModel(nn.Module):
     """encoder -> readout -> [concat extra] -> MLP head. ``forward(batch) -> Tensor[B, T]`` in scaled units."""
 
     def __init__(self, encoder: nn.Module, readout: nn.Module, extra_dim: int, n_targets: int,
-                 head_hidden: int, head_layers: int, head_dropout: float) -> None:
+                 head_hidden: int, head_layers: int, head_dropout: float, descriptor_scaling: str = "standard") -> None:
         super().__init__()
         self.encoder = encoder
         self.readout = readout
@@ -48,6 +50,9 @@ class MolecularModel(nn.Module):
         self._shifted = False  # any element_shift in use (a Python flag: no device sync per step)
         self.register_buffer("x_mean", torch.zeros(extra_dim))
         self.register_buffer("x_std", torch.ones(extra_dim))
+        self.descriptor_scaling = descriptor_scaling
+        if descriptor_scaling == "cdf":  # training-set quantiles [K, D] (``molgdl.train.descriptor_scaling``)
+            self.register_buffer("x_quantiles", torch.zeros(N_QUANTILES, extra_dim))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         key = prefix + "element_shift"  # checkpoints written before per-element shifts existed: none used
@@ -63,10 +68,16 @@ class MolecularModel(nn.Module):
     def forward(self, batch: Any) -> Tensor:
         z = self.embed(batch)
         if self.x_mean.numel():
-            extra = (batch.extra - self.x_mean) / self.x_std
-            extra = torch.where(torch.isfinite(extra), extra, 0.0).clamp(-EXTRA_CLIP, EXTRA_CLIP)
-            z = torch.cat([z, extra], dim=-1)
+            z = torch.cat([z, self.scale_extra(batch.extra)], dim=-1)
         return self.head(z)
+
+    def scale_extra(self, extra: Tensor) -> Tensor:
+        """Descriptors ``[B, D]`` -> scaled ``[B, D]``: z-scores clipped to +/- EXTRA_CLIP (``standard``) or
+        empirical-CDF values in [0, 1] (``cdf``); a missing value becomes the training mean (median for cdf)."""
+        if self.descriptor_scaling == "cdf":
+            return cdf_transform(extra, self.x_quantiles)
+        extra = (extra - self.x_mean) / self.x_std
+        return torch.where(torch.isfinite(extra), extra, 0.0).clamp(-EXTRA_CLIP, EXTRA_CLIP)
 
     def shift(self, batch: Any) -> Tensor | float:
         """Sum of the per-element reference values over each molecule's atoms, ``[B, T]`` float64 (0 when
@@ -117,6 +128,8 @@ class MolecularModel(nn.Module):
             std = var.sqrt()
             self.x_mean.copy_(torch.where(torch.isfinite(mean), mean, 0).float())
             self.x_std.copy_(torch.where(torch.isfinite(std) & (std > 1e-6), std, 1.0).float())
+            if self.descriptor_scaling == "cdf":
+                self.x_quantiles.copy_(torch.from_numpy(fit_quantiles(extra.numpy())))
 
 
 def elementwise_loss(out: Tensor, y: Tensor, task: str) -> tuple[Tensor, Tensor]:

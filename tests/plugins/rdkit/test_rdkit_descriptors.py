@@ -25,7 +25,8 @@ def rec(smiles: str) -> MoleculeRecord:
 
 def test_rdkit2d_full_set_and_values():
     desc = RDKit2DDescriptors()
-    assert desc.names == [name for name, _ in Descriptors._descList]
+    assert desc.raw_names == [name for name, _ in Descriptors._descList]
+    assert desc.names == [("Ipc_log1p" if name == "Ipc" else name) for name in desc.raw_names]
     assert len(desc.names) == len(Descriptors._descList) > 200
     values = desc.compute(rec(ASPIRIN))
     assert values.shape == (len(desc.names),) and values.dtype == np.float64
@@ -35,7 +36,7 @@ def test_rdkit2d_full_set_and_values():
     assert values[desc.names.index("NumHDonors")] == 1 and values[desc.names.index("RingCount")] == 1
     for name, function in Descriptors._descList[::17]:  # a spread of descriptors, called directly
         expected = function(mol)
-        got = values[desc.names.index(name)]
+        got = values[desc.raw_names.index(name)]
         assert got == pytest.approx(expected, rel=1e-9, abs=1e-12) or (
             np.isnan(got) and not np.isfinite(expected)
         )
@@ -90,3 +91,29 @@ def test_morgan_defaults_pickle_and_errors():
         MorganParams(n_bits=0)
     with pytest.raises(ValidationError):
         MorganParams(nbits=1024)
+
+
+# a 27-residue peptide of CHEMBL204_Ki (MoleculeACE) whose Ipc is 4.5e58, far beyond float32's 3.4e38
+PEPTIDE = ("CC[C@H](C)[C@H](NC(=O)[C@H](CCC(=O)O)NC(=O)[C@H](CCC(=O)O)NC(=O)[C@H](Cc1ccccc1)NC(=O)[C@H](CC(=O)O)"
+           "NC(=O)CNC(=O)[C@H](CC(=O)O)NC(=O)[C@H](CC(N)=O)NC(=O)[C@H](Cc1c[nH]cn1)NC(=O)[C@H](CO)NC(=O)[C@H]"
+           "(CCC(N)=O)NC(=O)CCC(=O)[C@H](CCCN=C(N)N)NC(=O)[C@@H]1CCCN1C(=O)[C@H](Cc1ccccc1)NC(C)=O)C(=O)N1CCC"
+           "[C@H]1C(=O)N[C@@H](CCC(=O)O)C(=O)N[C@@H](CCC(=O)O)C(=O)N[C@@H](Cc1ccc(O)cc1)C(=O)N[C@@H](CC(C)C)"
+           "C(=O)N[C@@H](CCC(N)=O)C(=O)O")
+
+
+@pytest.mark.parametrize("smiles", [PEPTIDE, ASPIRIN, "C"])
+def test_rdkit2d_ipc_is_reported_as_log1p(smiles):
+    desc = RDKit2DDescriptors()
+    values = desc.compute(rec(smiles))
+    raw = Descriptors.Ipc(Chem.MolFromSmiles(smiles))
+    got = values[desc.names.index("Ipc_log1p")]
+    assert got == pytest.approx(np.log1p(raw), rel=1e-12)
+    assert np.isfinite(values.astype(np.float32)[desc.names.index("Ipc_log1p")])
+    if smiles == PEPTIDE:
+        assert raw > np.finfo(np.float32).max and 134 < got < 136  # log(4.5e58) = 135.05
+
+
+def test_rdkit2d_cache_version_changed_with_the_ipc_transform():
+    assert RDKit2DDescriptors.version != "0"  # raw-Ipc matrices cached by earlier versions are not reused
+    restored = pickle.loads(pickle.dumps(RDKit2DDescriptors()))
+    assert restored.compute(rec(PEPTIDE)) == pytest.approx(RDKit2DDescriptors().compute(rec(PEPTIDE)), nan_ok=True)

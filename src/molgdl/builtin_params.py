@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from molgdl.specs import Params
@@ -51,13 +53,18 @@ class RandomSplitParams(Params):
 
 class KFoldParams(Params):
     n_folds: int = Field(5, ge=2, description="number of folds")
-    fold: int = Field(0, ge=0, description="which fold is the test set")
+    fold: int | Literal["all"] = Field(0, description="which fold is the test set; 'all': `molgdl run` trains every "
+                                       "fold (seed_<s>_fold_<k>/) and summarises over folds (mean +/- std)")
     val_fraction: float = Field(0.1, gt=0, lt=1, description="fraction of the non-test rows used for validation")
 
     @field_validator("fold")
     @classmethod
-    def _fold(cls, v: int, info) -> int:
+    def _fold(cls, v: int | str, info) -> int | str:
         n = info.data.get("n_folds", 5)
+        if v == "all":
+            return v
+        if v < 0:
+            raise ValueError("fold must be >= 0 (or 'all')")
         if v >= n:
             raise ValueError(f"fold must be < n_folds ({n})")
         return v

@@ -74,13 +74,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.summary:
         from rich.table import Table
 
-        table = Table(title=f"test metrics over seeds {result.summary['seeds']} (mean ± std)")
+        over = f"seeds {result.summary['seeds']}"
+        if "folds" in result.summary:
+            over = f"{len(result.summary['folds'])} folds x {over}"
+        table = Table(title=f"test metrics over {over} (mean ± std)")
         for col in ("target", "metric", "value"):
             table.add_column(col)
         for row in summary_rows(result.summary):
             table.add_row(*row)
         _console().print(table)
         _console().print(f"run folder: [bold]{result.run_dir}[/]")
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from molgdl.run.resolve import resolve_file
+    from molgdl.run.summary import summary_rows
+    from molgdl.tune.pipeline import tune_pipeline
+
+    switches = _plugin_switches(args)
+    res = resolve_file(args.config, overrides=_overrides(args.set), **switches)
+    out = tune_pipeline(res, overwrite=args.overwrite, resume=args.resume, plugin_switches=switches)
+    r = out.result
+    from rich.table import Table
+
+    models = Table(title=f"inner {r['inner_folds']}-fold CV {r['metric']} on {r['n_tuning_molecules']} training "
+                         f"molecules ({r['trials']['complete']} completed, {r['trials']['pruned']} pruned, "
+                         f"{r['trials']['fail']} failed trials)")
+    for col in ("model", f"best {r['metric']}", "trial", "completed trials"):
+        models.add_column(col)
+    for row in r["models"]:
+        models.add_row(row["model"], f"{row['best_value']:.4f}", str(row["best_trial"]), str(row["completed_trials"]))
+    _console().print(models)
+    _console().print(f"winner: trial {r['best_trial']} {r['best_params']}", markup=False, highlight=False)
+    table = Table(title=f"winner's test metrics over seeds {out.summary.get('seeds')} (mean ± std)")
+    for col in ("target", "metric", "value"):
+        table.add_column(col)
+    for row in summary_rows(out.summary):
+        table.add_row(*row)
+    _console().print(table)
+    _console().print(f"run folder: [bold]{out.run_dir}[/] (search in tune/)")
     return 0
 
 
@@ -214,6 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     plugin_opts(sp)
     sp.set_defaults(func=cmd_run)
 
+    sp = sub.add_parser("tune", help="search the config's tune.space by inner CV on the training split, "
+                                      "then train the winner")
+    sp.add_argument("config")
+    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    sp.add_argument("--resume", action="store_true", help="continue a killed study (<run>/tune/study.db)")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_tune)
+
     sp = sub.add_parser("validate", help="check a config without running it")
     sp.add_argument("config")
     sp.add_argument("--set", action="append", metavar="KEY=VALUE")
@@ -273,10 +315,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MolgdlError as exc:
         if args.traceback:
             raise
-        _console().print(f"[bold red]error:[/] {exc}", highlight=False)
+        from rich.markup import escape
+
+        _console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     except KeyboardInterrupt:
-        _console().print("[bold red]interrupted[/]: resume with `molgdl run CONFIG --resume`")
+        _console().print(f"[bold red]interrupted[/]: resume with `molgdl {args.command} CONFIG --resume`")
         return 130
 
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from molgdl.tune.schema import TuneSection
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
@@ -115,6 +117,7 @@ class RunConfig(Strict):
     callbacks: list[ComponentRef] = Field(default_factory=list)
     analyses: list[ComponentRef] = Field(default_factory=list)
     plugins: dict[str, list[str]] = Field(default_factory=dict, description="{'disable': [entry-point names]}")
+    tune: TuneSection | None = Field(None, description="search space of `molgdl tune` (ignored by `molgdl run`)")
 
     @field_validator("plugins")
     @classmethod

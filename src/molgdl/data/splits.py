@@ -37,16 +37,26 @@ class RandomSplitter:
 
 
 class KFoldSplitter:
-    """Seeded k-fold: fold ``fold`` of ``n_folds`` is test; ``val_fraction`` of the rest is validation."""
+    """Seeded k-fold: fold ``fold`` of ``n_folds`` is test; ``val_fraction`` of the rest is validation.
+    ``fold="all"``: ``fold_splitters()`` gives one splitter per fold (``molgdl run`` trains them all)."""
 
-    def __init__(self, n_folds: int, fold: int, val_fraction: float) -> None:
+    def __init__(self, n_folds: int, fold: int | str, val_fraction: float) -> None:
         self.n_folds, self.fold, self.val_fraction = n_folds, fold, val_fraction
+
+    def fold_splitters(self) -> list["KFoldSplitter"]:
+        """Every fold's splitter when ``fold == "all"``, else none (the run uses this splitter)."""
+        if self.fold != "all":
+            return []
+        return [KFoldSplitter(self.n_folds, k, self.val_fraction) for k in range(self.n_folds)]
 
     def split(self, table: MoleculeTable, seed: int) -> dict[str, np.ndarray]:
         n = len(table)
         if n < self.n_folds:
             raise DataError(f"k-fold split needs at least n_folds={self.n_folds} molecules, got {n}")
         perm = np.random.default_rng(seed).permutation(n)
+        if self.fold == "all":
+            raise ConfigError("split.fold: 'all' names every fold; this split needs one fold",
+                              hint="`molgdl run` trains every fold; elsewhere set split.fold to one fold number")
         folds = np.array_split(perm, self.n_folds)
         test = folds[self.fold]
         rest = np.concatenate([f for i, f in enumerate(folds) if i != self.fold])

@@ -47,12 +47,16 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
     try:
         call_lifecycle(res.pm, "molgdl_run_start", run_dir=folder.path, config=cfg.model_dump(mode="json"))
         data = prepare_data(res, None if worker else folder.path)
-        replicates: dict[int, dict[str, Any]] = {}
-        for seed in cfg.run.seeds:
-            replicates[seed] = run_replicate(res, data, folder, seed, resume=resume)
+        replicates: dict[Any, dict[str, Any]] = {}
+        units = replicate_units(res)
+        for unit in units:
+            replicates[unit.key] = run_replicate(res, data, folder, unit.seed, resume=resume,
+                                                 splitter=unit.splitter, dir_name=unit.dir_name)
         if worker:
             return RunResult(folder.path, {}, {})
         summary = summarize(replicates, data.table.task, data.table.target_names)
+        if any(u.fold is not None for u in units):  # k-fold, every fold: mean +/- std over folds (and seeds)
+            summary.update(seeds=list(cfg.run.seeds), folds=sorted({u.fold for u in units}), replicates=list(replicates))
         summary["featurization_seconds"] = data.graphs.seconds
         summary["featurization_cached"] = data.graphs.from_cache
         summary["n_molecules"] = len(data.table)
@@ -75,16 +79,44 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
             handler.close()
 
 
-def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: int, *, resume: bool) -> dict[str, Any]:
-    """Split, train, evaluate and write the artifacts of one seed (``seed_<s>/``)."""
-    seed_dir = folder.seed_dir(seed)
+@dataclass(frozen=True)
+class ReplicateUnit:
+    """One trained replicate: a seed, and with ``split: {name: kfold, fold: all}`` one fold of it."""
+
+    seed: int
+    fold: int | None
+    splitter: Any
+
+    @property
+    def dir_name(self) -> str:
+        return f"seed_{self.seed}" if self.fold is None else f"seed_{self.seed}_fold_{self.fold}"
+
+    @property
+    def key(self) -> int | str:
+        return self.seed if self.fold is None else self.dir_name
+
+
+def replicate_units(res: Resolved) -> list[ReplicateUnit]:
+    """Every (seed, fold) the run trains: one per seed, or one per seed and fold when the splitter has
+    ``fold_splitters()`` that returns several (k-fold with ``fold: all``)."""
+    splitter = res.build("splitter", "split")
+    folds = getattr(splitter, "fold_splitters", lambda: [])()
+    if not folds:
+        return [ReplicateUnit(seed, None, splitter) for seed in res.config.run.seeds]
+    return [ReplicateUnit(seed, k, s) for seed in res.config.run.seeds for k, s in enumerate(folds)]
+
+
+def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: int, *, resume: bool,
+                  splitter: Any = None, dir_name: str | None = None) -> dict[str, Any]:
+    """Split, train, evaluate and write the artifacts of one seed (``seed_<s>/``, or ``dir_name``)."""
+    seed_dir = folder.path / dir_name if dir_name else folder.seed_dir(seed)
     metrics_file = seed_dir / "metrics.json"
     if resume and metrics_file.exists():
-        log.info("seed %d already completed, skipped", seed)
+        log.info("%s already completed, skipped", seed_dir.name)
         return json.loads(metrics_file.read_text())
     seed_dir.mkdir(parents=True, exist_ok=True)
     table = data.table
-    splitter = res.build("splitter", "split")
+    splitter = splitter if splitter is not None else res.build("splitter", "split")
     split = {k: np.asarray(v, dtype=np.int64) for k, v in splitter.split(table, seed).items()}
     check_split(split, len(table))
     if not is_worker_process():
@@ -92,7 +124,7 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
     t0 = time.perf_counter()
     spec = res.spec("model", "model")
     if getattr(spec, "family", "encoder") == "classical":
-        trained: TrainedReplicate = train_classical(res, data, split, seed)
+        trained: TrainedReplicate = train_classical(res, data, split, seed, seed_dir)
     else:
         trained = train_neural(res, data, split, seed, seed_dir, resume)
     if is_worker_process() or trained.model is None:
@@ -114,7 +146,7 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
               **{k: v for k, v in trained.extra.items() if isinstance(v, (int, float, str, type(None)))}}
     write_json(metrics_file, result)
     test = metrics.get("test", {}).get("overall", {})
-    log.info("seed %d: test %s (%.1f s)", seed, ", ".join(f"{k}={v:.4f}" for k, v in test.items()), train_seconds)
+    log.info("%s: test %s (%.1f s)", seed_dir.name, ", ".join(f"{k}={v:.4f}" for k, v in test.items()), train_seconds)
     return result
 
 
@@ -122,15 +154,22 @@ def write_resolved_config(path: Path, res: Resolved) -> None:
     """config.yaml with every default filled in, and versions.json with packages and plugins."""
     from molgdl.data.cache import package_versions
 
-    cfg = res.config.model_dump(mode="json")
-    for kind, key, ref in res.config.component_refs():
-        params = res.params[key].model_dump(mode="json")
-        _set_path(cfg, key, {"name": ref.name, **params})
-    (path / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    (path / "config.yaml").write_text(yaml.safe_dump(resolved_config(res), sort_keys=False))
     plugins = [{"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status}
                for i in res.pm.infos]
     write_json(path / "versions.json", {"packages": package_versions(("pytorch_lightning", "e3nn", "pluggy")),
                                         "plugins": plugins, "seeds": res.config.run.seeds})
+
+
+def resolved_config(res: Resolved) -> dict[str, Any]:
+    """The config with every default filled in (component blocks with all their params)."""
+    cfg = res.config.model_dump(mode="json")
+    if cfg.get("tune") is None:
+        cfg.pop("tune", None)
+    for kind, key, ref in res.config.component_refs():
+        params = res.params[key].model_dump(mode="json")
+        _set_path(cfg, key, {"name": ref.name, **params})
+    return cfg
 
 
 def _set_path(cfg: dict[str, Any], key: str, value: Any) -> None:

@@ -50,6 +50,10 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
             raise
         # an unknown component name is often provided by the plugin that failed to load: say so
         raise ConfigError(f"{exc.args[0]}\n  note: " + "\n  note: ".join(warnings), hint=exc.hint) from None
+    if config.tune is not None:
+        from molgdl.tune.space import check_space
+
+        check_space(config, registry)  # every key path and range against the schema, before anything heavy
     return Resolved(config, pm, registry, params, warnings)
 
 

@@ -236,8 +236,11 @@ def save_model(path: Path, model: torch.nn.Module) -> None:
     os.replace(tmp, path)
 
 
-def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int) -> TrainedReplicate:
-    """Fit a scikit-learn model per target on molecule descriptors (train split; NaN features imputed)."""
+def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int,
+                    seed_dir: Path | None = None) -> TrainedReplicate:
+    """Fit a scikit-learn model per target on molecule descriptors (train split; NaN features imputed);
+    with ``seed_dir``, save it as ``seed_dir/model.pkl`` (``molgdl.run.classical``) for predict/embed."""
+    from molgdl.run.classical import CLASSICAL_FILE, ClassicalModel, check_input_domain
     from sklearn.impute import SimpleImputer
 
     table, X = data.table, data.graphs.extra
@@ -258,14 +261,17 @@ def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarr
         imputer = make_pipeline(imputer, QuantileTransformer(n_quantiles=min(1000, len(train)), subsample=None))
     imputer.fit(X[train])
     Xi = imputer.transform(X)
-    pred = np.full(table.targets.shape, np.nan)
     models = []
     for t in range(table.targets.shape[1]):
         rows = train[~np.isnan(table.targets[train, t])]
         est = res.build("model", "model", table.task)
         est.set_params(random_state=seed)
+        check_input_domain(est, Xi, data.graphs.extra_names, res.config.model.name)
         est.fit(Xi[rows], table.targets[rows, t])
-        pred[:, t] = est.predict_proba(Xi)[:, 1] if table.task == "classification" else est.predict(Xi)
         models.append(est)
+    model = ClassicalModel(imputer, models, table.task, list(data.graphs.extra_names))
+    pred = model.predict(X)  # the same code path as `molgdl predict` on the saved model
     pred[~have] = np.nan
+    if seed_dir is not None and not is_worker_process():
+        model.save(seed_dir / CLASSICAL_FILE)
     return TrainedReplicate(pred, models, {"imputer": imputer})

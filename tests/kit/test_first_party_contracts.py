@@ -29,6 +29,7 @@ SMALL: dict[str, dict] = {
     "gine": {"hidden_dim": 16, "num_layers": 2},
     "schnet": {"hidden_channels": 16, "num_filters": 16, "num_gaussians": 16, "num_interactions": 2},
     "random_forest": {"n_estimators": 20},
+    "lightgbm": {"n_estimators": 50, "n_jobs": 1},
     "e3nn": {"num_layers": 2, "l_max": 1, "num_features": 8, "radial_width": 16},
     "e3nn_chiral": {"num_layers": 2, "l_max": 1, "num_features": 8, "radial_width": 16},
 }

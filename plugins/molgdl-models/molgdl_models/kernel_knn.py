@@ -81,7 +81,7 @@ class KernelKNNClassifier(ClassifierMixin, _KernelKNN):
         proba = np.zeros((len(idx), len(self.classes_)))
         for c in range(len(self.classes_)):
             proba[:, c] = (w * (self.y_[idx] == c)).sum(1)
-        return proba
+        return np.clip(proba, 0.0, 1.0)  # rounding can give 1 + 1e-16
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(1)]

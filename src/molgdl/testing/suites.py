@@ -418,17 +418,20 @@ class ModelContract(ComponentContract):
 
         return build
 
-    def _descriptors(self):
+    def _descriptors(self, estimator=None):
+        """``X [40, 6]`` and ``y [40]``; ``|X|`` for an estimator tagged ``input_tags.positive_only``."""
         import numpy as np
 
         rng = np.random.default_rng(0)
         X = rng.standard_normal((40, 6))
+        if estimator is not None and _positive_only(estimator):
+            X = np.abs(X)
         return X, X[:, 0] * 2.0 - X[:, 1] + 0.1 * rng.standard_normal(40)
 
     def test_classical_regression(self, build_estimator):
         import numpy as np
 
-        X, y = self._descriptors()
+        X, y = self._descriptors(build_estimator("regression", 0))
         pred = build_estimator("regression", 0).fit(X, y).predict(X)
         assert np.shape(pred) == (40,) and np.isfinite(pred).all()
         assert np.corrcoef(pred, y)[0, 1] > 0.5, "predictions on the training set do not follow the target"
@@ -438,12 +441,33 @@ class ModelContract(ComponentContract):
     def test_classical_classification(self, build_estimator):
         import numpy as np
 
-        X, y = self._descriptors()
+        X, y = self._descriptors(build_estimator("classification", 0))
         labels = (y > 0).astype(float)
         est = build_estimator("classification", 0).fit(X, labels)
         proba = est.predict_proba(X)
         assert np.shape(proba) == (40, 2), "predict_proba must return [n, 2] (molgdl uses column 1)"
         assert np.allclose(proba.sum(1), 1.0) and ((proba >= 0) & (proba <= 1)).all()
+
+
+    def test_classical_positive_only_refuses_negative_input(self, build_estimator):
+        """An estimator tagged ``positive_only`` (molgdl then refuses negative descriptors by name) must not
+        fit negative values silently either."""
+        import numpy as np
+
+        est = build_estimator("regression", 0)
+        if not _positive_only(est):
+            pytest.skip("the estimator accepts any real descriptors")
+        X, y = self._descriptors()
+        with pytest.raises(Exception, match="negative"):
+            est.fit(X, y)
+
+
+def _positive_only(estimator) -> bool:
+    """scikit-learn's ``input_tags.positive_only`` tag (False for estimators without tags)."""
+    try:
+        return bool(estimator.__sklearn_tags__().input_tags.positive_only)
+    except AttributeError:
+        return False
 
 
 # ------------------------------------------------------------------------------------------------ readouts

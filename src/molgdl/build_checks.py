@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from molgdl.errors import FeaturizationError, MolgdlError, PluginError
-from molgdl.spec_checks import location
+from molgdl.spec_checks import location, raised_at
 
 N_MOLECULES = 4  # tiny molecules pushed through the featurizer and the model
 
@@ -27,7 +27,8 @@ class Component:
     provider: str
 
     def error(self, what: str, where: Any, expected: str, hint: str) -> PluginError:
-        return PluginError(f"plugin {self.provider}: {self.kind} {self.name!r} {what} ({location(where)}); "
+        loc = where if isinstance(where, str) else location(where)
+        return PluginError(f"plugin {self.provider}: {self.kind} {self.name!r} {what} ({loc}); "
                            f"expected {expected}", hint=hint)
 
 
@@ -45,7 +46,7 @@ def built(res: Any, kind: str, path: str, *args: Any) -> Any:
     except MolgdlError:
         raise
     except Exception as exc:
-        raise comp.error(f"factory raised {type(exc).__name__}: {exc}", factory, "a built component",
+        raise comp.error(f"factory raised {type(exc).__name__}: {exc}", raised_at(exc), "a built component",
                          "fix the factory (run it in a test with the params of the config)") from exc
     _check_product(comp, obj, factory, res.spec(kind, path))
     return obj
@@ -166,7 +167,7 @@ def _forward(comp: Component, module: Any, *args: Any) -> Any:
     except MolgdlError:
         raise
     except Exception as exc:
-        raise comp.error(f"forward raised {type(exc).__name__}: {exc}", type(module).forward,
+        raise comp.error(f"forward raised {type(exc).__name__}: {exc}", raised_at(exc),
                          "a forward pass on a batch of molgdl.testing's tiny molecules",
                          "reproduce it with the plugin's contract tests (molgdl.testing)") from exc
 
@@ -184,7 +185,7 @@ def featurized(featurizer: Any, comp: Component, records: list[Any]) -> list[Any
             continue
         except Exception as exc:
             raise comp.error(f"featurize raised {type(exc).__name__}: {exc} on {rec.smiles!r}",
-                             type(featurizer).featurize, "a list of Data, or FeaturizationError for a molecule it "
+                             raised_at(exc), "a list of Data, or FeaturizationError for a molecule it "
                              "cannot handle", "fix the bug, or raise molgdl.errors.FeaturizationError") from exc
         if not isinstance(out, list) or not out:
             raise comp.error(f"featurize returned {type(out).__name__} for {rec.smiles!r}", type(featurizer).featurize,
@@ -217,7 +218,7 @@ def check_descriptor(desc: Any, comp: Component, records: list[Any]) -> None:
         except FeaturizationError:
             continue
         except Exception as exc:
-            raise comp.error(f"compute raised {type(exc).__name__}: {exc} on {rec.smiles!r}", type(desc).compute,
+            raise comp.error(f"compute raised {type(exc).__name__}: {exc} on {rec.smiles!r}", raised_at(exc),
                              "a float array, or FeaturizationError for a molecule it cannot handle",
                              "fix the bug, or raise molgdl.errors.FeaturizationError") from exc
         if len(values) != len(desc.names):

@@ -61,7 +61,7 @@ class Registry:
                 for spec in specs:
                     try:
                         check_spec(spec, kind, hook_name, provider, impl.function)
-                        self._add(kind, spec, provider, f"{hook_name} ({location(impl.function)})")
+                        self._add(kind, spec, provider, f"hook {hook_name} ({location(impl.function)})")
                     except PluginError as exc:
                         self._fail(exc)
 
@@ -73,9 +73,10 @@ class Registry:
     def _add(self, kind: str, spec: ComponentSpec, provider: str, origin: str) -> None:
         existing = self._items[kind].get(spec.name)
         if existing is not None and existing.provider == provider:
+            first = self._origin[(kind, spec.name)]
+            where = f"in {origin}" if first == origin else f"in {first} and again in {origin}"
             raise PluginError(
-                f"plugin {provider} registers the {kind} {spec.name!r} twice (first from "
-                f"{self._origin[(kind, spec.name)]}, again from {origin})",
+                f"plugin {provider} registers the {kind} {spec.name!r} twice, {where}",
                 hint="give each component its own name, or return it from one hook only",
             )
         if existing is not None:

@@ -8,6 +8,8 @@ Nothing here builds a component or imports torch: factories are only inspected. 
 from __future__ import annotations
 
 import inspect
+import linecache
+import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -35,17 +37,26 @@ CLASSICAL_FACTORY_ARGS = ("params", "task")
 
 
 def location(obj: Any) -> str:
-    """``file:line`` where a function or class is defined (``?`` when Python cannot tell)."""
+    """``file:line`` of the ``def``/``class`` line of a function or class (``?`` when Python cannot tell)."""
     target = inspect.unwrap(obj) if callable(obj) else obj
     target = getattr(target, "func", target)  # functools.partial
     code = getattr(target, "__code__", None)
-    if code is not None:
-        return f"{code.co_filename}:{code.co_firstlineno}"
     try:
-        _, line = inspect.getsourcelines(target)
-        return f"{inspect.getsourcefile(target)}:{line}"
+        if code is not None:
+            path, line = code.co_filename, code.co_firstlineno
+        else:
+            path, line = inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
     except (OSError, TypeError):
         return "?"
+    while linecache.getline(path, line).lstrip().startswith("@"):  # decorators: point at the def
+        line += 1
+    return f"{path}:{line}"
+
+
+def raised_at(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame of an exception's traceback (the line that raised)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
 def _article(word: str) -> str:
@@ -75,44 +86,44 @@ def check_hook_result(result: Any, kind: str, hook_name: str, provider: str, hoo
 def check_spec(spec: Any, kind: str, hook_name: str, provider: str, hook_fn: Any) -> None:
     """Type, name, summary, params class, family (models) and factory signature of one spec."""
     expected = SPEC_KINDS[kind]
-    where = f"{hook_name} ({location(hook_fn)})"
+    where = f"hook {hook_name} ({location(hook_fn)})"
     if not isinstance(spec, expected):
         got = type(spec).__name__
         right_hook = next((f"; a {got} belongs in molgdl_{k}s" for k, c in SPEC_KINDS.items()
                            if isinstance(spec, c)), "")
         raise PluginError(
-            f"plugin {provider} returned {got} from the {kind} hook {where}; expected molgdl.specs.{expected.__name__}",
+            f"plugin {provider} returned {got} from the {kind} {where}; expected molgdl.specs.{expected.__name__}",
             hint=f"return molgdl.specs.{expected.__name__} objects{right_hook}",
         )
     if not isinstance(spec.name, str) or not spec.name.strip():
         raise PluginError(f"plugin {provider}: a {kind} from {where} has the name {spec.name!r}",
                           hint="give every component a non-empty string name (used in configs)")
-    component = f"{kind} {spec.name!r}"
+    component = f"{kind} {spec.name!r} from {where}"
     if not isinstance(spec.summary, str):
-        raise PluginError(f"plugin {provider}: {component} ({where}) has a summary of type "
+        raise PluginError(f"plugin {provider}: {component} has a summary of type "
                           f"{type(spec.summary).__name__}", hint="summary is one line of text")
-    _check_params(spec, component, where, provider)
+    _check_params(spec, component, f"{kind} {spec.name!r}", provider)
     if isinstance(spec, ModelSpec) and spec.family not in MODEL_FAMILIES:
         raise PluginError(
-            f"plugin {provider}: {component} ({where}) has family {spec.family!r}; expected one of "
+            f"plugin {provider}: {component} has family {spec.family!r}; expected one of "
             f"{', '.join(map(repr, MODEL_FAMILIES))}",
             hint="family='encoder' for a graph encoder (nn.Module), family='classical' for a scikit-learn model",
         )
-    _check_factory(spec, kind, component, provider)
+    _check_factory(spec, kind, f"{kind} {spec.name!r}", provider)
 
 
-def _check_params(spec: ComponentSpec, component: str, where: str, provider: str) -> None:
+def _check_params(spec: ComponentSpec, component: str, kind_name: str, provider: str) -> None:
     params = spec.params
     if isinstance(params, BaseModel):
         name = type(params).__name__
-        raise PluginError(f"plugin {provider}: {component} ({where}) gives params as an instance of {name}, "
+        raise PluginError(f"plugin {provider}: {component} gives params as an instance of {name}, "
                           "not the class", hint=f"pass the class itself: params={name}")
     if not (isinstance(params, type) and issubclass(params, BaseModel)):
-        raise PluginError(f"plugin {provider}: {component} ({where}) has params={params!r}; expected a subclass "
+        raise PluginError(f"plugin {provider}: {component} has params={params!r}; expected a subclass "
                           "of molgdl.specs.Params", hint="define `class MyParams(molgdl.specs.Params)` with typed fields")
     if not issubclass(params, Params):
         raise PluginError(
-            f"plugin {provider}: {component} params class {params.__name__} ({location(params)}) is a pydantic "
+            f"plugin {provider}: {kind_name} params class {params.__name__} ({location(params)}) is a pydantic "
             "BaseModel but not a molgdl.specs.Params, so misspelled config keys would be accepted silently",
             hint=f"derive it from molgdl.specs.Params: class {params.__name__}(Params)",
         )

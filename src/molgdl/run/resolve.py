@@ -46,15 +46,25 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
     try:
         params = validate_components(config, registry)
     except ConfigError as exc:
-        if not warnings:
+        # an unknown component name is often provided by a plugin that failed to load, has a hook without
+        # @hookimpl or no entry point in the molgdl group: say so
+        notes = warnings + _plugin_notes(pm)
+        if not notes:
             raise
-        # an unknown component name is often provided by the plugin that failed to load: say so
-        raise ConfigError(f"{exc.args[0]}\n  note: " + "\n  note: ".join(warnings), hint=exc.hint) from None
+        raise ConfigError(f"{exc.args[0]}\n  note: " + "\n  note: ".join(notes), hint=exc.hint) from None
     if config.tune is not None:
         from molgdl.tune.space import check_space
 
         check_space(config, registry)  # every key path and range against the schema, before anything heavy
     return Resolved(config, pm, registry, params, warnings)
+
+
+def _plugin_notes(pm: MolgdlPluginManager) -> list[str]:
+    from molgdl.diagnose import stray_distributions, undecorated_hooks
+    from molgdl.plugins import autoload_enabled
+
+    found = undecorated_hooks(pm) + (stray_distributions() if autoload_enabled() else [])
+    return [p.message for p in found]
 
 
 def resolve_file(path: Path | str, **kwargs: Any) -> Resolved:

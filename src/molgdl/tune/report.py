@@ -27,14 +27,14 @@ def write_plots(study: Any, tune_dir: Path) -> dict[str, str]:
     """optuna.visualization.matplotlib plots as PNG: optimization history, parameter importances (where
     defined: two completed trials and a parameter that varies), intermediate values of neural trials.
     Returns ``{file: "written" or why not}``."""
+    import warnings
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import optuna.visualization.matplotlib as ovm
     from optuna.exceptions import ExperimentalWarning
-
-    import warnings
 
     out: dict[str, str] = {}
     plots = {"history.png": ovm.plot_optimization_history, "importances.png": ovm.plot_param_importances,
@@ -46,6 +46,7 @@ def write_plots(study: Any, tune_dir: Path) -> dict[str, str]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExperimentalWarning)
+                warnings.simplefilter("ignore", UserWarning)  # e.g. "some regimes have less than 2 trials"
                 ax = plot(study)
             fig = (ax.flat[0] if hasattr(ax, "flat") else ax).figure
             fig.tight_layout()

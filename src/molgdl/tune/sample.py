@@ -14,6 +14,9 @@ from typing import Any
 from molgdl.registry import Registry
 from molgdl.tune.space import SLOTS, Dimension
 
+# sections only neural models use: not sampled in a trial whose model is classical (e.g. a random forest)
+NEURAL_ONLY = ("featurizer", "readout", "head", "optimizer", "scheduler", "trainer", "loss")
+
 
 def _slot_block(raw: dict[str, Any], slot: str, value: Any) -> Any:
     if isinstance(value, str):
@@ -24,9 +27,32 @@ def _slot_block(raw: dict[str, Any], slot: str, value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def with_slot_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``raw`` with the schema's default block in every component slot the config leaves out
+    (so ``optimizer.lr`` is searched in the default Adam block)."""
+    from molgdl.config.schema import RunConfig
+
+    out = copy.deepcopy(raw)
+    out.pop("tune", None)
+    for slot in SLOTS:
+        if slot not in out:
+            default = RunConfig.model_fields[slot].default
+            out[slot] = default.model_dump(mode="json") if default is not None else None
+    return out
+
+
+def _classical(raw: dict[str, Any], registry: Registry) -> bool:
+    block = raw.get("model")
+    name = block.get("name") if isinstance(block, dict) else None
+    return name in registry.names("model") and getattr(registry.get("model", name), "family", "") == "classical"
+
+
 def is_active(raw: dict[str, Any], d: Dimension, registry: Registry) -> bool:
-    """Whether ``d`` applies to ``raw``: always, except a component parameter the active component lacks."""
+    """Whether ``d`` applies to ``raw``: not a component parameter the active component lacks, nor a key of
+    neural training (featurizer, readout, head, optimizer, scheduler, trainer, loss) when the model is classical."""
     parts = d.parts
+    if parts[0] in NEURAL_ONLY and _classical(raw, registry):
+        return False
     if parts[0] not in SLOTS or len(parts) == 1 or parts[1] == "name":
         return True
     block = raw.get(parts[0])
@@ -71,8 +97,7 @@ def suggest(trial: Any, d: Dimension) -> Any:
 
 def sample_config(trial: Any, dims: list[Dimension], base: dict[str, Any], registry: Registry) -> dict[str, Any]:
     """The raw config of one trial (without the ``tune`` section); ``dims`` in sampling order."""
-    raw = copy.deepcopy(base)
-    raw.pop("tune", None)
+    raw = with_slot_defaults(base)
     for d in dims:
         if is_active(raw, d, registry):
             apply_value(raw, d, suggest(trial, d), registry)

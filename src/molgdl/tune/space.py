@@ -254,11 +254,10 @@ def _check_component_value(d: Dimension, kind: str, value: Any, registry: Regist
 def check_values(dims: list[Dimension], raw: dict[str, Any], registry: Registry) -> None:
     """Every end of every range and every choice gives a valid config (same schema as a run). A component
     parameter is probed with every component its slot may take that has the parameter."""
-    from molgdl.tune.sample import apply_value
+    from molgdl.tune.sample import apply_value, with_slot_defaults
 
     by_key = {d.key: d for d in dims}
-    base = copy.deepcopy(raw)
-    base.pop("tune", None)
+    base = with_slot_defaults(raw)
     for d in dims:
         slot = d.parts[0]
         slot_dim = by_key.get(slot) or by_key.get(f"{slot}.name")

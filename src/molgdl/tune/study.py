@@ -90,7 +90,8 @@ def counted(study: Any) -> int:
 
 
 def log_trial(study: Any, trial: Any) -> None:
-    value = "" if trial.value is None or not math.isfinite(trial.value) else f" {trial.value:.4f}"
+    finite = trial.value is not None and math.isfinite(trial.value)
+    value = f" {trial.value:.4f}" if finite and trial.state.name == "COMPLETE" else ""
     note = trial.user_attrs.get("error") or trial.user_attrs.get("pruned") or ""
     log.info("trial %d %s%s %s%s", trial.number, trial.state.name.lower(), value,
              json.dumps(trial.params, default=str), f" ({note})" if note else "")

@@ -55,7 +55,8 @@ def drift_error(run_dir: Path, pm: MolgdlPluginManager, exc: BaseException, what
     drift = plugin_drift(run_dir, pm)
     if not drift:
         return None
-    first = str(exc).split("\n")[0]
+    lines = str(exc).split("\n  fix:")[0].splitlines()
+    first = lines[1].strip() if len(lines) > 1 and lines[0].endswith(":") else lines[0]
     return PluginError(
         f"{Path(run_dir)} cannot be {what} with the installed plugins ({type(exc).__name__}: {first}); "
         "plugins changed since training:\n  " + "\n  ".join(drift),

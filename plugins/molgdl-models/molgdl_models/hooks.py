@@ -54,13 +54,16 @@ def _classical(name: str):
     return factory
 
 
-# fingerprint / descriptor models (molgdl_models.classical): name -> (summary, params)
+_svm, _knn, _linear, _lightgbm = (_classical(n) for n in ("svm", "knn", "linear", "lightgbm"))  # picklable by name
+
+# fingerprint / descriptor models (molgdl_models.classical): name -> (summary, factory, params)
 CLASSICAL = {
-    "svm": ("SVR/SVC with a MinMax (counts) or Tanimoto (bits) kernel on fingerprints (MoleculeACE's best)", SVMParams),
-    "knn": ("k-nearest neighbours by MinMax/Tanimoto similarity", KNNParams),
+    "svm": ("SVR/SVC with a MinMax (counts) or Tanimoto (bits) kernel on fingerprints (MoleculeACE's best)", _svm,
+            SVMParams),
+    "knn": ("k-nearest neighbours by MinMax/Tanimoto similarity", _knn, KNNParams),
     "linear": ("ridge (regression) or L2 logistic regression (classification) on standardised descriptors",
-               LinearParams),
-    "lightgbm": ("LightGBM gradient-boosted trees on molecule descriptors", LightGBMParams),
+               _linear, LinearParams),
+    "lightgbm": ("LightGBM gradient-boosted trees on molecule descriptors", _lightgbm, LightGBMParams),
 }
 
 
@@ -116,9 +119,9 @@ def molgdl_models():
             symmetry=frozenset(),
         ),
         *(
-            ModelSpec(name=name, summary=summary, factory=_classical(name), params=params, family="classical",
+            ModelSpec(name=name, summary=summary, factory=factory, params=params, family="classical",
                       symmetry=frozenset())
-            for name, (summary, params) in CLASSICAL.items()
+            for name, (summary, factory, params) in CLASSICAL.items()
         ),
     ]
 

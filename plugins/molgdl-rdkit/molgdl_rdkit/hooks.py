@@ -48,15 +48,20 @@ def _fingerprint(kind: str):
     return factory
 
 
-# name -> (summary, params model); counts/bits and lengths are params (molgdl_rdkit.fingerprints)
+# module-level names, so that the factories pickle by reference
+_ecfp, _fcfp, _atompair, _torsion, _rdkit_path, _maccs, _avalon = (
+    _fingerprint(k) for k in ("ecfp", "fcfp", "atompair", "torsion", "rdkit_path", "maccs", "avalon"))
+
+# name -> (summary, factory, params model); counts/bits and lengths are params (molgdl_rdkit.fingerprints)
 FINGERPRINTS = {
-    "ecfp": ("ECFP (Morgan, connectivity invariants) bits or counts, any radius (radius 2 = ECFP4)", CircularParams),
-    "fcfp": ("FCFP (Morgan, pharmacophoric feature invariants) bits or counts, any radius", CircularParams),
-    "atompair": ("atom-pair fingerprint (Carhart 1985) bits or counts", AtomPairParams),
-    "torsion": ("topological-torsion fingerprint (Nilakantan 1987) bits or counts", TorsionParams),
-    "rdkit_path": ("RDKit path/subgraph fingerprint (Daylight-like) bits or counts", RDKitPathParams),
-    "maccs": ("MACCS keys, 167 bits (bit 0 unused)", NoParams),
-    "avalon": ("Avalon fingerprint (rdkit.Avalon) bits or counts", AvalonParams),
+    "ecfp": ("ECFP (Morgan, connectivity invariants) bits or counts, any radius (radius 2 = ECFP4)", _ecfp,
+             CircularParams),
+    "fcfp": ("FCFP (Morgan, pharmacophoric feature invariants) bits or counts, any radius", _fcfp, CircularParams),
+    "atompair": ("atom-pair fingerprint (Carhart 1985) bits or counts", _atompair, AtomPairParams),
+    "torsion": ("topological-torsion fingerprint (Nilakantan 1987) bits or counts", _torsion, TorsionParams),
+    "rdkit_path": ("RDKit path/subgraph fingerprint (Daylight-like) bits or counts", _rdkit_path, RDKitPathParams),
+    "maccs": ("MACCS keys, 167 bits (bit 0 unused)", _maccs, NoParams),
+    "avalon": ("Avalon fingerprint (rdkit.Avalon) bits or counts", _avalon, AvalonParams),
 }
 
 
@@ -88,7 +93,7 @@ def molgdl_descriptors() -> list[DescriptorSpec]:
     return [
         DescriptorSpec(
             name="rdkit2d",
-            summary="all RDKit 2D descriptors (Descriptors._descList), NaN where undefined",
+            summary="all RDKit 2D descriptors (Descriptors._descList; Ipc as log1p(Ipc)), NaN where undefined",
             factory=_rdkit2d,
         ),
         DescriptorSpec(
@@ -98,8 +103,8 @@ def molgdl_descriptors() -> list[DescriptorSpec]:
             params=MorganParams,
         ),
         *(
-            DescriptorSpec(name=name, summary=summary, factory=_fingerprint(name), params=params)
-            for name, (summary, params) in FINGERPRINTS.items()
+            DescriptorSpec(name=name, summary=summary, factory=factory, params=params)
+            for name, (summary, factory, params) in FINGERPRINTS.items()
         ),
     ]
 

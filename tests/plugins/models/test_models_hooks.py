@@ -36,7 +36,8 @@ def test_registered_names_and_kinds():
     models = [s for specs in pm.hook.molgdl_models() for s in specs]
     readouts = [s for specs in pm.hook.molgdl_readouts() for s in specs]
     assert {s.name: s.family for s in models} == {
-        "dmpnn": "encoder", "gine": "encoder", "schnet": "encoder", "random_forest": "classical"}
+        "dmpnn": "encoder", "gine": "encoder", "schnet": "encoder", "random_forest": "classical",
+        "svm": "classical", "knn": "classical", "linear": "classical", "lightgbm": "classical"}
     assert [s.name for s in readouts] == ["sum", "mean", "max", "atomwise", "attention", "set2set"]
     assert all(isinstance(s, ModelSpec) for s in models)
     assert all(isinstance(s, ReadoutSpec) for s in readouts)

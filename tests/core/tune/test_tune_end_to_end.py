@@ -1,0 +1,84 @@
+"""``molgdl tune`` end to end with a random forest on 150 ESOL molecules (seconds): the files of the study,
+the winner trained with ``molgdl run`` semantics, and every fold value recomputed with scikit-learn directly."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import yaml
+
+from tune_helpers import flat, result, rf_config, trials, write_config
+
+
+def test_random_forest_study(run_cli, tmp_path, esol_csv):
+    cfg = rf_config(tmp_path, esol_csv)
+    code, out, err = run_cli("tune", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    run = tmp_path / "runs" / "t"
+    for name in ("study.db", "trials.csv", "best.yaml", "result.json", "history.png", "importances.png",
+                 "tuning_set.json"):
+        assert (run / "tune" / name).is_file(), name
+    df = trials(run)
+    assert list(df["number"]) == [0, 1, 2] and set(df["state"]) == {"COMPLETE"}
+    r = result(run)
+    assert r["metric"] == "rmse" and r["direction"] == "minimize" and r["trials"] == {"complete": 3, "pruned": 0, "fail": 0}
+    assert r["best_value"] == df["value"].min() and r["best_trial"] == int(df.loc[df["value"].idxmin(), "number"])
+    # a trial's value is the mean of its inner folds
+    fold_cols = [f"user_attrs_fold_{k}_rmse" for k in range(3)]
+    np.testing.assert_allclose(df[fold_cols].mean(axis=1), df["value"], rtol=1e-12)
+
+    # best.yaml: the whole resolved config with the best params; it is what the run folder trained
+    best = yaml.safe_load((run / "tune" / "best.yaml").read_text())
+    row = df.loc[df["number"] == r["best_trial"]].iloc[0]
+    assert best["model"]["n_estimators"] == row["params_model.n_estimators"]
+    assert best["model"]["min_samples_leaf"] == row["params_model.min_samples_leaf"]
+    assert "tune" not in best
+    assert yaml.safe_load((run / "config.yaml").read_text()) == best
+    assert run_cli("validate", run / "tune" / "best.yaml")[0] == 0
+
+    # the winner's run: test metrics exist only for the winner, at the top of the run folder
+    metrics = json.loads((run / "seed_0" / "metrics.json").read_text())
+    assert r["test"]["overall"]["rmse"]["mean"] == metrics["metrics"]["test"]["overall"]["rmse"]
+    assert f"winner: trial {r['best_trial']}" in flat(err)
+    assert json.loads((run / "status.json").read_text())["state"] == "completed"
+
+    _recompute_folds(run, cfg, r["best_trial"], df)
+
+
+def _recompute_folds(run, cfg, number, df):
+    """Inner-fold RMSEs of one trial with scikit-learn on the tuning rows and folds written by the study."""
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.impute import SimpleImputer
+
+    from molgdl.config.load import parse_config
+    from molgdl.run.data_stage import prepare_data
+    from molgdl.run.resolve import resolve
+
+    data = prepare_data(resolve(parse_config(cfg)), None)
+    pos = {rec.row - 1: i for i, rec in enumerate(data.table.records)}
+    tuning = json.loads((run / "tune" / "tuning_set.json").read_text())
+    rows = np.array([pos[r] for r in tuning["rows"]])
+    row = df.loc[df["number"] == number].iloc[0]
+    X, y = data.graphs.extra, data.table.targets[:, 0]
+    for k, val_rows in enumerate(tuning["inner_val_rows"]):
+        val = np.array([pos[r] for r in val_rows])
+        train = np.setdiff1d(rows, val)
+        assert len(train) + len(val) == len(rows)
+        imputer = SimpleImputer(strategy="mean", keep_empty_features=True).fit(X[train])
+        est = RandomForestRegressor(n_estimators=int(row["params_model.n_estimators"]),
+                                    min_samples_leaf=int(row["params_model.min_samples_leaf"]), max_features=1 / 3,
+                                    n_jobs=1, random_state=cfg["tune"]["seed"])
+        est.fit(imputer.transform(X[train]), y[train])
+        rmse = math.sqrt(np.mean((est.predict(imputer.transform(X[val])) - y[val]) ** 2))
+        assert rmse == np.float64(row[f"user_attrs_fold_{k}_rmse"]) or math.isclose(
+            rmse, row[f"user_attrs_fold_{k}_rmse"], rel_tol=1e-9)
+
+
+def test_existing_run_folder_is_not_overwritten(run_cli, tmp_path, esol_csv):
+    path = write_config(tmp_path / "cfg.yaml", rf_config(tmp_path, esol_csv, n_trials=1, inner_folds=2))
+    assert run_cli("tune", path)[0] == 0
+    code, _, err = run_cli("tune", path)
+    assert code == 2
+    assert "already exists (state: completed); nothing was overwritten" in flat(err)

@@ -15,11 +15,14 @@ log = logging.getLogger("molgdl")
 
 
 def write_trials_csv(study: Any, path: Path) -> None:
-    """One row per trial: number, state, value, duration, every sampled param and user attribute
-    (the model, each inner fold's metric, the error of a failed trial, where a pruned one stopped)."""
+    """One row per trial: number, state, value (the mean inner-fold metric of a completed trial), duration in
+    seconds, every sampled param and user attribute (the model, each inner fold's metric, the error of a failed
+    trial, where a pruned one stopped)."""
     df = study.trials_dataframe(attrs=("number", "state", "value", "duration", "params", "user_attrs"))
     if "duration" in df:
         df["duration"] = df["duration"].dt.total_seconds()
+    if len(df):  # optuna keeps a pruned trial's last reported loss as its value: not the metric, so left empty
+        df.loc[df["state"] == "PRUNED", "value"] = float("nan")
     df.to_csv(path, index=False)
 
 

@@ -128,3 +128,17 @@ def test_a_model_pkl_carrying_code_is_refused_and_not_run(runs, tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and "not a plain molgdl classical model file" in err and "Traceback" not in err
     assert not Path(_Evil.marker).exists()
+
+
+def test_analysis_context_embeddings_of_a_classical_run(runs, tmp_path):
+    from molgdl.predict import _featurize_input, open_run
+    from molgdl.run.analysis import AnalysisContext
+
+    inp = tmp_path / "new.csv"
+    pd.DataFrame({"smiles": ["CCO", "c1ccccc1O"]}).to_csv(inp, index=False)
+    res, _ = open_run(runs["knn"])
+    table, graphs = _featurize_input(res, inp, ["y"], "regression")
+    ctx = AnalysisContext(runs["knn"], tmp_path, table, graphs, [0, 1], res)
+    emb = ctx.embeddings(1)
+    assert emb.shape == (2, N_BITS)
+    np.testing.assert_array_equal(emb, graphs.extra)  # fingerprints have nothing missing: imputation is a no-op

@@ -42,9 +42,14 @@ class AnalysisContext:
         return load_replicate_model(self.resolved, self.run_dir / f"seed_{seed}", self.graphs, self.table).eval()
 
     def embeddings(self, seed: int | None = None) -> np.ndarray:
-        """Per-molecule learned representation ``[M, d]`` of the model of ``seed`` (first seed by default)."""
+        """Per-molecule learned representation ``[M, d]`` of the model of ``seed`` (first seed by default);
+        for a classical model, the imputed descriptor vector it sees (as ``molgdl embed``)."""
+        from molgdl.predict import is_classical, load_classical_replicate
         from molgdl.run.evaluate import average_by_owner, embed_graphs
 
+        if is_classical(self.resolved):
+            seed = self.seeds[0] if seed is None else seed
+            return load_classical_replicate(self.resolved, self.run_dir / f"seed_{seed}").features(self.graphs.extra)
         model = self.model(seed)
         per_graph = embed_graphs(model, self.graphs.dataset, 256)
         return average_by_owner(per_graph, self.graphs.graph_owner, len(self.table))

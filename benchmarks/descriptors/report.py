@@ -1,0 +1,113 @@
+"""Regenerate the BENCHMARKS.md sections of the float32-safe descriptors (issue 28) from the committed raw results
+in ``benchmarks/descriptors/results/`` (written by ``molnet_before_after.py`` and ``moleculeace_configs.py``).
+Every number and verdict below is computed here from those files.
+
+    python benchmarks/descriptors/report.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import write_section  # noqa: E402
+
+RESULTS = HERE / "results"
+ARM_TEXT = {"before": "before (raw Ipc)", "after": "after (default: z-score)", "after_cdf": "after, scaling.descriptors: cdf"}
+
+
+def load(prefix: str) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(RESULTS.glob(f"{prefix}*.json"))]
+
+
+def paired_verdict(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> str:
+    """Sentence comparing two paired RMSE samples (lower is better)."""
+    if len(a) < 5:
+        return f"{name_a} vs {name_b}: not compared ({len(a)} paired seeds, fewer than 5)"
+    diff = a - b
+    p = float(stats.ttest_rel(a, b).pvalue) if np.any(diff != 0) else 1.0
+    if p >= 0.05:
+        word = "no difference at the 5% level"
+    else:
+        word = f"{name_a} {'lower (better)' if diff.mean() < 0 else 'higher (worse)'}"
+    return f"{name_a} - {name_b}: mean paired difference {diff.mean():+.4f} (paired t test p = {p:.2f}): {word}"
+
+
+def molnet_section(records: list[dict]) -> str:
+    lines = ["## Float32-safe descriptors: default configs before and after (issue 28)", "",
+             "Test RMSE of `configs/<dataset>.yaml` (D-MPNN 300x3 + rdkit2d, random 80/10/10 split per seed), "
+             "paired by seed, one thread per run. `before` is the code of commit 48872f1 (raw Ipc), `after` the "
+             "code with Ipc as log1p(Ipc) and unsafe values set missing. "
+             "Command: `OMP_NUM_THREADS=1 python benchmarks/descriptors/molnet_before_after.py`; raw results: "
+             "`benchmarks/descriptors/results/<dataset>_<arm>_seed<s>.json`.", "",
+             "| dataset | epochs | arm | seeds | test RMSE mean ± std | per seed |", "|---|---|---|---|---|---|"]
+    notes = []
+    for dataset in ("esol", "freesolv", "lipo"):
+        rows = [r for r in records if r["dataset"] == dataset]
+        if not rows:
+            continue
+        by_arm = {arm: {r["seed"]: r["test_rmse"] for r in rows if r["arm"] == arm} for arm in ARM_TEXT}
+        for arm, vals in by_arm.items():
+            if not vals:
+                continue
+            v = np.array([vals[s] for s in sorted(vals)])
+            std = v.std(ddof=1) if len(v) > 1 else 0.0
+            lines.append(f"| {dataset} | {rows[0]['epochs']} | {ARM_TEXT[arm]} | {sorted(vals)} | "
+                         f"{v.mean():.3f} ± {std:.3f} | {', '.join(f'{x:.3f}' for x in v)} |")
+        for arm in ("after", "after_cdf"):
+            seeds = sorted(set(by_arm["before"]) & set(by_arm[arm]))
+            if seeds:
+                a = np.array([by_arm[arm][s] for s in seeds])
+                b = np.array([by_arm["before"][s] for s in seeds])
+                notes.append(f"- {dataset}: " + paired_verdict(a, b, ARM_TEXT[arm], ARM_TEXT["before"]) + ".")
+    return "\n".join(lines + [""] + notes)
+
+
+def moleculeace_section(records: list[dict]) -> str:
+    lines = ["## The default and random-forest configs on the ten MoleculeACE sets (issue 28)", "",
+             "`configs/esol_random_forest.yaml` and `configs/esol.yaml` with only `data.source` "
+             "(`{name: moleculeace, set: ...}`) and `split` (`{name: column, column: split, val_fraction: 0.1}`) "
+             "changed, seed 0. Before the float32-safe descriptors the random-forest config crashed on CHEMBL204_Ki "
+             "and CHEMBL236_Ki. RMSE in -log10(Ki or EC50 / nM). Command: `OMP_NUM_THREADS=1 python "
+             "benchmarks/descriptors/moleculeace_configs.py`; raw results: "
+             "`benchmarks/descriptors/results/moleculeace_<config>_<set>.json`.", "",
+             "| config | set | state | test RMSE | test cliff RMSE | descriptor values set missing | wall (s) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in records:
+        ok = r["returncode"] == 0
+        lines.append(f"| {r['config']} | {r['set']} | {r['state'] or 'failed'} | "
+                     f"{r['test_rmse']:.3f} | {r['test_cliff_rmse']:.3f} | {r['descriptor_values_set_missing']} | "
+                     f"{r['wall_s']:.0f} |" if ok else
+                     f"| {r['config']} | {r['set']} | {r['state'] or 'failed'} | - | - | - | {r['wall_s']:.0f} |")
+    out = ["\n".join(lines), ""]
+    for config in sorted({r["config"] for r in records}):
+        rs = [r for r in records if r["config"] == config]
+        done = [r for r in rs if r["returncode"] == 0 and r["state"] == "completed"]
+        text = f"- {config}: {len(done)} of {len(rs)} sets completed"
+        if done:
+            text += (f"; mean test RMSE {np.mean([r['test_rmse'] for r in done]):.3f}, mean cliff RMSE "
+                     f"{np.mean([r['test_cliff_rmse'] for r in done]):.3f}; float32 overflow warnings: "
+                     f"{sum(r.get('overflow_warnings', 0) for r in done)}")
+        out.append(text + ".")
+    return "\n".join(out)
+
+
+def main() -> int:
+    molnet = [r for r in load("") if "arm" in r]
+    mace = load("moleculeace_")
+    if molnet:
+        write_section("descriptors-molnet", molnet_section(molnet))
+    if mace:
+        write_section("descriptors-moleculeace", moleculeace_section(mace))
+    print(f"sections written from {len(molnet)} + {len(mace)} result files")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -111,17 +111,16 @@ def test_a_hook_returning_a_dict_is_not_reported_as_str(site, cli):
 
 def test_plugins_reports_every_problem_at_once(site, cli):
     """Two mistakes in one plugin: both listed, and the other components of the plugin are still there."""
-    one = next(m for m in MISTAKES if m.id == "bad_family")
-    two = next(m for m in MISTAKES if m.id == "params_instance")
     from plugin_fixture import broken
 
-    files = broken(one.files(), [("my_plugin/hooks.py", "build_pool, PoolParams)]", "build_pool, PoolParams())]")])
-    write_plugin(site, files)
+    both = [next(m for m in MISTAKES if m.id == i) for i in ("bad_family", "params_instance")]
+    write_plugin(site, broken(FILES, [(f"my_plugin/{f}", old, new) for m in both for f, old, new in m.changes]))
     code, out, err = cli("plugins", "--json")
     assert code == 0
     problems = {r["name"]: r["problems"] for r in json.loads(out)}["my_plugin"]
     assert [p.split(": ", 1)[1].split(" from hook")[0] for p in problems] == ["model 'my_encoder'", "readout 'my_pool'"]
-    assert two.id == "params_instance"
+    code, out, err = cli("components", "--kind", "dataset", "--json")  # other commands stop at the first one
+    assert code == 2 and "has family 'graph'" in flat(err)
 
 
 def test_traceback_flag_after_the_subcommand(site, cli):

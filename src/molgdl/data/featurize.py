@@ -18,6 +18,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from molgdl.data.cache import FeatureCache, cache_key, table_fingerprint
+from molgdl.data.plugin_bugs import bug_reason, check_width, raise_plugin_bugs
 from molgdl.data.descriptor_values import describe_missing, sanitize
 from molgdl.data.table import MoleculeRecord, MoleculeTable
 from molgdl.errors import DataError, MolgdlError
@@ -67,8 +68,8 @@ def _featurize_one(featurizer: Any, record: MoleculeRecord) -> tuple[list[Data] 
         return featurizer.featurize(record), None
     except MolgdlError as exc:
         return None, str(exc).split("\n")[0]
-    except Exception as exc:  # a featurizer bug on one molecule is reported for that molecule
-        return None, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # not a molecule error: a plugin bug, reported once by featurize_table
+        return None, bug_reason(exc)
 
 
 def _describe_one(descriptors: Sequence[Any], record: MoleculeRecord) -> tuple[np.ndarray | None, str | None]:
@@ -77,8 +78,8 @@ def _describe_one(descriptors: Sequence[Any], record: MoleculeRecord) -> tuple[n
         return (np.concatenate(parts) if parts else np.zeros(0)), None
     except MolgdlError as exc:
         return None, str(exc).split("\n")[0]
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a plugin bug (see molgdl.data.plugin_bugs)
+        return None, bug_reason(exc)
 
 
 def _graphs_chunk(records: list[MoleculeRecord]) -> bytes:
@@ -177,6 +178,7 @@ def featurize_table(
         from_cache = False
         results = _map(_graphs_chunk, (featurizer, ()), records, workers, f"featurizing ({name})", progress)
         payload = _collate_graphs(results)
+        raise_plugin_bugs(dict(zip(payload["fail_pos"], payload["fail_reason"])), records, "featurizer", featurizer_id)
         if cache:
             cache.put(gkey, payload)
 
@@ -195,7 +197,9 @@ def featurize_table(
                 if vec is None:
                     fails[i] = reason
                 else:
+                    check_width(vec, desc.names, records[i], (dname, dparams, dprov), type(desc).compute)
                     mat[i] = vec
+            raise_plugin_bugs(fails, records, "descriptor", (dname, dparams, dprov))
             dpay = {"matrix": torch.from_numpy(mat), "fail_pos": list(fails), "fail_reason": list(fails.values())}
             if cache:
                 cache.put(dkey, dpay)

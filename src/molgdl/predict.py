@@ -48,7 +48,9 @@ def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
     seeds = sorted(p.parent for p in run_dir.glob(f"seed_*/{model_file}"))
     if not seeds:
         raise RunDirError(f"{run_dir} has no trained model (no seed_*/{model_file})",
-                          hint="the run did not finish; resume it with `molgdl run CONFIG --resume`")
+                          hint="the run did not finish; resume it with `molgdl run CONFIG --resume`"
+                          + ("; a classical run trained before models were saved must be rerun with --overwrite"
+                             if model_file == CLASSICAL_FILE else ""))
     return res, seeds
 
 

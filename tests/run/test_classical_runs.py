@@ -142,3 +142,17 @@ def test_analysis_context_embeddings_of_a_classical_run(runs, tmp_path):
     emb = ctx.embeddings(1)
     assert emb.shape == (2, N_BITS)
     np.testing.assert_array_equal(emb, graphs.extra)  # fingerprints have nothing missing: imputation is a no-op
+
+
+def test_a_classical_run_without_model_pkl_says_to_rerun(runs, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "old"
+    shutil.copytree(runs["random_forest"], run)
+    for path in run.glob("seed_*/model.pkl"):
+        path.unlink()  # as a run trained before classical models were saved
+    inp = tmp_path / "new.csv"
+    pd.DataFrame({"smiles": ["CCO"]}).to_csv(inp, index=False)
+    assert main(["predict", "--run", str(run), "--input", str(inp), "--output", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "model.pkl" in err and "rerun" in err and "Traceback" not in err

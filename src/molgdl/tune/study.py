@@ -116,11 +116,19 @@ def worker_main(raw: dict[str, Any], switches: dict[str, Any], run_dir: str, wor
     from molgdl.run.resolve import resolve
     from molgdl.tune.pipeline import build_objective
 
-    res = resolve(parse_config(raw), **switches)
-    tune_dir = Path(run_dir) / "tune"
-    objective, metric = build_objective(res, Path(run_dir), None)
-    study = open_study(tune_dir, res.config.tune, metric, resume=True, seed_offset=worker)
-    optimize(study, objective, res.config.tune.n_trials, res.config.tune.timeout_minutes)
+    from molgdl.run.folder import RunFolder
+
+    handler = RunFolder(Path(run_dir)).attach_log()  # the worker's trial lines go to run.log too
+    logging.getLogger("molgdl").setLevel(logging.INFO)
+    try:
+        res = resolve(parse_config(raw), **switches)
+        tune_dir = Path(run_dir) / "tune"
+        objective, metric = build_objective(res, Path(run_dir), None)
+        study = open_study(tune_dir, res.config.tune, metric, resume=True, seed_offset=worker)
+        optimize(study, objective, res.config.tune.n_trials, res.config.tune.timeout_minutes)
+    finally:
+        logging.getLogger("molgdl").removeHandler(handler)
+        handler.close()
 
 
 def run_parallel(raw: dict[str, Any], switches: dict[str, Any], run_dir: Path, n_jobs: int) -> None:

@@ -82,3 +82,18 @@ def test_existing_run_folder_is_not_overwritten(run_cli, tmp_path, esol_csv):
     code, _, err = run_cli("tune", path)
     assert code == 2
     assert "already exists (state: completed); nothing was overwritten" in flat(err)
+
+
+def test_parallel_workers_share_one_study(run_cli, tmp_path, esol_csv):
+    """n_jobs: 2 spawns two worker processes on the SQLite study; together they run the trials (a worker
+    may start one more while the other finishes the last counted one)."""
+    cfg = rf_config(tmp_path, esol_csv, n_trials=4, n_jobs=2)
+    code, _, err = run_cli("tune", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    run = tmp_path / "runs" / "t"
+    df = trials(run)
+    assert 4 <= (df["state"] == "COMPLETE").sum() <= 5 and len(df) == (df["state"] == "COMPLETE").sum()
+    assert len({(a, b) for a, b in zip(df["params_model.n_estimators"], df["params_model.min_samples_leaf"])}) > 1
+    log = (run / "run.log").read_text()
+    assert all(f"trial {n} complete" in log for n in df["number"])  # the workers log into the run's log
+    assert result(run)["best_value"] == df["value"].min()

@@ -34,8 +34,8 @@ class _LightGBM(BaseEstimator):
         self.random_state = random_state
 
     def _fit_lgbm(self, estimator_class, X: Any, y: np.ndarray) -> None:
-        est = estimator_class(**self.get_params(), subsample_freq=1 if self.subsample < 1 else 0, deterministic=True,
-                              force_col_wise=True, verbose=-1)
+        est = estimator_class(**self.get_params(), subsample_freq=1 if self.subsample < 1 else 0,
+                              deterministic=True, force_col_wise=True, verbose=-1)
         est.fit(np.asarray(X, dtype=np.float64), y)
         self.model_text_ = est.booster_.model_to_string()
         self.n_features_in_ = est.n_features_in_

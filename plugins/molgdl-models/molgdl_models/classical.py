@@ -23,8 +23,8 @@ def is_regression(model: str, task: str) -> bool:
 
 def _no_class_weight(model: str, params) -> None:
     if params.class_weight is not None:
-        raise ConfigError(f"model {model}: class_weight={params.class_weight!r} is only valid for classification, "
-                          "but the task is regression", hint="remove model.params.class_weight")
+        raise ConfigError(f"model {model}: class_weight={params.class_weight!r} is only valid for "
+                          "classification, but the task is regression", hint="remove model.params.class_weight")
 
 
 def build_svm(params, task: str):

@@ -54,12 +54,13 @@ def _classical(name: str):
     return factory
 
 
-_svm, _knn, _linear, _lightgbm = (_classical(n) for n in ("svm", "knn", "linear", "lightgbm"))  # picklable by name
+# module-level names, so that the factories pickle by reference
+_svm, _knn, _linear, _lightgbm = (_classical(n) for n in ("svm", "knn", "linear", "lightgbm"))
 
 # fingerprint / descriptor models (molgdl_models.classical): name -> (summary, factory, params)
 CLASSICAL = {
-    "svm": ("SVR/SVC with a MinMax (counts) or Tanimoto (bits) kernel on fingerprints (MoleculeACE's best)", _svm,
-            SVMParams),
+    "svm": ("SVR/SVC with a MinMax (counts) or Tanimoto (bits) kernel on fingerprints (MoleculeACE's best)",
+            _svm, SVMParams),
     "knn": ("k-nearest neighbours by MinMax/Tanimoto similarity", _knn, KNNParams),
     "linear": ("ridge (regression) or L2 logistic regression (classification) on standardised descriptors",
                _linear, LinearParams),

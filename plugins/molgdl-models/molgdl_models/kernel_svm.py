@@ -102,8 +102,9 @@ class KernelSVC(ClassifierMixin, _KernelSVM):
         y = np.asarray(y).ravel()
         smallest = int(np.unique(y, return_counts=True)[1].min())
         if smallest < 2:
-            raise DataError(f"{type(self).__name__}: every class needs at least 2 training molecules to calibrate "
-                            f"probabilities; the smallest class has {smallest}", hint="use more data or another split")
+            raise DataError(f"{type(self).__name__}: every class needs at least 2 training molecules to "
+                            f"calibrate probabilities; the smallest class has {smallest}",
+                            hint="use more data or another split")
         folds = StratifiedKFold(n_splits=min(5, smallest), shuffle=True, random_state=self.random_state)
         svc = SVC(kernel="precomputed", C=self.C, class_weight=self.class_weight)
         calibrated = CalibratedClassifierCV(svc, method="sigmoid", cv=folds, ensemble=False)

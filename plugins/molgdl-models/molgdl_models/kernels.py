@@ -33,7 +33,8 @@ def tanimoto_kernel(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 
 def minmax_kernel(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """MinMax similarities ``[n, m]`` of non-negative rows of ``X`` ``[n, d]`` and ``Y`` ``[m, d]``, in [0, 1]."""
+    """MinMax similarities ``[n, m]`` of non-negative rows of ``X`` ``[n, d]`` and ``Y`` ``[m, d]``, in
+    [0, 1]."""
     from scipy.spatial.distance import cdist
 
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
@@ -71,6 +72,7 @@ def check_kernel_input(X: np.ndarray, kernel: str, where: str) -> np.ndarray:
         raise DataError(
             f"{where}: kernel 'minmax' needs non-negative descriptors, but column(s) "
             f"{cols[:10].tolist()}{' ...' if len(cols) > 10 else ''} have negative values",
-            hint="use fingerprints (bits or counts) as descriptors, or kernel: tanimoto (defined for any real values)",
+            hint="use fingerprints (bits or counts) as descriptors, or kernel: tanimoto (defined for any real "
+                 "values)",
         )
     return X

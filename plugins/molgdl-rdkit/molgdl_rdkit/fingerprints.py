@@ -45,8 +45,8 @@ def _generator(kind: str, s: dict[str, Any]):
         return rfg.GetTopologicalTorsionGenerator(torsionAtomCount=s["atom_count"],
                                                   countSimulation=s["count_simulation"], fpSize=s["n_bits"])
     if kind == "rdkit_path":
-        return rfg.GetRDKitFPGenerator(minPath=s["min_path"], maxPath=s["max_path"], branchedPaths=s["branched"],
-                                       fpSize=s["n_bits"])
+        return rfg.GetRDKitFPGenerator(minPath=s["min_path"], maxPath=s["max_path"],
+                                       branchedPaths=s["branched"], fpSize=s["n_bits"])
     raise ValueError(f"no fingerprint generator for {kind!r}")
 
 
@@ -60,7 +60,8 @@ def _compute_fn(kind: str, s: dict[str, Any]) -> Callable[[Any], np.ndarray]:
         from rdkit.Avalon import pyAvalonTools
 
         if s["counts"]:
-            return lambda mol: _sparse_counts(pyAvalonTools.GetAvalonCountFP(mol, nBits=s["n_bits"]), s["n_bits"])
+            n = s["n_bits"]
+            return lambda mol: _sparse_counts(pyAvalonTools.GetAvalonCountFP(mol, nBits=n), n)
         return lambda mol: np.array(pyAvalonTools.GetAvalonFP(mol, nBits=s["n_bits"]), dtype=np.float64)
     gen = _generator(kind, s)
     if s["counts"]:

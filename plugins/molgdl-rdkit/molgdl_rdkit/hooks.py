@@ -56,10 +56,12 @@ _ecfp, _fcfp, _atompair, _torsion, _rdkit_path, _maccs, _avalon = (
 FINGERPRINTS = {
     "ecfp": ("ECFP (Morgan, connectivity invariants) bits or counts, any radius (radius 2 = ECFP4)", _ecfp,
              CircularParams),
-    "fcfp": ("FCFP (Morgan, pharmacophoric feature invariants) bits or counts, any radius", _fcfp, CircularParams),
+    "fcfp": ("FCFP (Morgan, pharmacophoric feature invariants) bits or counts, any radius", _fcfp,
+             CircularParams),
     "atompair": ("atom-pair fingerprint (Carhart 1985) bits or counts", _atompair, AtomPairParams),
     "torsion": ("topological-torsion fingerprint (Nilakantan 1987) bits or counts", _torsion, TorsionParams),
-    "rdkit_path": ("RDKit path/subgraph fingerprint (Daylight-like) bits or counts", _rdkit_path, RDKitPathParams),
+    "rdkit_path": ("RDKit path/subgraph fingerprint (Daylight-like) bits or counts", _rdkit_path,
+                   RDKitPathParams),
     "maccs": ("MACCS keys, 167 bits (bit 0 unused)", _maccs, NoParams),
     "avalon": ("Avalon fingerprint (rdkit.Avalon) bits or counts", _avalon, AvalonParams),
 }

@@ -26,19 +26,22 @@ CLASSICAL_FILE = "model.pkl"
 FORMAT = 1
 SAFE_ROOTS = ("numpy", "scipy", "sklearn")
 _FUNCTIONS = {
-    *((m, n) for m in ("numpy._core.multiarray", "numpy.core.multiarray") for n in ("_reconstruct", "scalar")),
+    *((m, n) for m in ("numpy._core.multiarray", "numpy.core.multiarray")
+      for n in ("_reconstruct", "scalar")),
     ("numpy._core.numeric", "_frombuffer"),
     ("numpy.core.numeric", "_frombuffer"),
     ("copyreg", "_reconstructor"),
-    *(("numpy.random._pickle", n) for n in ("__randomstate_ctor", "__bit_generator_ctor", "__generator_ctor")),
+    *(("numpy.random._pickle", n)
+      for n in ("__randomstate_ctor", "__bit_generator_ctor", "__generator_ctor")),
 }
-_BUILTINS = {"object", "set", "frozenset", "slice", "complex", "bytearray", "tuple", "list", "dict", "int", "float",
-             "str", "bool", "bytes", "range"}
+_BUILTINS = {"object", "set", "frozenset", "slice", "complex", "bytearray", "tuple", "list", "dict", "int",
+             "float", "str", "bool", "bytes", "range"}
 
 
 @dataclass
 class ClassicalModel:
-    """``estimators[t]`` predicts target ``t`` from ``features(X)``; ``feature_names`` ``[D]`` label the columns."""
+    """``estimators[t]`` predicts target ``t`` from ``features(X)``; ``feature_names`` ``[D]`` label the
+    columns."""
 
     imputer: Any
     estimators: list[Any]
@@ -91,9 +94,10 @@ def load_classical(path: Path, trusted: Sequence[str] = ()) -> ClassicalModel:
         with open(path, "rb") as fh:
             state = _RestrictedUnpickler(fh, roots).load()
     except pickle.UnpicklingError as exc:
-        raise RunDirError(f"{path} is not a plain molgdl classical model file and was not loaded (it refers to "
-                          f"{exc}, which is not allowed)",
-                          hint="only load model.pkl files written by `molgdl run`; retrain if the file is damaged") from None
+        raise RunDirError(f"{path} is not a plain molgdl classical model file and was not loaded (it refers "
+                          f"to {exc}, which is not allowed)",
+                          hint="only load model.pkl files written by `molgdl run`; retrain if the file is "
+                               "damaged") from None
     except (OSError, EOFError, AttributeError, ImportError, TypeError, ValueError) as exc:
         raise RunDirError(f"{path} could not be read ({type(exc).__name__}: {exc})",
                           hint="retrain the run with the installed versions of its plugins") from None
@@ -115,8 +119,8 @@ def check_input_domain(estimator: Any, X: np.ndarray, names: Sequence[str], mode
     cols = np.unique(np.nonzero(X < 0)[1])
     shown = ", ".join(str(names[c]) if c < len(names) else f"column {c}" for c in cols[:5])
     raise ConfigError(
-        f"model {model!r} as configured needs non-negative descriptors, but {len(cols)} descriptor column(s) have "
-        f"negative values: {shown}{' ...' if len(cols) > 5 else ''}",
-        hint="use fingerprint descriptors (bits or counts) with this model, or a setting defined for real values "
-             "(e.g. svm/knn with kernel/metric: tanimoto)",
+        f"model {model!r} as configured needs non-negative descriptors, but {len(cols)} descriptor column(s) "
+        f"have negative values: {shown}{' ...' if len(cols) > 5 else ''}",
+        hint="use fingerprint descriptors (bits or counts) with this model, or a setting defined for real "
+             "values (e.g. svm/knn with kernel/metric: tanimoto)",
     )

@@ -46,6 +46,12 @@ MISTAKES: tuple[Mistake, ...] = (
             (("hooks.py", READOUT, 'return {"my_pool": ' + READOUT[8:-1] + "}"),), "validate",
             f"{P}: hook molgdl_readouts (<hooks.py:def molgdl_readouts>) returned a dict, not a list of specs\n"
             "  fix: return a list of molgdl.specs.ReadoutSpec objects: return [ReadoutSpec(...), ...]"),
+    Mistake("hook_raises", "A registration hook that raises",
+            (("hooks.py", "def molgdl_readouts():\n", "def molgdl_readouts():\n    import my_plugin.pools\n\n"),),
+            "validate",
+            f"{P}: hook molgdl_readouts (<hooks.py:def molgdl_readouts>) raised ModuleNotFoundError: No module named "
+            "'my_plugin.pools'\n  fix: registration hooks only build specs: import heavy modules inside the factory, "
+            "not in the hook"),
     Mistake("factory_signature", "A factory with the wrong arguments",
             (("components.py", "def build_pool(params, in_dim):", "def build_pool(params):"),), "validate",
             f"{P}: readout 'my_pool' factory build_pool(params) (<components.py:def build_pool>) cannot be called "

@@ -102,6 +102,22 @@ def test_a_misspelled_hook_fails_validate_but_not_plugins(site, cli):
     assert rows["my_plugin"]["problems"] == [shown_output(mistake, f"{site}/")[len("problem: "):].split("\n")[0]]
 
 
+def test_run_checks_the_first_training_batch(site, cli, tmp_path):
+    """Without `molgdl validate`, a readout of the wrong shape is named before training, not in the loss."""
+    import re
+
+    write_plugin(site, next(m for m in MISTAKES if m.id == "readout_shape").files())
+    code, out, err = run(cli, "run")
+    assert code == 2
+    text = flat(err[err.index("error: "):])
+    m = re.fullmatch(r"error: plugin my_plugin \(molgdl-my-plugin 0\.1\.0\): readout 'my_pool' forward returned shape "
+                     r"\[(\d+), 8\] for a batch of 4 molecules with (\d+) atoms \(.*/my_plugin/modules\.py:21\); expected a "
+                     r"float tensor of shape \[4, out_dim=8\], one finite row per molecule fix: pool the atoms of each "
+                     r"molecule with batch\.batch", text)
+    assert m and m.group(1) == m.group(2), text
+    assert not list((tmp_path / "runs" / "mine").glob("seed_0/checkpoints/*.ckpt"))  # no epoch was trained
+
+
 def test_a_hook_returning_a_dict_is_not_reported_as_str(site, cli):
     mistake = next(m for m in MISTAKES if m.id == "dict")
     write_plugin(site, mistake.files())

@@ -120,11 +120,14 @@ def stray_distributions() -> list[Problem]:
 
 def diagnose(pm: MolgdlPluginManager, *, scan_distributions: bool = True) -> list[Problem]:
     """Every problem found, in a stable order; never raises for a plugin's mistake."""
-    problems = unknown_hooks(pm) + undecorated_hooks(pm)
-    try:
-        problems += registration_problems(pm)
-    except Exception as exc:  # the diagnosing command must survive anything a plugin does
-        problems.append(Problem("?", f"listing components failed: {type(exc).__name__}: {exc}", ""))
+    checks = [unknown_hooks, undecorated_hooks, registration_problems]
     if scan_distributions:
-        problems += stray_distributions()
+        checks.append(lambda _: stray_distributions())
+    problems: list[Problem] = []
+    for check in checks:
+        try:
+            problems += check(pm)
+        except Exception as exc:  # the diagnosing command must survive anything a plugin (or its metadata) does
+            problems.append(Problem("?", f"a plugin check failed: {type(exc).__name__}: {exc}",
+                                    "run with --traceback after fixing the plugins listed above"))
     return problems

@@ -129,5 +129,5 @@ def diagnose(pm: MolgdlPluginManager, *, scan_distributions: bool = True) -> lis
             problems += check(pm)
         except Exception as exc:  # the diagnosing command must survive anything a plugin (or its metadata) does
             problems.append(Problem("?", f"a plugin check failed: {type(exc).__name__}: {exc}",
-                                    "run with --traceback after fixing the plugins listed above"))
+                                    "the other checks still ran; this one is a molgdl bug worth reporting"))
     return problems

@@ -58,3 +58,13 @@ def test_a_drifted_output_is_caught(cli, builtins_only):
     assert changed != text
     (problem,) = drift(changed, cli)
     assert problem.startswith("`molgdl components --kind optimizer adam` (exit 0) prints:\noptimizer adam:")
+
+
+def test_components_name_needs_a_kind_and_suggests_names(cli, builtins_only):
+    code, out, err = cli("components", "adam")
+    assert code == 2 and " ".join(err.split()) == ("error: `molgdl components adam` needs the kind of the component "
+                                                   "fix: e.g. molgdl components --kind model adam")
+    code, out, err = cli("components", "--kind", "optimizer", "adma")
+    assert code == 2 and " ".join(err.split()) == (
+        "error: components: unknown optimizer 'adma' (did you mean 'adam'?); installed optimizers: adam, adamw, sgd "
+        "fix: run `molgdl components --kind optimizer` to list them, or install the plugin that provides it")

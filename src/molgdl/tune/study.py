@@ -46,7 +46,7 @@ def open_study(tune_dir: Path, tune_cfg: Any, metric: str, *, resume: bool, seed
     """Create the study (or load it with ``resume``), checking it was made for the same metric and space."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # trial lines are molgdl's own (log_trial)
     path = Path(tune_dir) / STUDY_FILE
     existed = path.exists()
     study = optuna.create_study(
@@ -98,15 +98,28 @@ def log_trial(study: Any, trial: Any) -> None:
 
 
 def optimize(study: Any, objective: Any, n_trials: int, timeout_minutes: float | None) -> None:
-    """Run trials until ``n_trials`` count (completed + pruned) or the timeout; failed trials do not count."""
+    """Run trials until ``n_trials`` count (completed + pruned) or the timeout. A failed trial does not count
+    and is replaced, up to ``2 * n_trials`` extra attempts (a space where most trials fail stops there)."""
+    import time
+
     from optuna.study import MaxTrialsCallback
     from optuna.trial import TrialState
 
-    remaining = n_trials - counted(study)
-    if remaining <= 0:
-        return
-    study.optimize(objective, n_trials=remaining, timeout=None if timeout_minutes is None else 60 * timeout_minutes, gc_after_trial=True,
-                   callbacks=[MaxTrialsCallback(n_trials, states=(TrialState.COMPLETE, TrialState.PRUNED)), log_trial])
+    deadline = None if timeout_minutes is None else time.monotonic() + 60 * timeout_minutes
+    attempts, budget = 0, 3 * n_trials
+    while (remaining := n_trials - counted(study)) > 0 and attempts < budget:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            log.warning("tune.timeout_minutes reached after %d counted trials", counted(study))
+            return
+        batch = min(remaining, budget - attempts)
+        study.optimize(objective, n_trials=batch, timeout=left, gc_after_trial=True,
+                       callbacks=[MaxTrialsCallback(n_trials, states=(TrialState.COMPLETE, TrialState.PRUNED)),
+                                  log_trial])
+        attempts += batch
+    if counted(study) < n_trials:
+        log.warning("%d of tune.n_trials=%d trials counted after %d attempts (the others failed, see trials.csv)",
+                    counted(study), n_trials, attempts)
 
 
 def worker_main(raw: dict[str, Any], switches: dict[str, Any], run_dir: str, worker: int) -> None:

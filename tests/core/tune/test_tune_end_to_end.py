@@ -97,3 +97,23 @@ def test_parallel_workers_share_one_study(run_cli, tmp_path, esol_csv):
     log = (run / "run.log").read_text()
     assert all(f"trial {n} complete" in log for n in df["number"])  # the workers log into the run's log
     assert result(run)["best_value"] == df["value"].min()
+
+
+def test_failed_trials_are_recorded_and_replaced(run_cli, tmp_path, esol_csv):
+    """A trial whose config cannot train (a random forest without descriptors) fails with its message in
+    trials.csv; it does not count, so the study runs until n_trials have completed."""
+    cfg = rf_config(tmp_path, esol_csv, n_trials=3, inner_folds=2)
+    cfg["tune"]["space"] = {"descriptors": {"choice": [[], [{"name": "morgan", "radius": 2, "n_bits": 64}]]},
+                            "model.min_samples_leaf": {"int": [1, 6]}}
+    code, _, err = run_cli("tune", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    run = tmp_path / "runs" / "t"
+    df = trials(run)
+    failed, done = df[df["state"] == "FAIL"], df[df["state"] == "COMPLETE"]
+    assert len(done) == 3 and len(failed) >= 1
+    assert set(failed["params_descriptors"]) == {"[]"} and set(done["params_descriptors"]) == {
+        '[{"n_bits": 64, "name": "morgan", "radius": 2}]'}
+    assert set(failed["user_attrs_error"]) == {
+        "classical model 'random_forest' needs molecule descriptors, but descriptors is empty"}
+    assert result(run)["trials"] == {"complete": 3, "pruned": 0, "fail": len(failed)}
+    assert f"trial {failed['number'].iloc[0]} failed: classical model 'random_forest' needs" in flat(err)

@@ -44,7 +44,7 @@ class _KernelKNN(BaseEstimator):
 class KernelKNNRegressor(RegressorMixin, _KernelKNN):
     """Weighted mean of the neighbours' targets. ``random_state`` is accepted and unused (deterministic)."""
 
-    def __init__(self, n_neighbors: int = 5, metric: str = "minmax", weights: str = "similarity",
+    def __init__(self, n_neighbors: int = 3, metric: str = "minmax", weights: str = "similarity",
                  random_state: Optional[int] = None) -> None:
         self.n_neighbors = n_neighbors
         self.metric = metric
@@ -64,7 +64,7 @@ class KernelKNNRegressor(RegressorMixin, _KernelKNN):
 class KernelKNNClassifier(ClassifierMixin, _KernelKNN):
     """Class probabilities = weighted fraction of the neighbours in each class."""
 
-    def __init__(self, n_neighbors: int = 5, metric: str = "minmax", weights: str = "similarity",
+    def __init__(self, n_neighbors: int = 3, metric: str = "minmax", weights: str = "similarity",
                  random_state: Optional[int] = None) -> None:
         self.n_neighbors = n_neighbors
         self.metric = metric

@@ -40,7 +40,7 @@ def test_specs_and_defaults():
         assert SPECS[name].family == "classical" and SPECS[name].symmetry == frozenset()
     svm = SPECS["svm"].build_params()
     assert (svm.kernel, svm.C, svm.epsilon) == ("minmax", 5.0, 0.1)
-    assert SPECS["knn"].build_params().n_neighbors == 5
+    assert SPECS["knn"].build_params().n_neighbors == 3
     assert SPECS["linear"].build_params().alpha is None and SPECS["linear"].build_params().C is None
     gbm = SPECS["lightgbm"].build_params()
     assert (gbm.n_estimators, gbm.learning_rate, gbm.min_child_samples) == (500, 0.05, 5)

@@ -65,6 +65,8 @@ class PoolParams(Params):
 
 COMPONENTS = '''import numpy as np
 
+from molgdl.errors import FeaturizationError
+
 
 def build_data(params):
     from molgdl.testing import tiny_table_3d
@@ -95,6 +97,8 @@ class AtomCount:
     version = "1"
 
     def compute(self, record):
+        if record.z is None:  # a molecule without geometry: not a bug, a molecule this descriptor cannot handle
+            raise FeaturizationError(f"row {record.row}: no atomic numbers")
         return np.array([len(record.z), float(record.z.sum())])
 
 

@@ -22,9 +22,15 @@ from molgdl_models.kernels import KERNELS, check_kernel_input
 
 
 def compact(X: np.ndarray) -> np.ndarray:
-    """``X`` as float32 when that is exact (bits, counts), else float64: halves the saved model."""
-    x32 = X.astype(np.float32)
-    return x32 if np.array_equal(x32, X) else X
+    """``X`` in the smallest dtype that holds it exactly: uint8 for bits and counts up to 255 (an eighth of
+    float64 in the saved model), else float32 when exact, else float64. Kernels compute in float64."""
+    for dtype in (np.uint8, np.float32):
+        if X.size == 0 or (dtype is np.uint8 and (X.min() < 0 or X.max() > 255)):
+            continue
+        small = X.astype(dtype)
+        if np.array_equal(small, X):
+            return small
+    return X
 
 
 class _KernelSVM(BaseEstimator):

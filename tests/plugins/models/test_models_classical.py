@@ -202,3 +202,15 @@ class TestLightGBMContract(ModelContract):
     plugin = hooks
     name = "lightgbm"
     params = {"n_estimators": 30, "n_jobs": 1}
+
+
+def test_stored_training_rows_use_the_smallest_exact_dtype():
+    from molgdl_models.kernel_svm import compact
+
+    assert compact(np.array([[0.0, 1.0, 7.0]])).dtype == np.uint8
+    assert compact(np.array([[0.0, 300.0]])).dtype == np.float32
+    assert compact(np.array([[0.1, -1.0]])).dtype == np.float64
+    X, y = fingerprints(40, counts=True)
+    svr = KernelSVR().fit(X, y)
+    assert svr.support_vectors_.dtype == np.uint8
+    np.testing.assert_array_equal(svr.support_vectors_, X[svr.support_])

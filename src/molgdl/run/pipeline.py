@@ -110,9 +110,10 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
                   splitter: Any = None, dir_name: str | None = None) -> dict[str, Any]:
     """Split, train, evaluate and write the artifacts of one seed (``seed_<s>/``, or ``dir_name``)."""
     seed_dir = folder.path / dir_name if dir_name else folder.seed_dir(seed)
+    label = f"seed {seed}" if seed_dir.name == f"seed_{seed}" else seed_dir.name.replace("_", " ")
     metrics_file = seed_dir / "metrics.json"
     if resume and metrics_file.exists():
-        log.info("%s already completed, skipped", seed_dir.name)
+        log.info("%s already completed, skipped", label)
         return json.loads(metrics_file.read_text())
     seed_dir.mkdir(parents=True, exist_ok=True)
     table = data.table
@@ -146,7 +147,7 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
               **{k: v for k, v in trained.extra.items() if isinstance(v, (int, float, str, type(None)))}}
     write_json(metrics_file, result)
     test = metrics.get("test", {}).get("overall", {})
-    log.info("%s: test %s (%.1f s)", seed_dir.name, ", ".join(f"{k}={v:.4f}" for k, v in test.items()), train_seconds)
+    log.info("%s: test %s (%.1f s)", label, ", ".join(f"{k}={v:.4f}" for k, v in test.items()), train_seconds)
     return result
 
 

@@ -29,7 +29,7 @@ class PruningSection(_Strict):
 class TuneSection(_Strict):
     """What ``molgdl tune`` searches. ``molgdl run`` ignores this section."""
 
-    space: dict[str, dict[str, Any]] = Field(
+    space: dict[str, Any] = Field(
         min_length=1,
         description="config key path -> {int: [low, high], log, step} | {float: [low, high], log, step} | "
                     "{choice: [values]}; checked against the config schema and the installed components",

@@ -79,8 +79,10 @@ def _label(value: Any, index: int, names: list[str]) -> Any:
     return json.dumps(value, sort_keys=True)
 
 
-def parse_dimension(key: str, raw: dict[str, Any]) -> Dimension:
+def parse_dimension(key: str, raw: Any) -> Dimension:
     """``{int|float: [low, high], log, step}`` or ``{choice: [...]}`` -> ``Dimension`` (form and ranges only)."""
+    if not isinstance(raw, dict):
+        raise _bad(key, f"expected a mapping, got {raw!r}", f"write it as {FORMS}")
     forms = [k for k in ("int", "float", "choice") if k in raw]
     if len(forms) != 1:
         got = f"keys {sorted(raw)}" if raw else "an empty mapping"
@@ -127,7 +129,7 @@ def parse_dimension(key: str, raw: dict[str, Any]) -> Dimension:
     return Dimension(key, form, low=low, high=high, log=log, step=step)
 
 
-def parse_space(space: dict[str, dict[str, Any]]) -> list[Dimension]:
+def parse_space(space: dict[str, Any]) -> list[Dimension]:
     """Every dimension, ordered so a whole component slot is sampled before its parameters."""
     dims = [parse_dimension(k, v) for k, v in space.items()]
     return sorted(dims, key=lambda d: (len(d.parts), d.parts[-1] != "name", d.key))

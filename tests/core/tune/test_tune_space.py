@@ -73,6 +73,10 @@ CASES = {
         "error: invalid config: tune.space.model.hidden_dim: expected exactly one of int, float, choice, got keys "
         "['range'] fix: write it as {int: [low, high]}, {float: [low, high]} (both with optional log: true, step: S) "
         "or {choice: [v1, v2, ...]}"),
+    "a list instead of a dimension": (
+        {"model.hidden_dim": [8, 32]},
+        "error: invalid config: tune.space.model.hidden_dim: expected a mapping, got [8, 32] fix: write it as "
+        "{int: [low, high]}, {float: [low, high]} (both with optional log: true, step: S) or {choice: [v1, v2, ...]}"),
     "log with step": (
         {"model.hidden_dim": {"int": [8, 32], "log": True, "step": 8}},
         "error: invalid config: tune.space.model.hidden_dim: step and log: true cannot be combined (optuna samples "

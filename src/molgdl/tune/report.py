@@ -74,13 +74,13 @@ def model_ranking(study: Any, direction: str) -> list[dict[str, Any]]:
 
     best: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    better = min if direction == "minimize" else max
+    sign = 1.0 if direction == "minimize" else -1.0
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         if t.value is None or not math.isfinite(t.value):
             continue
         name = t.user_attrs.get("model", "?")
         counts[name] = counts.get(name, 0) + 1
-        if name not in best or better(t.value, best[name].value) == t.value and t.value != best[name].value:
+        if name not in best or sign * t.value < sign * best[name].value:
             best[name] = t
     rows = [{"model": n, "best_value": t.value, "best_trial": t.number, "completed_trials": counts[n]}
             for n, t in best.items()]

@@ -97,7 +97,7 @@ def parse_dimension(key: str, raw: Any) -> Dimension:
         values = raw["choice"]
         if not isinstance(values, list) or not values:
             raise _bad(key, f"choice needs a non-empty list of values, got {values!r}", "e.g. {choice: [mean, sum]}")
-        names = [v.get("name") for v in values if isinstance(v, dict)]
+        names = [v.get("name") if isinstance(v, dict) else v for v in values]
         labels = tuple(_label(v, i, names) for i, v in enumerate(values))
         if len(set(map(repr, labels))) != len(labels):
             raise _bad(key, f"choice lists the same value twice ({values!r})", "list each value once")

@@ -1,5 +1,6 @@
-"""The ten MoleculeACE sets bundled with molgdl (``molgdl_datasets/data/moleculeace_<set>.csv``): SMILES, target
-``y`` = -log10(Ki or EC50 / nM), the ``cliff_mol`` flag and the benchmark's own train/test ``split``."""
+"""The ten MoleculeACE sets bundled with molgdl (``molgdl_datasets/data/moleculeace_<set>.csv``): SMILES,
+target ``y`` = -log10(Ki or EC50 / nM), the ``cliff_mol`` flag and the benchmark's own train/test
+``split``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def csv_path(name: str) -> Path:
 
 @dataclass(frozen=True)
 class AssaySet:
-    """Rows of one set: ``smiles`` [M], ``y`` [M] (-log10 nM), ``cliff`` [M] 0/1, ``split`` [M] 'train'/'test'."""
+    """Rows of one set: ``smiles`` [M], ``y`` [M] (-log10 nM), ``cliff`` [M] 0/1, ``split`` [M] 'train' or
+    'test'."""
 
     name: str
     path: Path
@@ -59,7 +61,8 @@ def rmse(y: np.ndarray, pred: np.ndarray) -> float:
 
 
 def scores(s: AssaySet, pred_test: np.ndarray) -> dict:
-    """Test RMSE and cliff RMSE (RMSE over the test molecules with ``cliff_mol == 1``), MoleculeACE's metrics."""
+    """Test RMSE and cliff RMSE (RMSE over the test molecules with ``cliff_mol == 1``): MoleculeACE's
+    metrics, in -log10 nM."""
     test = s.test
     cliff = s.cliff[test] == 1
     return {"test_rmse": rmse(s.y[test], pred_test), "cliff_rmse": rmse(s.y[test][cliff], pred_test[cliff]),

@@ -11,7 +11,8 @@ RADIUS, N_BITS = 2, 2048
 
 
 def ecfp4(smiles: list[str]) -> np.ndarray:
-    """SMILES ``[M]`` -> 0/1 bits ``[M, 2048]`` (uint8). An unparsable SMILES raises ``ValueError`` naming it."""
+    """SMILES ``[M]`` -> 0/1 bits ``[M, 2048]`` (uint8). An unparsable SMILES raises ``ValueError``
+    naming it."""
     from rdkit import Chem
     from rdkit.Chem import rdFingerprintGenerator
 
@@ -26,8 +27,8 @@ def ecfp4(smiles: list[str]) -> np.ndarray:
 
 
 def tanimoto(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Tanimoto similarity of bit rows: ``|a & b| / |a | b|``. A ``[M, D]``, B ``[N, D]`` -> ``[M, N]`` in [0, 1];
-    two empty fingerprints have similarity 1 (identical), an empty and a non-empty one 0."""
+    """Tanimoto similarity of bit rows: ``|a & b| / |a | b|``. A ``[M, D]``, B ``[N, D]`` -> ``[M, N]``
+    in [0, 1]; two empty fingerprints have similarity 1 (identical), an empty and a non-empty one 0."""
     A, B = A.astype(np.float64), B.astype(np.float64)
     inter = A @ B.T
     union = A.sum(1)[:, None] + B.sum(1)[None, :] - inter

@@ -67,9 +67,10 @@ PEERS: dict[str, Peer] = {p.name: p for p in (
          "similarity", True, fixed={"epsilon": 0.1, "kernel": "precomputed Tanimoto"}),
     Peer("rf", "random forest", [{"max_features": m} for m in (32, 64, 128, 256)], _rf, "features", False,
          fixed={"n_estimators": 250}),
-    Peer("lightgbm", "LightGBM", [{"n_estimators": n, "num_leaves": nl} for n in (200, 400) for nl in (15, 63)],
-         _lgbm, "features", False, fixed={"learning_rate": 0.05, "subsample": 0.8, "subsample_freq": 1,
-                                          "colsample_bytree": 0.5, "min_child_samples": 5}),
+    Peer("lightgbm", "LightGBM",
+         [{"n_estimators": n, "num_leaves": nl} for n in (200, 400) for nl in (15, 63)], _lgbm, "features",
+         False, fixed={"learning_rate": 0.05, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.5,
+                       "min_child_samples": 5}),
     Peer("knn_tanimoto", "k-NN, Tanimoto distance", [{"n_neighbors": k} for k in (3, 5, 11, 21)], _knn,
          "distance", True, fixed={"weights": "distance", "metric": "precomputed 1 - Tanimoto"}),
 )}

@@ -2,7 +2,7 @@
 
     python benchmarks/assay/report.py                   # rewrite the section
     python benchmarks/assay/report.py --print           # print it, touch nothing
-    python benchmarks/assay/report.py --results DIR     # another records folder (e.g. .bench/assay_quick/results)
+    python benchmarks/assay/report.py --results DIR     # another records folder (.bench/assay_quick/results)
 
 Every number and every comparison in the section is computed here from the records: per-set tables of test
 RMSE and cliff RMSE (mean ± sample std over seeds), means over sets, wins per arm, and paired comparisons.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -35,11 +34,13 @@ ARM_LABELS = {
     "svr_tanimoto": "SVR Tanimoto (direct)", "knn_tanimoto": "k-NN Tanimoto (direct)",
     "lightgbm": "LightGBM (direct)", "rf": "RF (direct)", "chemprop": "chemprop 2.3.1",
     "molgdl_svm": "molgdl svm", "molgdl_knn": "molgdl knn", "molgdl_lightgbm": "molgdl lightgbm",
-    "molgdl_linear": "molgdl linear", "molgdl_rf_config": "molgdl RF config", "assay_preset": "molgdl assay preset",
+    "molgdl_linear": "molgdl linear", "molgdl_rf_config": "molgdl RF config",
+    "assay_preset": "molgdl assay preset",
 }
 PAIRS = [("molgdl_svm", "svr_tanimoto"), ("molgdl_knn", "knn_tanimoto"), ("molgdl_lightgbm", "lightgbm"),
          ("molgdl_rf_config", "rf"), ("rf", "svr_tanimoto"), ("lightgbm", "svr_tanimoto"),
-         ("knn_tanimoto", "svr_tanimoto"), ("molgdl_rf_config", "svr_tanimoto"), ("molgdl_linear", "svr_tanimoto"),
+         ("knn_tanimoto", "svr_tanimoto"), ("molgdl_rf_config", "svr_tanimoto"),
+         ("molgdl_linear", "svr_tanimoto"),
          ("chemprop", "svr_tanimoto"), ("assay_preset", "svr_tanimoto"), ("assay_preset", "chemprop")]
 NOT_RUN_REASON = {"assay_preset": "molgdl's assay preset config does not exist yet (issue 16, deliverable 2)"}
 
@@ -130,7 +131,8 @@ def metric_table(runs, arms: list[str], sets: list[str], metric: str) -> list[st
              "|---|---|" + "---|" * len(arms)]
     for s in sets:
         any_rec = next(iter(next(runs[a][s] for a in arms if s in runs[a]).values()))
-        n = f"{any_rec['n_train'] + any_rec.get('n_val', 0)} / {any_rec['n_test']} ({any_rec['n_test_cliff']})"
+        n_train = any_rec["n_train"] + any_rec.get("n_val", 0)
+        n = f"{n_train} / {any_rec['n_test']} ({any_rec['n_test_cliff']})"
         lines.append(f"| {s} | {n} | " + " | ".join(cell(runs[a].get(s), metric) for a in arms) + " |")
     full = [a for a in arms if all(s in runs[a] for s in sets)]
     lines.append(f"| **mean over the {len(sets)} sets** | | " + " | ".join(
@@ -151,11 +153,13 @@ def wins_lines(runs, arms: list[str], sets: list[str], metric: str) -> list[str]
     left_out = [label(a) for a in arms if a not in full]
     text = ", ".join(f"{label(a)} {wins[a]}" for a in sorted(full, key=lambda a: -wins[a]))
     return [f"Wins on {METRICS[metric]} (lowest mean on a set, among the {len(full)} arms that ran on all "
-            f"{len(sets)} sets): {text}." + (f" Not counted (fewer sets): {', '.join(left_out)}." if left_out else "")]
+            f"{len(sets)} sets): {text}."
+            + (f" Not counted (fewer sets): {', '.join(left_out)}." if left_out else "")]
 
 
 def pairs_table(runs, sets: list[str]) -> list[str]:
-    lines = ["| A vs B | metric | A lower | B lower | within noise | not compared | mean A − B over compared sets |",
+    lines = ["| A vs B | metric | A lower | B lower | within noise | not compared "
+             "| mean A − B over compared sets |",
              "|---|---|---|---|---|---|---|"]
     for a, b in PAIRS:
         if a not in runs or b not in runs:
@@ -170,7 +174,8 @@ def pairs_table(runs, sets: list[str]) -> list[str]:
             diffs = [d for v, d, _ in res if d is not None]
             nc = f"{c['nc']} {' '.join(reasons)}" if c["nc"] else "0"
             lines.append(f"| {label(a)} vs {label(b)} | {name} | {c['A']} | {c['B']} | {c['noise']} | {nc} | "
-                         + (f"{np.mean(diffs):+.3f} ({plural(len(diffs), 'set')})" if diffs else "–") + " |")
+                         + (f"{np.mean(diffs):+.3f} ({plural(len(diffs), 'set')})" if diffs else "–")
+                         + " |")
     return lines
 
 
@@ -186,8 +191,9 @@ def params_lines(runs, sets: list[str]) -> list[str]:
                     chosen[", ".join(f"{k}={v}" for k, v in r["params"].items())] += 1
                     grid = grid or r.get("search")
         if chosen and grid:
-            lines.append(f"- {label(arm)}: {len(grid['grid'])} settings, {grid['folds']}-fold CV on the training "
-                         f"split; chosen: " + "; ".join(f"{k} ({plural(n, 'set')})" for k, n in chosen.most_common()) + ".")
+            picks = "; ".join(f"{k} ({plural(n, 'set')})" for k, n in chosen.most_common())
+            lines.append(f"- {label(arm)}: {len(grid['grid'])} settings, {grid['folds']}-fold CV on the "
+                         f"training split; chosen: {picks}.")
     return lines
 
 
@@ -216,20 +222,23 @@ def render(results: Path) -> str:
     out = ["## MoleculeACE assay benchmark (issue 16)", "",
            f"The {len(sets)} bundled MoleculeACE sets with their own train/test split; target −log10(Ki or "
            "EC50 / nM); test RMSE and cliff RMSE (RMSE over the test molecules flagged `cliff_mol`). Direct "
-           "peers on ECFP4 (Morgan radius 2, 2048 bits) with scikit-learn/LightGBM, each with the same search "
-           "budget; molgdl arms through `python -m molgdl run` (training split minus its 10 % validation). "
+           "peers on ECFP4 (Morgan radius 2, 2048 bits) with scikit-learn/LightGBM, each with the same "
+           "search budget; molgdl arms through `python -m molgdl run` (training split minus its 10 % "
+           "validation). "
            f"Commands: `OMP_NUM_THREADS=1 python benchmarks/assay/run.py`, then "
-           f"`python benchmarks/assay/report.py`; raw records in `benchmarks/assay/results/<arm>/<set>__s<seed>.json` "
+           "`python benchmarks/assay/report.py`; raw records in "
+           "`benchmarks/assay/results/<arm>/<set>__s<seed>.json` "
            f"({len(recs)} records, {commit_text(commits)}, "
            f"{'; '.join(machines)}, one thread).", "", "**What ran:**", ""]
     out += coverage_lines(runs, sets)
     for metric, name in METRICS.items():
-        out += ["", f"**{name[0].upper() + name[1:]}** (mean ± std over seeds (n seeds); det. = deterministic, one run; "
-                "n train counts train + validation rows):", ""]
+        out += ["", f"**{name[0].upper() + name[1:]}** (mean ± std over seeds (n seeds); det. = "
+                "deterministic, one run; n train counts train + validation rows):", ""]
         out += metric_table(runs, arms, sets, metric)
         out += [""] + wins_lines(runs, arms, sets, metric)
-    out += ["", f"**Paired comparisons per set** (stated only with ≥ {MIN_SEEDS} seeds per arm, a deterministic "
-            f"arm counting for every seed; paired t-test over seeds, p < {ALPHA}; 'A lower' = A better):", ""]
+    out += ["", f"**Paired comparisons per set** (stated only with ≥ {MIN_SEEDS} seeds per arm, a "
+            f"deterministic arm counting for every seed; paired t-test over seeds, p < {ALPHA}; "
+            "'A lower' = A better):", ""]
     out += pairs_table(runs, sets)
     plines = params_lines(runs, sets)
     if plines:

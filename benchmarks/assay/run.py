@@ -1,12 +1,14 @@
-"""MoleculeACE assay benchmark (issue 16, deliverable 6): the ten bundled MoleculeACE sets, their own train/test
-split, test RMSE and cliff RMSE per set x arm x seed, one JSON record per run under ``results/<arm>/``.
+"""MoleculeACE assay benchmark (issue 16, deliverable 6): the ten bundled MoleculeACE sets, their own
+train/test split, test RMSE and cliff RMSE per set x arm x seed, one JSON record per run under
+``results/<arm>/``.
 
 Arms (``--arms``; run in this order, each over the sets smallest first):
   svr_tanimoto, knn_tanimoto, lightgbm, rf  direct peers (scikit-learn / LightGBM, ``peers.py``) on ECFP4
   molgdl_svm, molgdl_knn, molgdl_lightgbm, molgdl_linear
                                             molgdl's fingerprint models through ``python -m molgdl run``:
-                                            configs/moleculeace_rf.yaml with only ``model`` replaced (registered
-                                            defaults, no search); skipped when not registered
+                                            configs/moleculeace_rf.yaml with only ``model`` replaced
+                                            (registered defaults, no search); skipped when not
+                                            registered
   molgdl_rf_config                          configs/moleculeace_rf.yaml as it stands (model.n_jobs=1)
   chemprop                                  chemprop 2.3.1 defaults in .bench/chemprop-venv
                                             (benchmarks/peers/setup_chemprop.sh), a fixed 10 % of train
@@ -91,7 +93,8 @@ class Store:
         p = self.path(record["arm"], record["set"], record["seed"])
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-        print(f"{record['set']:16s} {record['arm']:18s} s{record['seed']}  test RMSE {record['test_rmse']:.3f}  "
+        print(f"{record['set']:16s} {record['arm']:18s} s{record['seed']}  "
+              f"test RMSE {record['test_rmse']:.3f}  "
               f"cliff RMSE {record['cliff_rmse']:.3f}  {record['wall_s']:.1f}s", flush=True)
 
 
@@ -122,10 +125,10 @@ def run_peer(arm: str, s: data.AssaySet, seeds: list[int], store: Store, quick: 
         pred = model.predict(Z_test)
         wall = time.perf_counter() - t0
         store.write(base_record(
-            arm, s, seed, data.scores(s, pred), wall, cmd, vers, label=peer.label, deterministic=peer.deterministic,
-            params=best, fixed=peer.fixed, search={"grid": grid, "cv_rmse": cv_rmse, "folds": 3 if quick else 5,
-                                                   "fold_seed": 0, "model_seed": 0, "seconds": round(search_s, 2),
-                                                   "once_per_set": True},
+            arm, s, seed, data.scores(s, pred), wall, cmd, vers, label=peer.label,
+            deterministic=peer.deterministic, params=best, fixed=peer.fixed,
+            search={"grid": grid, "cv_rmse": cv_rmse, "folds": 3 if quick else 5, "fold_seed": 0,
+                    "model_seed": 0, "seconds": round(search_s, 2), "once_per_set": True},
             wall_note="wall_s: refit on the whole training split + test prediction (search excluded)"))
 
 
@@ -153,7 +156,8 @@ def run_molgdl(arm: str, s: data.AssaySet, seeds: list[int], store: Store, quick
         sets.append("model.n_jobs=1")
     if quick and arm == "molgdl_rf_config":
         sets.append("model={name: random_forest, n_estimators: 50, n_jobs: 1}")
-    cmd = [sys.executable, "-m", "molgdl", "run", config, "--overwrite"] + [a for x in sets for a in ("--set", x)]
+    cmd = [sys.executable, "-m", "molgdl", "run", config, "--overwrite"]
+    cmd += [a for x in sets for a in ("--set", x)]
     shown = "python -m molgdl run " + config + " --overwrite " + " ".join(
         f"--set {shlex.quote(x.replace(str(work), '.bench/assay'))}" for x in sets)
     t0 = time.perf_counter()
@@ -177,11 +181,12 @@ def run_molgdl(arm: str, s: data.AssaySet, seeds: list[int], store: Store, quick
         store.write(base_record(
             arm, s, seed, {"test_rmse": test["rmse"], "cliff_rmse": test["cliff_rmse"],
                            "n_train": m["split_sizes"]["train"], "n_val": m["split_sizes"]["val"],
-                           "n_test": m["split_sizes"]["test"], "n_test_cliff": int((s.cliff[s.test] == 1).sum())},
+                           "n_test": m["split_sizes"]["test"],
+                           "n_test_cliff": int((s.cliff[s.test] == 1).sum())},
             wall / len(todo), shown, vers, label=arm, deterministic=False, params=model or "config",
             train_seconds=m.get("train_seconds"), rmse_rechecked_from_predictions=pred is not None,
-            wall_note=f"wall_s: the whole molgdl run ({wall:.1f} s, {len(todo)} seeds, featurization included) "
-                      f"divided by its seeds"))
+            wall_note=f"wall_s: the whole molgdl run ({wall:.1f} s, {len(todo)} seeds, featurization "
+                      "included) divided by its seeds"))
 
 
 def _molgdl_predictions(path: Path, s: data.AssaySet) -> np.ndarray | None:
@@ -225,14 +230,16 @@ def run_chemprop(s: data.AssaySet, seeds: list[int], store: Store, quick: bool, 
     split_file.write_text(json.dumps(split))
     epochs = 5 if quick else 50
     vers = json.loads(subprocess.run(
-        [str(CHEMPROP_PY), "-c", "import json, chemprop, torch, rdkit, lightning; print(json.dumps({'chemprop': "
-         "chemprop.__version__, 'torch': torch.__version__, 'rdkit': rdkit.__version__, 'lightning': "
-         "lightning.__version__}))"], capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        [str(CHEMPROP_PY), "-c", "import json, chemprop, torch, rdkit, lightning; print(json.dumps("
+         "{'chemprop': chemprop.__version__, 'torch': torch.__version__, 'rdkit': rdkit.__version__, "
+         "'lightning': lightning.__version__}))"],
+        capture_output=True, text=True).stdout.strip().splitlines()[-1])
     for seed in todo:
         out = out_root / f"seed_{seed}"
         cmd = [str(CHEMPROP_PY), str(ROOT / "benchmarks/peers/chemprop_runner.py"), "--data", str(s.path),
                "--smiles-column", "smiles", "--target-column", "y", "--split-json", str(split_file), "--seed",
-               str(seed), "--epochs", str(epochs), "--out", str(out), "--accelerator", "cpu", "--threads", "1"]
+               str(seed), "--epochs", str(epochs), "--out", str(out), "--accelerator", "cpu",
+               "--threads", "1"]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - t0
@@ -268,8 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=None, help=f"records folder (default {RESULTS})")
     p.add_argument("--force", action="store_true", help="rerun records that exist")
     p.add_argument("--assay-preset-config", type=Path, default=None,
-                   help="SLOT for molgdl's assay preset (issue 16 deliverable 2, not written yet): a config that "
-                        "picks the model by inner CV on the training split; run like the other molgdl arms")
+                   help="SLOT for molgdl's assay preset (issue 16 deliverable 2, not written yet): a "
+                        "config that picks the model by inner CV on the training split; run like the other "
+                        "molgdl arms")
     args = p.parse_args(argv)
 
     arms = args.arms or DEFAULT_ARMS
@@ -290,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
                 run_peer(arm, s, seeds, store, args.quick, cmd)
             elif arm in MOLGDL_MODELS:
                 if MOLGDL_MODELS[arm][0] not in registered:
-                    print(f"{arm}: model {MOLGDL_MODELS[arm][0]!r} is not registered in molgdl; skipped", flush=True)
+                    print(f"{arm}: model {MOLGDL_MODELS[arm][0]!r} is not registered in molgdl; skipped",
+                          flush=True)
                     break
                 run_molgdl(arm, s, seeds, store, args.quick, work, model=MOLGDL_MODELS[arm][1])
             elif arm == "molgdl_rf_config":

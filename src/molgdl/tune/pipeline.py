@@ -75,8 +75,7 @@ def tune_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = Fals
     tune_dir.mkdir(exist_ok=True)
     handler = folder.attach_log()
     try:
-        if folder.status().get("state") != "completed":
-            folder.set_status("tuning")
+        folder.set_status("tuning")
         best_res, result = search(res, folder, tune_dir, resume=resume, plugin_switches=plugin_switches or {})
         write_json(tune_dir / "result.json", result)
     except BaseException as exc:

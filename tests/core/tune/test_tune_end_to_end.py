@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 import yaml
 
 from tune_helpers import flat, result, rf_config, trials, write_config
@@ -84,6 +85,7 @@ def test_existing_run_folder_is_not_overwritten(run_cli, tmp_path, esol_csv):
     assert "already exists (state: completed); nothing was overwritten" in flat(err)
 
 
+@pytest.mark.slow
 def test_parallel_workers_share_one_study(run_cli, tmp_path, esol_csv):
     """n_jobs: 2 spawns two worker processes on the SQLite study; together they run the trials (a worker
     may start one more while the other finishes the last counted one)."""

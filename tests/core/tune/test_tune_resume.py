@@ -57,6 +57,7 @@ def test_resume_a_killed_study_to_more_trials(run_cli, tmp_path, esol_csv):
     best = json.loads((run / "tune" / "winner.json").read_text())["best_trial"]
     assert best == r["best_trial"] and (run / "seed_0" / "metrics.json").exists()
 
+    assert json.loads((run / "status.json").read_text())["state"] == "completed"
     # resuming a finished study runs no new trial
     assert run_cli("tune", path, "--resume", "--set", "tune.n_trials=4")[0] == 0
     assert len(_study(run).trials) == 5

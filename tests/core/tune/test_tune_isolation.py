@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from tune_helpers import esol_rows, result, rf_config, trials, write_config, write_csv

@@ -3,7 +3,6 @@ End to end: a tiny D-MPNN, 3 trials, 2 inner folds of 3 epochs on 150 ESOL molec
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

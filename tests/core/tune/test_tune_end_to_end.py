@@ -119,3 +119,12 @@ def test_failed_trials_are_recorded_and_replaced(run_cli, tmp_path, esol_csv):
         "classical model 'random_forest' needs molecule descriptors, but descriptors is empty"}
     assert result(run)["trials"] == {"complete": 3, "pruned": 0, "fail": len(failed)}
     assert f"trial {failed['number'].iloc[0]} failed: classical model 'random_forest' needs" in flat(err)
+
+
+def test_timeout_stops_starting_trials(run_cli, tmp_path, esol_csv):
+    cfg = rf_config(tmp_path, esol_csv, n_trials=50, inner_folds=2, timeout_minutes=0.001)
+    code, _, err = run_cli("tune", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    n = len(trials(tmp_path / "runs" / "t"))
+    assert 1 <= n < 50
+    assert f"tune.timeout_minutes reached after {n} counted trials" in flat(err)

@@ -22,16 +22,19 @@ from molgdl.run.resolve import Resolved
 @dataclass(frozen=True)
 class TuningSet:
     """``molecules``: positions (in the full table) of the outer training molecules the study sees;
-    ``rows``: their 0-based source rows; ``folds``: ``[(inner train, inner val)]`` positions in the subset."""
+    ``rows``: their 0-based source rows; ``folds``: one split per inner fold, positions in the subset:
+    ``test`` is the scored fold, ``val`` (early stopping and checkpoint choice of neural trials) and ``train``
+    share the other folds in the proportions of the outer split."""
 
     molecules: np.ndarray
     rows: list[int]
-    folds: list[tuple[np.ndarray, np.ndarray]]
+    folds: list[dict[str, np.ndarray]]
 
 
-def outer_training_molecules(res: Resolved, data: PreparedData) -> np.ndarray:
-    """Training molecules of the outer split of the first replicate; refuses when a test set of any
-    replicate that ``molgdl run`` semantics will train overlaps them (the trials would have seen it)."""
+def outer_training_molecules(res: Resolved, data: PreparedData) -> tuple[np.ndarray, float]:
+    """Training molecules of the outer split of the first replicate, and that split's validation share;
+    refuses when a test set of any replicate that ``molgdl run`` semantics will train overlaps them (the
+    trials would have seen it)."""
     from molgdl.run.pipeline import replicate_units
 
     table = data.table
@@ -52,24 +55,37 @@ def outer_training_molecules(res: Resolved, data: PreparedData) -> np.ndarray:
                 f"{res.config.split.name!r}: {len(leaked)} test molecules of seed {unit.seed} are training "
                 f"molecules of seed {units[0].seed}, which the trials see",
                 hint="tune with one seed (run.seeds: [0]), or fix the split (split: {name: file, path: split.json})")
-    return train
+    return train, outer_val_fraction(first)
 
 
-def inner_folds(n: int, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Seeded k-fold over ``n`` molecules: ``[(train, val)]``, every molecule in exactly one val fold."""
+def inner_folds(n: int, k: int, seed: int, val_fraction: float) -> list[dict[str, np.ndarray]]:
+    """Seeded k-fold over ``n`` molecules: ``[{train, val, test}]`` with every molecule in exactly one ``test``
+    fold, and ``val_fraction`` of the rest (at least one molecule) held out for early stopping, as the outer
+    validation split is in a run. The score of a fold never comes from molecules that chose its checkpoint."""
     if n < 2 * k:
         raise DataError(f"tune.inner_folds={k} needs at least {2 * k} training molecules, the outer training split "
                         f"has {n}", hint="lower tune.inner_folds or use more data")
-    perm = np.random.default_rng(seed).permutation(n)
-    parts = np.array_split(perm, k)
-    return [(np.sort(np.concatenate(parts[:i] + parts[i + 1:])), np.sort(parts[i])) for i in range(k)]
+    rng = np.random.default_rng(seed)
+    parts = np.array_split(rng.permutation(n), k)
+    folds = []
+    for i in range(k):
+        rest = rng.permutation(np.concatenate(parts[:i] + parts[i + 1:]))
+        n_val = min(len(rest) - 1, max(1, int(round(val_fraction * len(rest)))))
+        folds.append({"train": np.sort(rest[n_val:]), "val": np.sort(rest[:n_val]), "test": np.sort(parts[i])})
+    return folds
+
+
+def outer_val_fraction(split: dict[str, np.ndarray]) -> float:
+    """The outer split's validation share of its non-test molecules (0.1 when it has no validation set)."""
+    n_train, n_val = len(split["train"]), len(split["val"])
+    return float(np.clip(n_val / (n_train + n_val), 0.05, 0.5)) if n_val else 0.1
 
 
 def tuning_set(res: Resolved, data: PreparedData) -> TuningSet:
     cfg = res.config
-    molecules = outer_training_molecules(res, data)
+    molecules, fraction = outer_training_molecules(res, data)
     rows = [int(data.table.records[i].row - 1) for i in molecules]
-    return TuningSet(molecules, rows, inner_folds(len(molecules), cfg.tune.inner_folds, cfg.tune.seed))
+    return TuningSet(molecules, rows, inner_folds(len(molecules), cfg.tune.inner_folds, cfg.tune.seed, fraction))
 
 
 def restrict(data: PreparedData, molecules: np.ndarray) -> PreparedData:

@@ -1,5 +1,5 @@
 """One trial: sample a config, validate it with the run schema, train it on every inner fold of the tuning
-molecules, return the mean inner-validation metric.
+molecules (train / early-stopping val / scored fold), return the mean metric of the scored folds.
 
 Neural trials report their validation loss after every epoch (step ``fold * EPOCH_STRIDE + epoch``) through the
 ``molgdl_epoch_end`` lifecycle hook, so optuna's pruner can stop a bad trial early. A trial whose config or
@@ -104,8 +104,7 @@ class Objective:
         seed = self.res.config.tune.seed
         classical = getattr(trial_res.spec("model", "model"), "family", "encoder") == "classical"
         values = []
-        for k, (train, val) in enumerate(self.tuning.folds):
-            split = {"train": train, "val": val, "test": np.zeros(0, dtype=np.int64)}
+        for k, split in enumerate(self.tuning.folds):
             fold_dir = self.trials_dir / f"trial_{trial.number:04d}" / f"fold_{k}"
             if classical:
                 pred = train_classical(trial_res, data, split, seed).pred
@@ -120,10 +119,10 @@ class Objective:
                     trial_res.pm.unregister(name=name)
                     shutil.rmtree(fold_dir / "checkpoints", ignore_errors=True)
                     (fold_dir / MODEL_FILE).unlink(missing_ok=True)
-            metrics = evaluate_predictions(data.table, pred, {"val": val}).get("val", {}).get("overall", {})
+            metrics = evaluate_predictions(data.table, pred, {"test": split["test"]}).get("test", {}).get("overall", {})
             value = metrics.get(self.metric, float("nan"))
             if not math.isfinite(value):
-                raise TrainingError(f"inner fold {k}: validation {self.metric} is not finite ({value})")
+                raise TrainingError(f"inner fold {k}: {self.metric} of the scored fold is not finite ({value})")
             trial.set_user_attr(f"fold_{k}_{self.metric}", value)
             values.append(value)
         return values

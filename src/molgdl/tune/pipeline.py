@@ -110,9 +110,10 @@ def search(res: Resolved, folder: RunFolder, tune_dir: Path, *, resume: bool,
     objective, metric = build_objective(res, folder.path, data)
     tuning = objective.tuning
     write_json(tune_dir / "tuning_set.json", {
-        "note": "0-based source rows of the outer training molecules the study saw, and of each inner validation fold",
+        "note": "0-based source rows of the outer training molecules the study saw; per inner fold, the rows "
+                "trained on (train), used for early stopping of neural trials (val) and scored (test)",
         "rows": tuning.rows,
-        "inner_val_rows": [[tuning.rows[i] for i in val] for _, val in tuning.folds],
+        "folds": [{name: [tuning.rows[i] for i in idx] for name, idx in fold.items()} for fold in tuning.folds],
     })
     study = open_study(tune_dir, tcfg, metric, resume=resume)
     reruns = recover_killed(study) if resume else []

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# metric name -> optuna direction; computed on the inner validation fold, mean over targets
+# metric name -> optuna direction; computed on the scored inner fold, mean over targets
 METRIC_DIRECTIONS: dict[str, Literal["minimize", "maximize"]] = {
     "rmse": "minimize", "mae": "minimize", "r2": "maximize", "roc_auc": "maximize", "pr_auc": "maximize",
 }
@@ -39,6 +39,6 @@ class TuneSection(_Strict):
     n_jobs: int = Field(1, ge=1, description="trials run in parallel (worker processes sharing the study)")
     inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training split")
     metric: Literal["rmse", "mae", "r2", "roc_auc", "pr_auc"] | None = Field(
-        None, description="validation metric of the inner folds (default: rmse for regression, roc_auc for classification)")
+        None, description="metric of the scored inner folds (default: rmse for regression, roc_auc for classification)")
     seed: int = Field(0, description="seeds the sampler, the inner folds and every trial's training")
     pruning: PruningSection | None = Field(PruningSection(), description="null: never prune")

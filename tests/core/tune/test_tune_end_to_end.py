@@ -63,18 +63,16 @@ def _recompute_folds(run, cfg, number, df):
     rows = np.array([pos[r] for r in tuning["rows"]])
     row = df.loc[df["number"] == number].iloc[0]
     X, y = data.graphs.extra, data.table.targets[:, 0]
-    for k, val_rows in enumerate(tuning["inner_val_rows"]):
-        val = np.array([pos[r] for r in val_rows])
-        train = np.setdiff1d(rows, val)
-        assert len(train) + len(val) == len(rows)
+    for k, fold in enumerate(tuning["folds"]):
+        train, val, test = (np.array([pos[r] for r in fold[name]]) for name in ("train", "val", "test"))
+        assert len(train) + len(val) + len(test) == len(rows)
         imputer = SimpleImputer(strategy="mean", keep_empty_features=True).fit(X[train])
         est = RandomForestRegressor(n_estimators=int(row["params_model.n_estimators"]),
                                     min_samples_leaf=int(row["params_model.min_samples_leaf"]), max_features=1 / 3,
                                     n_jobs=1, random_state=cfg["tune"]["seed"])
-        est.fit(imputer.transform(X[train]), y[train])
-        rmse = math.sqrt(np.mean((est.predict(imputer.transform(X[val])) - y[val]) ** 2))
-        assert rmse == np.float64(row[f"user_attrs_fold_{k}_rmse"]) or math.isclose(
-            rmse, row[f"user_attrs_fold_{k}_rmse"], rel_tol=1e-9)
+        est.fit(imputer.transform(X[train]), y[train])  # the early-stopping rows are not trained on
+        rmse = math.sqrt(np.mean((est.predict(imputer.transform(X[test])) - y[test]) ** 2))
+        assert math.isclose(rmse, row[f"user_attrs_fold_{k}_rmse"], rel_tol=1e-9)
 
 
 def test_existing_run_folder_is_not_overwritten(run_cli, tmp_path, esol_csv):

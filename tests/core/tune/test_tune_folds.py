@@ -12,21 +12,32 @@ from molgdl.tune.folds import inner_folds, restrict
 from tune_helpers import rf_config
 
 
-@pytest.mark.parametrize("n, k", [(10, 2), (31, 5), (120, 3)])
-def test_inner_folds_partition(n, k):
-    folds = inner_folds(n, k, seed=3)
-    vals = np.concatenate([v for _, v in folds])
-    assert sorted(vals) == list(range(n))  # every molecule validates exactly once
-    for train, val in folds:
-        assert not set(train) & set(val) and len(train) + len(val) == n
-        assert abs(len(val) - n / k) < 1
-    assert all((a[1] == b[1]).all() for a, b in zip(folds, inner_folds(n, k, seed=3)))
-    assert any((a[1] != b[1]).any() for a, b in zip(folds, inner_folds(n, k, seed=4)) if len(a[1]) == len(b[1]))
+@pytest.mark.parametrize("n, k, fraction", [(10, 2, 0.1), (31, 5, 0.2), (120, 3, 0.1)])
+def test_inner_folds_partition(n, k, fraction):
+    folds = inner_folds(n, k, seed=3, val_fraction=fraction)
+    scored = np.concatenate([f["test"] for f in folds])
+    assert sorted(scored) == list(range(n))  # every molecule is scored exactly once
+    for f in folds:
+        assert sorted(np.concatenate([f["train"], f["val"], f["test"]])) == list(range(n))  # disjoint, complete
+        assert abs(len(f["test"]) - n / k) < 1
+        assert len(f["val"]) == max(1, round(fraction * (n - len(f["test"]))))
+    again = inner_folds(n, k, seed=3, val_fraction=fraction)
+    assert all((a[s] == b[s]).all() for a, b in zip(folds, again) for s in ("train", "val", "test"))
+    other = inner_folds(n, k, seed=4, val_fraction=fraction)
+    assert any(not np.array_equal(a["test"], b["test"]) for a, b in zip(folds, other))
 
 
 def test_inner_folds_need_two_molecules_per_fold():
     with pytest.raises(DataError, match="tune.inner_folds=5 needs at least 10 training molecules"):
-        inner_folds(9, 5, seed=0)
+        inner_folds(9, 5, seed=0, val_fraction=0.1)
+
+
+def test_outer_val_fraction():
+    from molgdl.tune.folds import outer_val_fraction
+
+    split = {"train": np.arange(80), "val": np.arange(10), "test": np.arange(10)}
+    assert outer_val_fraction(split) == pytest.approx(10 / 90)
+    assert outer_val_fraction({**split, "val": np.arange(0)}) == 0.1
 
 
 def test_restrict_copies_out_the_molecules(tmp_path, esol_csv):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from tune_helpers import esol_rows, result, rf_config, trials, write_config, write_csv
@@ -50,8 +51,10 @@ def test_garbage_test_targets_change_nothing_in_the_search(run_cli, tmp_path):
     tuning = json.loads((a / "tune" / "tuning_set.json").read_text())
     assert set(tuning["rows"]) == set(split["train"])
     assert not set(tuning["rows"]) & (set(split["test"]) | set(split["val"]))
-    folded = [r for fold in tuning["inner_val_rows"] for r in fold]
-    assert sorted(folded) == sorted(tuning["rows"])  # every tuning molecule in exactly one inner fold
+    scored = [r for fold in tuning["folds"] for r in fold["test"]]
+    assert sorted(scored) == sorted(tuning["rows"])  # every tuning molecule scored in exactly one inner fold
+    for fold in tuning["folds"]:
+        assert sorted(fold["train"] + fold["val"] + fold["test"]) == sorted(tuning["rows"])
 
 
 def test_trial_data_holds_no_test_molecule(tmp_path, esol_csv, monkeypatch):
@@ -78,15 +81,16 @@ def test_trial_data_holds_no_test_molecule(tmp_path, esol_csv, monkeypatch):
     split = json.loads((out.run_dir / "seed_0" / "split.json").read_text())
     smiles = [s.strip() for s in esol_rows(150)["smiles"]]
     held_out = {smiles[i] for i in split["test"] + split["val"]}
-    final = [c for c in seen if len(c[2]["test"])]
-    assert len(final) == 1 and len(final[0][0]) == 150  # the winner's run: the whole table, tested on the test split
-    trial_calls = [c for c in seen if not len(c[2]["test"])]
+    final = [c for c in seen if len(c[0]) == 150]
+    assert len(final) == 1  # the winner's run: the whole table, tested on the test split
+    trial_calls = [c for c in seen if len(c[0]) != 150]
     assert len(trial_calls) == 2 * 2  # 2 trials x 2 inner folds
     for table_smiles, owner, fold in trial_calls:
         assert len(table_smiles) == len(split["train"])
         assert set(table_smiles) == {smiles[i] for i in split["train"]}
         assert not set(table_smiles) & held_out
-        assert len(fold["test"]) == 0 and owner.max() < len(table_smiles)
+        assert owner.max() < len(table_smiles)
+        assert sorted(np.concatenate(list(fold.values()))) == list(range(len(table_smiles)))
 
 
 @pytest.mark.parametrize("seeds, split, message", [

@@ -74,6 +74,13 @@ class Objective:
         import optuna
 
         raw = sample_config(trial, self.dims, self.base, self.res.registry)
+        same = self._completed_with(trial)
+        if same is not None:  # same params, same seed, same folds: the result is known (TPE repeats categoricals)
+            trial.set_user_attr("duplicate_of", same.number)
+            for key, value in same.user_attrs.items():
+                if key == "model" or key.startswith("fold_"):
+                    trial.set_user_attr(key, value)
+            return float(same.value)
         try:
             trial_res = resolve(parse_config(raw, where=f"of trial {trial.number}"), pm=self.res.pm)
             trial.set_user_attr("model", trial_res.config.model.name)
@@ -87,6 +94,15 @@ class Objective:
             log.warning("trial %d failed: %s", trial.number, message)
             return float("nan")  # optuna records the trial as failed; the study goes on
         return float(np.mean(values))
+
+    @staticmethod
+    def _completed_with(trial: Any) -> Any:
+        from optuna.trial import TrialState
+
+        for other in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            if other.params == trial.params and other.number != trial.number and "duplicate_of" not in other.user_attrs:
+                return other
+        return None
 
     def data_for(self, trial_res: Resolved, raw: dict[str, Any]) -> PreparedData:
         key = data_key(raw)

@@ -126,3 +126,20 @@ def test_timeout_stops_starting_trials(run_cli, tmp_path, esol_csv):
     n = len(trials(tmp_path / "runs" / "t"))
     assert 1 <= n < 50
     assert f"tune.timeout_minutes reached after {n} counted trials" in flat(err)
+
+
+def test_repeated_params_are_not_trained_again(run_cli, tmp_path, esol_csv):
+    """TPE repeats values of a small categorical space; a repeat takes the result of the trial it repeats
+    (same params, seed and folds give the same numbers) instead of training again."""
+    cfg = rf_config(tmp_path, esol_csv, n_trials=5, inner_folds=2)
+    cfg["tune"]["space"] = {"model.min_samples_leaf": {"choice": [1, 3]}}
+    code, _, err = run_cli("tune", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    df = trials(tmp_path / "runs" / "t")
+    assert len(df) == 5 and set(df["state"]) == {"COMPLETE"}
+    originals = df[df["user_attrs_duplicate_of"].isna()]
+    assert sorted(originals["params_model.min_samples_leaf"]) == [1, 3]  # each value trained once
+    for _, row in df[df["user_attrs_duplicate_of"].notna()].iterrows():
+        first = df.loc[df["number"] == int(row["user_attrs_duplicate_of"])].iloc[0]
+        assert first["params_model.min_samples_leaf"] == row["params_model.min_samples_leaf"]
+        assert first["value"] == row["value"] and first["user_attrs_fold_0_rmse"] == row["user_attrs_fold_0_rmse"]

@@ -112,26 +112,40 @@ def read_input(path: Path, smiles_column: str, target_names: list[str], task: st
     return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, str(path))
 
 
-def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+def replicate_predictions(run_dir: Path, input_path: Path) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
+    """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name."""
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task)
-    preds = []
+    preds = {}
     for seed_dir in seed_dirs:
         if is_classical(res):
-            preds.append(_classical_output(load_classical_replicate(res, seed_dir).predict(graphs.extra), graphs,
-                                           len(table)))
+            preds[seed_dir.name] = _classical_output(load_classical_replicate(res, seed_dir).predict(graphs.extra),
+                                                     graphs, len(table))
             continue
         model = load_replicate_model(res, seed_dir, graphs, table)
         per_graph = predict_graphs(model, graphs.dataset, 256, task) if len(graphs.dataset) else np.zeros((0, len(names)))
-        preds.append(average_by_owner(per_graph, graphs.graph_owner, len(table)))
+        preds[seed_dir.name] = average_by_owner(per_graph, graphs.graph_owner, len(table))
+    return table, graphs, preds
+
+
+def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+    from molgdl.ensemble.predict import ensemble_replicate_predictions, is_ensemble_run
+
+    if is_ensemble_run(run_dir):  # the weighted sum of its members' predictions (docs/ensembles.md)
+        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), Path(input_path))
+    else:
+        table, graphs, by_replicate = replicate_predictions(run_dir, input_path)
+        failures = graphs.failures
+    names = table.target_names
+    preds = list(by_replicate.values())
     pred = np.mean(preds, axis=0)
     out = pd.DataFrame({"smiles": table.smiles})
     for t, name in enumerate(names):
         out[f"{name}_pred"] = pred[:, t]
         if len(preds) > 1:
             out[f"{name}_std"] = np.std(preds, axis=0)[:, t]
-    out["error"] = [graphs.failures.get(i, "") for i in range(len(table))]
+    out["error"] = [failures.get(i, "") for i in range(len(table))]
     out.to_csv(output_path, index=False)
     return out
 
@@ -164,8 +178,10 @@ def _targets_of_run(run_dir: Path) -> tuple[list[str], str]:
 def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
     """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids;
     for a classical run, the imputed descriptor vector its estimators see."""
+    from molgdl.ensemble.predict import refuse_embed
     from molgdl.run.evaluate import embed_graphs
 
+    refuse_embed(Path(run_dir))
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task)

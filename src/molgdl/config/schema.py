@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from molgdl.ensemble.schema import EnsembleSection
 from molgdl.tune.schema import TuneSection
 
 
@@ -118,6 +119,8 @@ class RunConfig(Strict):
     analyses: list[ComponentRef] = Field(default_factory=list)
     plugins: dict[str, list[str]] = Field(default_factory=dict, description="{'disable': [entry-point names]}")
     tune: TuneSection | None = Field(None, description="search space of `molgdl tune` (ignored by `molgdl run`)")
+    ensemble: EnsembleSection | None = Field(None, description="members (partial configs) combined by stacking "
+                                             "weights fitted by inner CV (docs/ensembles.md)")
 
     @field_validator("plugins")
     @classmethod

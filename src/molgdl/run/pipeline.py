@@ -35,6 +35,10 @@ class RunResult:
 
 def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False) -> RunResult:
     cfg = res.config
+    if cfg.ensemble is not None:  # members trained and stacked (molgdl.ensemble.pipeline)
+        from molgdl.ensemble.pipeline import ensemble_pipeline
+
+        return ensemble_pipeline(res, overwrite=overwrite, resume=resume)
     folder = RunFolder.open(cfg.run.output_dir / cfg.run.name, overwrite=overwrite, resume=resume)
     worker = is_worker_process()
     handler = None
@@ -165,8 +169,9 @@ def write_resolved_config(path: Path, res: Resolved) -> None:
 def resolved_config(res: Resolved) -> dict[str, Any]:
     """The config with every default filled in (component blocks with all their params)."""
     cfg = res.config.model_dump(mode="json")
-    if cfg.get("tune") is None:
-        cfg.pop("tune", None)
+    for section in ("tune", "ensemble"):
+        if cfg.get(section) is None:
+            cfg.pop(section, None)
     for kind, key, ref in res.config.component_refs():
         params = res.params[key].model_dump(mode="json")
         _set_path(cfg, key, {"name": ref.name, **params})

@@ -56,6 +56,10 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
         from molgdl.tune.space import check_space
 
         check_space(config, registry)  # every key path and range against the schema, before anything heavy
+    if config.ensemble is not None:
+        from molgdl.ensemble.members import check_members
+
+        check_members(config, registry)  # every member's merged config, with paths ensemble.members.<name>.*
     return Resolved(config, pm, registry, params, warnings)
 
 

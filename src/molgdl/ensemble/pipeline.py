@@ -1,0 +1,286 @@
+"""``molgdl run`` on a config with an ``ensemble:`` section, top to bottom.
+
+Per replicate (seed, or seed and fold): the outer split; every member's out-of-fold predictions by inner k-fold
+CV on the outer training molecules only (``oof``); stacking weights on those (``stacking``); every member with
+a non-zero weight trained on the outer split like a normal run, in ``members/<name>/``; the weighted sum
+evaluated and written like any run (``seed_<s>/predictions.csv``, ``metrics.json``), then ``summary.json``,
+``ensemble.json`` and ``why.txt``.
+
+``--resume`` reuses every finished piece: a member's inner CV (``members/<name>/seed_<s>/oof_predictions.csv``)
+and its outer training (``members/<name>/seed_<s>/metrics.json``). A member whose resolved config changed since
+is retrained from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from molgdl.data.splits import check_split, write_split_file
+from molgdl.errors import DataError, MolgdlError
+from molgdl.lifecycle import call_lifecycle
+from molgdl.run.data_stage import PreparedData, load_table, prepare_data
+from molgdl.run.evaluate import evaluate_predictions, split_labels, write_predictions
+from molgdl.run.folder import RunFolder, write_json
+from molgdl.run.resolve import Resolved
+
+from molgdl.ensemble.members import MEMBERS_DIR, member_configs
+from molgdl.ensemble.oof import OOF_FILE, make_folds, out_of_fold, read_oof, write_oof
+from molgdl.ensemble.report import metric_of, why_text
+from molgdl.ensemble.stacking import combine, fit_weights
+
+log = logging.getLogger("molgdl")
+ENSEMBLE_FILE = "ensemble.json"
+WHY_FILE = "why.txt"
+
+
+@dataclass
+class Member:
+    name: str
+    res: Resolved
+    folder: RunFolder
+
+
+def ensemble_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False):
+    from molgdl.run.pipeline import RunResult, write_resolved_config
+
+    cfg = res.config
+    folder = RunFolder.open(cfg.run.output_dir / cfg.run.name, overwrite=overwrite, resume=resume)
+    handler = folder.attach_log()
+    write_resolved_config(folder.path, res)
+    folder.set_status("running", seeds=cfg.run.seeds)
+    for w in res.warnings:
+        log.warning(w)
+    try:
+        call_lifecycle(res.pm, "molgdl_run_start", run_dir=folder.path, config=cfg.model_dump(mode="json"))
+        summary, replicates = run_ensemble(res, folder, resume=resume)
+        call_lifecycle(res.pm, "molgdl_run_end", run_dir=folder.path, metrics=summary)
+        folder.set_status("completed")
+        return RunResult(folder.path, summary, replicates)
+    except BaseException as exc:
+        folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
+                          error=str(exc).split("\n")[0])
+        if not isinstance(exc, KeyboardInterrupt):
+            folder.log_failure(handler, exc)
+        raise
+    finally:
+        logging.getLogger("molgdl").removeHandler(handler)
+        handler.close()
+
+
+def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dict[str, Any], dict[Any, Any]]:
+    from molgdl.run.pipeline import replicate_units
+    from molgdl.run.summary import summarize
+    cfg = res.config
+    ens = cfg.ensemble
+    table = load_table(res)
+    units = replicate_units(res)
+    members = open_members(res, folder, resume=resume)
+    data = {m.name: member_data(m, table) for m in members}
+    splits = {}
+    for unit in units:
+        split = {k: np.asarray(v, dtype=np.int64) for k, v in unit.splitter.split(table, unit.seed).items()}
+        check_split(split, len(table))
+        splits[unit.dir_name] = split
+
+    # 1. out-of-fold predictions of every member on the outer training molecules of every replicate
+    from molgdl.tune.folds import restrict
+
+    oof: dict[str, dict[str, np.ndarray]] = {u.dir_name: {} for u in units}
+    inner: dict[str, Any] = {}
+    for m in members:
+        for unit in units:
+            train = np.sort(splits[unit.dir_name]["train"])
+            sub = restrict(data[m.name], train)
+            folds = make_folds(len(train), ens.inner_folds, unit.seed, splits[unit.dir_name])
+            inner[unit.dir_name] = (train, folds, sub.table)
+            path = m.folder.path / unit.dir_name / OOF_FILE
+            pred = read_oof(path, sub, folds) if resume else None
+            if pred is None:
+                log.info("member %s, %s: inner %d-fold CV on %d training molecules", m.name,
+                         unit.dir_name.replace("_", " "), ens.inner_folds, len(train))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with member_errors(m, "inner CV"):
+                    pred = out_of_fold(m.res, sub, folds, unit.seed, path.parent / "inner")
+                write_oof(path, sub, folds, pred)
+            else:
+                log.info("member %s, %s: inner CV already done, reused", m.name, unit.dir_name.replace("_", " "))
+            oof[unit.dir_name][m.name] = pred
+
+    # 2. weights per replicate and target, from the out-of-fold predictions only
+    metric = metric_of(table.task)
+    info: dict[str, Any] = {"method": ens.weights, "inner_folds": ens.inner_folds, "metric": metric,
+                            "members": {m.name: member_summary(m) for m in members}, "replicates": {}}
+    weights: dict[str, np.ndarray] = {}
+    for unit in units:
+        key = unit.dir_name
+        train, folds, sub_table = inner[key]
+        W = fit_weights(oof[key], sub_table.targets, ens.weights)
+        weights[key] = W
+        everyone = {"oof": np.arange(len(train))}
+        info["replicates"][key] = {
+            "seed": unit.seed, "n_inner_molecules": int(len(train)),
+            "weights": {t: {m.name: float(W[i, j]) for j, m in enumerate(members)}
+                        for i, t in enumerate(table.target_names)},
+            "trained": [m.name for j, m in enumerate(members) if (W[:, j] > 0).any()],
+            "oof": {name: evaluate_predictions(sub_table, p, everyone).get("oof", {})
+                    for name, p in oof[key].items()},
+            "stack_oof": evaluate_predictions(sub_table, combine(oof[key], W), everyone).get("oof", {}),
+        }
+        write_oof_table(folder.path / key / OOF_FILE, sub_table, oof[key], combine(oof[key], W))
+    write_json(folder.path / ENSEMBLE_FILE, info)
+
+    # 3. members with a weight trained on the outer split, like runs of their own
+    member_preds: dict[str, dict[str, np.ndarray | None]] = {u.dir_name: {} for u in units}
+    for m in members:
+        replicates = {}
+        for unit in units:
+            key = unit.dir_name
+            if m.name not in info["replicates"][key]["trained"]:
+                member_preds[key][m.name] = None
+                continue
+            with member_errors(m, "training"):
+                replicates[unit.key] = train_member(m, data[m.name], unit, resume=resume)
+            member_preds[key][m.name] = read_member_predictions(m.folder.path / key / "predictions.csv", table)
+            info["replicates"][key].setdefault("member_test", {})[m.name] = \
+                replicates[unit.key].get("metrics", {}).get("test", {}).get("overall", {})
+        if replicates:
+            write_json(m.folder.path / "summary.json", summarize(replicates, table.task, table.target_names))
+        m.folder.set_status("completed")
+
+    # 4. the weighted sum, evaluated and written like any run
+    replicates: dict[Any, dict[str, Any]] = {}
+    for unit in units:
+        key = unit.dir_name
+        replicates[unit.key] = write_replicate(folder, key, unit.seed, table, splits[key],
+                                               combine(member_preds[key], weights[key]), info["replicates"][key])
+    summary = summarize(replicates, table.task, table.target_names)
+    summary.update(n_molecules=len(table), ensemble={"method": ens.weights, "members": [m.name for m in members]})
+    if any(u.fold is not None for u in units):
+        summary.update(seeds=list(cfg.run.seeds), folds=sorted({u.fold for u in units}), replicates=list(replicates))
+    write_json(folder.path / "summary.json", summary)
+    write_json(folder.path / ENSEMBLE_FILE, info)
+    (folder.path / WHY_FILE).write_text(why_text(info))
+    log.info("why: %s", (folder.path / WHY_FILE))
+    return summary, replicates
+
+
+def open_members(res: Resolved, folder: RunFolder, *, resume: bool) -> list[Member]:
+    """Resolve every member and prepare ``members/<name>/`` (config.yaml, versions.json). On resume, a member
+    whose resolved config differs from the one in its folder starts again (its results no longer apply)."""
+    from molgdl.config.load import parse_config
+    from molgdl.run.pipeline import resolved_config, write_resolved_config
+    from molgdl.run.resolve import resolve
+
+    out = []
+    for mc in member_configs(res.config, folder.path):
+        member_res = resolve(parse_config(mc.raw, where=f"of ensemble member {mc.name}"), pm=res.pm)
+        path = folder.path / MEMBERS_DIR / mc.name
+        previous = path / "config.yaml"
+        if resume and previous.exists() and yaml.safe_load(previous.read_text()) != _plain(resolved_config(member_res)):
+            log.warning("member %s: its config changed since it was trained; it is trained again", mc.name)
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+        write_resolved_config(path, member_res)
+        member_folder = RunFolder(path)
+        member_folder.set_status("running", seeds=res.config.run.seeds)
+        out.append(Member(mc.name, member_res, member_folder))
+    return out
+
+
+def _plain(cfg: dict[str, Any]) -> Any:
+    return yaml.safe_load(yaml.safe_dump(cfg, sort_keys=False))
+
+
+def member_data(m: Member, table: Any) -> PreparedData:
+    with member_errors(m, "featurization"):
+        data = prepare_data(m.res, m.folder.path)
+    if data.table.smiles != table.smiles:
+        raise DataError(f"ensemble member {m.name!r} read other molecules than the run ({len(data.table)} vs "
+                        f"{len(table)})", hint="members share data:, so this is a bug; please report it")
+    return data
+
+
+class member_errors:
+    """Context: a molgdl error inside a member is re-raised naming the member, with how to resume."""
+
+    def __init__(self, m: Member, stage: str) -> None:
+        self.m, self.stage = m, stage
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or not isinstance(exc, MolgdlError):
+            if exc is not None and not isinstance(exc, KeyboardInterrupt):
+                log.error("ensemble member %s failed in its %s", self.m.name, self.stage)
+            return False
+        self.m.folder.set_status("failed", error=str(exc).split("\n")[0])
+        hint = (f"{exc.hint}; then " if exc.hint else "fix it, then ") + \
+            ("rerun with --resume: what the other members (and this one) finished is kept and reused")
+        raise type(exc)(f"ensemble member {self.m.name!r} ({self.stage}): {exc.args[0]}", hint=hint) from exc
+
+
+def member_summary(m: Member) -> dict[str, Any]:
+    cfg = m.res.config
+    return {"model": cfg.model.name, "featurizer": cfg.featurizer.name,
+            "descriptors": [d.name for d in cfg.descriptors], "folder": f"{MEMBERS_DIR}/{m.name}"}
+
+
+def train_member(m: Member, data: PreparedData, unit: Any, *, resume: bool) -> dict[str, Any]:
+    from molgdl.run.pipeline import run_replicate
+
+    return run_replicate(m.res, data, m.folder, unit.seed, resume=resume, splitter=unit.splitter,
+                         dir_name=unit.dir_name)
+
+
+def read_member_predictions(path: Path, table: Any) -> np.ndarray:
+    """A member's per-molecule predictions ``[M, T]`` from its predictions.csv (written at full precision)."""
+    df = pd.read_csv(path)
+    if df["smiles"].fillna("").tolist() != [r.smiles or "" for r in table.records]:
+        raise DataError(f"{path} lists other molecules than the run", hint="rerun with --overwrite")
+    return df[[f"{name}_pred" for name in table.target_names]].to_numpy(dtype=np.float64)
+
+
+def write_oof_table(path: Path, table: Any, oof: dict[str, np.ndarray], stack: np.ndarray) -> None:
+    """Every member's and the stack's out-of-fold predictions of the outer training molecules."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols: dict[str, Any] = {"row": [r.row for r in table.records], "smiles": [r.smiles for r in table.records]}
+    for t, name in enumerate(table.target_names):
+        cols[name] = table.targets[:, t]
+        cols[f"{name}_pred"] = stack[:, t]
+        for member, pred in oof.items():
+            cols[f"{name}_pred_{member}"] = pred[:, t]
+    pd.DataFrame(cols).to_csv(path, index=False)
+
+
+def write_replicate(folder: RunFolder, key: str, seed: int, table: Any, split: dict[str, np.ndarray],
+                    pred: np.ndarray, rep: dict[str, Any]) -> dict[str, Any]:
+    """``<key>/``: split.json, predictions.csv, parity.png, metrics.json of the ensemble's predictions."""
+    from molgdl.run.plots import parity_plot
+
+    t0 = time.perf_counter()
+    seed_dir = folder.path / key
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    write_split_file(seed_dir / "split.json", table, split)
+    metrics = evaluate_predictions(table, pred, split)
+    labels = split_labels(len(table), split)
+    write_predictions(seed_dir / "predictions.csv", table, pred, labels)
+    if table.task == "regression":
+        parity_plot(seed_dir / "parity.png", table.targets, pred, labels, table.target_names, table.units)
+    rep["test"] = metrics.get("test", {})
+    result = {"seed": seed, "metrics": metrics, "split_sizes": {k: int(len(v)) for k, v in split.items()},
+              "weights": rep["weights"], "train_seconds": time.perf_counter() - t0}
+    write_json(seed_dir / "metrics.json", result)
+    test = metrics.get("test", {}).get("overall", {})
+    log.info("%s ensemble: test %s", key.replace("_", " "), ", ".join(f"{k}={v:.4f}" for k, v in test.items()))
+    return result

@@ -1,0 +1,82 @@
+"""``molgdl predict`` on an ensemble run: per replicate, the weighted sum of its members' predictions (weights
+from ``ensemble.json``), each member read from ``members/<name>/`` as an ordinary run. ``molgdl embed`` refuses:
+the members' representations are of different kinds and sizes; embed one member's folder instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from molgdl.errors import RunDirError
+from molgdl.ensemble.members import MEMBERS_DIR
+from molgdl.ensemble.stacking import combine
+
+ENSEMBLE_FILE = "ensemble.json"
+
+
+def is_ensemble_run(run_dir: Path) -> bool:
+    path = Path(run_dir) / "config.yaml"
+    if not path.is_file():
+        return False
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        return False
+    return isinstance(raw, dict) and raw.get("ensemble") is not None
+
+
+def read_ensemble(run_dir: Path) -> dict[str, Any]:
+    run_dir = Path(run_dir)
+    state = {}
+    if (run_dir / "status.json").exists():
+        state = json.loads((run_dir / "status.json").read_text())
+    if state.get("state") != "completed" or not (run_dir / ENSEMBLE_FILE).exists():
+        raise RunDirError(f"{run_dir} is an ensemble run that did not finish (state: {state.get('state', 'unknown')})",
+                          hint="resume it with `molgdl run CONFIG --resume`; finished members are reused")
+    return json.loads((run_dir / ENSEMBLE_FILE).read_text())
+
+
+def ensemble_replicate_predictions(run_dir: Path, input_path: Path):
+    """``(table, failures, {replicate: [M, T]})`` for the molecules of ``input_path``; ``failures``: molecule
+    position -> why a member with a weight could not featurize it (its prediction is NaN)."""
+    from molgdl.predict import replicate_predictions
+
+    info = read_ensemble(run_dir)
+    used = [m for m in info["members"] if any(m in rep["trained"] for rep in info["replicates"].values())]
+    member_preds: dict[str, dict[str, np.ndarray]] = {}
+    failures: dict[int, str] = {}
+    table = None
+    for name in used:
+        table, graphs, member_preds[name] = replicate_predictions(Path(run_dir) / MEMBERS_DIR / name, input_path)
+        for pos, why in graphs.failures.items():
+            failures.setdefault(pos, f"member {name}: {why}")
+    out = {}
+    for key, rep in info["replicates"].items():
+        targets = list(rep["weights"])
+        names = list(info["members"])
+        W = np.array([[rep["weights"][t][m] for m in names] for t in targets])
+        preds = {}
+        for j, m in enumerate(names):
+            if not (W[:, j] > 0).any():
+                preds[m] = None
+                continue
+            if key not in member_preds.get(m, {}):
+                raise RunDirError(f"{Path(run_dir) / MEMBERS_DIR / m / key} has no trained model, but member {m!r} "
+                                  f"has a weight in {key}", hint="resume the run with `molgdl run CONFIG --resume`")
+            preds[m] = member_preds[m][key]
+        out[key] = combine(preds, W)
+    return table, failures, out
+
+
+def refuse_embed(run_dir: Path) -> None:
+    if not is_ensemble_run(run_dir):
+        return
+    members = sorted(p.name for p in (Path(run_dir) / MEMBERS_DIR).glob("*") if p.is_dir())
+    raise RunDirError(f"{run_dir} is an ensemble run: its members learn representations of different kinds and "
+                      f"sizes ({', '.join(members) or 'none trained'}), so it has no single embedding",
+                      hint=f"embed one member's run, e.g. `molgdl embed {Path(run_dir) / MEMBERS_DIR / (members[0] if members else 'NAME')} "
+                           "INPUT.csv OUTPUT.csv`")

@@ -1,0 +1,56 @@
+"""What an ensemble run writes to explain itself: ``ensemble.json`` (weights, every member's out-of-fold score,
+the stack's) and ``why.txt`` (the same numbers in sentences, generated, never typed in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from molgdl.tune.schema import DEFAULT_METRIC, METRIC_DIRECTIONS
+
+
+def metric_of(task: str) -> str:
+    return DEFAULT_METRIC[task]
+
+
+def best_member(oof: dict[str, dict[str, Any]], metric: str) -> str | None:
+    scored = {m: s.get("overall", {}).get(metric) for m, s in oof.items()}
+    scored = {m: v for m, v in scored.items() if v is not None}
+    if not scored:
+        return None
+    pick = min if METRIC_DIRECTIONS[metric] == "minimize" else max
+    return pick(scored, key=scored.get)
+
+
+def why_text(info: dict[str, Any]) -> str:
+    """Sentences from ``ensemble.json``'s numbers, one paragraph per replicate."""
+    metric = info["metric"]
+    members = list(info["members"])
+    lines = [f"Ensemble of {len(members)} members ({', '.join(members)}), weights: {info['method']}"
+             + (" (non-negative least squares on out-of-fold predictions, normalised to sum 1)"
+                if info["method"] == "stacking" else " (equal)") + "."]
+    for key, rep in info["replicates"].items():
+        lines.append("")
+        lines.append(f"{key}: inner {info['inner_folds']}-fold CV on the {rep['n_inner_molecules']} outer training "
+                     "molecules (the validation and test molecules were not used).")
+        scores = ", ".join(f"{m} {rep['oof'][m]['overall'][metric]:.4f}" for m in members
+                           if metric in rep["oof"][m].get("overall", {}))
+        best = best_member(rep["oof"], metric)
+        lines.append(f"  out-of-fold {metric}: {scores}" + (f" (best single member: {best})" if best else "") + ".")
+        for target, weights in rep["weights"].items():
+            shown = ", ".join(f"{m} {w:.3f}" for m, w in sorted(weights.items(), key=lambda kv: -kv[1]))
+            lines.append(f"  weights for {target}: {shown}.")
+        stack = rep["stack_oof"].get("overall", {}).get(metric)
+        if stack is not None:
+            lines.append(f"  the stack's out-of-fold {metric}: {stack:.4f}"
+                         + (" (weights fitted on these same predictions, so slightly optimistic)"
+                            if info["method"] == "stacking" else "") + ".")
+        skipped = [m for m in members if m not in rep["trained"]]
+        if skipped:
+            lines.append(f"  not trained on the outer split (weight 0 for every target): {', '.join(skipped)}.")
+        test = rep.get("test", {}).get("overall", {})
+        if metric in test:
+            member_test = ", ".join(f"{m} {v[metric]:.4f}" for m, v in rep.get("member_test", {}).items()
+                                    if metric in v)
+            lines.append(f"  test {metric}: ensemble {test[metric]:.4f}"
+                         + (f"; members alone: {member_test}" if member_test else "") + ".")
+    return "\n".join(lines) + "\n"

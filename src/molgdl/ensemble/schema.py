@@ -1,0 +1,36 @@
+"""The ``ensemble:`` config section (pydantic only, import-light: the core schema imports it)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MEMBER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+class EnsembleSection(BaseModel):
+    """Members trained like runs of their own and combined by weights fitted on inner-CV predictions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    members: dict[str, dict[str, Any]] = Field(
+        min_length=2,
+        description="member name -> partial config merged over this config (model, featurizer, descriptors, "
+                    "readout, head, optimizer, scheduler, trainer, loss, scaling, callbacks); {} = this config",
+    )
+    weights: Literal["stacking", "mean"] = Field(
+        "stacking", description="stacking: non-negative least squares on the members' out-of-fold predictions "
+                                "(per target, normalised to sum 1); mean: equal weights")
+    inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training split "
+                                                 "that gives every member's out-of-fold predictions")
+
+    @field_validator("members")
+    @classmethod
+    def _names(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        bad = [name for name in v if not MEMBER_NAME.match(name)]
+        if bad:
+            raise ValueError(f"member name(s) {bad} are not folder names: use a letter, then letters, digits, "
+                             "'_' or '-' (at most 64 characters)")
+        return v

@@ -32,6 +32,7 @@ FIXED = {
     "plugins": "plugins are fixed",
     "callbacks": "callbacks are fixed",
     "analyses": "analyses run on the winner only",
+    "ensemble": "a study selects one model (tune ensemble members separately)",
 }
 FORMS = "{int: [low, high]}, {float: [low, high]} (both with optional log: true, step: S) or {choice: [v1, v2, ...]}"
 

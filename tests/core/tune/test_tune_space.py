@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from molgdl.config.load import parse_config
-from molgdl.config.schema import TrainerSection
+from molgdl.config.schema import RunConfig, TrainerSection
 from tune_helpers import flat, rf_config, write_config
 
 
@@ -51,9 +51,7 @@ CASES = {
     "unknown section": (
         {"trainr.max_epochs": {"int": [1, 3]}},
         "error: invalid config: tune.space.trainr.max_epochs: unknown config key 'trainr' (did you mean 'trainer'?); "
-        "config sections: analyses, callbacks, data, descriptors, featurizer, head, loss, model, optimizer, plugins, "
-        "readout, run, scaling, scheduler, split, trainer, tune fix: use a dotted path of the config, e.g. "
-        "model.hidden_dim"),
+        "config sections: {sections} fix: use a dotted path of the config, e.g. model.hidden_dim"),
     "unknown key of a section": (
         {"trainer.max_epoch": {"int": [1, 3]}},
         "error: invalid config: tune.space.trainer.max_epoch: unknown key 'max_epoch' in trainer (did you mean "
@@ -92,7 +90,8 @@ def test_space_refusals_name_the_key_and_the_fix(run_cli, tmp_path, esol_csv, ca
     space, expected = CASES[case]
     expected = (expected.replace("{models}", ", ".join(Registry(create_plugin_manager()).names("model")))
                 .replace("{trainer_keys}", ", ".join(sorted(TrainerSection.model_fields)))
-                .replace("{dmpnn_params}", _dmpnn_params()))
+                .replace("{dmpnn_params}", _dmpnn_params())
+                .replace("{sections}", ", ".join(sorted(RunConfig.model_fields))))
     code, msg = _validate(run_cli, tmp_path, esol_csv, space)
     assert code == 2
     assert msg == expected
@@ -171,3 +170,12 @@ def test_sampled_configs_are_conditional_and_valid(tmp_path, esol_csv):
                                      {"model", "model.hidden_dim", "optimizer.lr"})
         resolve(parse_config(raw), pm=res.pm)
         study.tell(trial, 0.0)
+
+
+def test_tune_and_ensemble_in_one_config_are_refused(run_cli, tmp_path, esol_csv):
+    cfg = rf_config(tmp_path, esol_csv)
+    cfg["ensemble"] = {"members": {"rf": {}, "rf_deep": {"model": {"name": "random_forest", "min_samples_leaf": 1}}}}
+    code, _, err = run_cli("tune", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 2
+    assert flat(err).startswith("error: invalid config: tune: an ensemble config cannot be tuned with `molgdl tune`")
+    assert not (tmp_path / "runs").exists()

@@ -20,7 +20,7 @@ from molgdl.errors import ConfigError
 from molgdl.registry import Registry, did_you_mean
 
 SHARED = {"run": "all members share the run's folder and seeds", "data": "all members see the same molecules",
-          "split": "all members share the outer split (and the inner folds made from it)",
+          "split": "all members share the outer split and the inner folds made from it",
           "plugins": "plugins are loaded once for the whole run", "tune": "an ensemble is not tuned",
           "ensemble": "members cannot be nested ensembles"}
 SLOTS = ("featurizer", "model", "readout", "optimizer", "scheduler")

@@ -1,0 +1,148 @@
+"""``molgdl run`` on an ensemble config, end to end on 150 ESOL molecules: the files of the run, the weights
+recomputed from the written out-of-fold predictions with scipy's NNLS, the ensemble's predictions equal to the
+weighted sum of its members' predictions.csv, metrics recomputed with numpy, and ``molgdl predict`` on the run
+equal to its predictions.csv (``embed`` refused with a message)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import nnls
+
+from ensemble_helpers import GNN_MEMBER, ensemble_config, read_json, write_config
+
+
+def _run(run_cli, tmp_path, cfg, *flags):
+    code, out, err = run_cli("run", write_config(tmp_path / f"{cfg['run']['name']}.yaml", cfg), *flags)
+    return code, out, err, tmp_path / "runs" / cfg["run"]["name"]
+
+
+def test_classical_ensemble_run(run_cli, tmp_path, esol_csv):
+    code, _, err, run = _run(run_cli, tmp_path, ensemble_config(tmp_path, esol_csv))
+    assert code == 0, err
+    for name in ("config.yaml", "versions.json", "summary.json", "ensemble.json", "why.txt", "seed_0/metrics.json",
+                 "seed_0/predictions.csv", "seed_0/split.json", "seed_0/oof_predictions.csv"):
+        assert (run / name).exists(), name
+    info = read_json(run / "ensemble.json")
+    rep = info["replicates"]["seed_0"]
+    split = read_json(run / "seed_0" / "split.json")
+
+    # the out-of-fold table holds exactly the outer training molecules; the weights are NNLS on it, normalised
+    oof = pd.read_csv(run / "seed_0" / "oof_predictions.csv")
+    assert sorted(oof["row"] - 1) == sorted(split["train"])
+    members = ["svm", "knn", "ridge"]
+    w, _ = nnls(oof[[f"y_pred_{m}" for m in members]].to_numpy(), oof["y"].to_numpy())
+    w = w / w.sum()
+    np.testing.assert_allclose([rep["weights"]["y"][m] for m in members], w, atol=1e-9)
+    assert sum(rep["weights"]["y"].values()) == pytest.approx(1.0)
+    for m in members:  # each member's out-of-fold RMSE, recomputed
+        rmse = math.sqrt(np.mean((oof[f"y_pred_{m}"] - oof["y"]) ** 2))
+        assert rep["oof"][m]["overall"]["rmse"] == pytest.approx(rmse)
+    stack = math.sqrt(np.mean((oof["y_pred"] - oof["y"]) ** 2))
+    assert rep["stack_oof"]["overall"]["rmse"] == pytest.approx(stack)
+    assert stack <= min(rep["oof"][m]["overall"]["rmse"] for m in members) + 1e-12  # NNLS can take any one alone
+
+    # members trained like runs of their own; the ensemble is their weighted sum
+    pred = pd.read_csv(run / "seed_0" / "predictions.csv")
+    expected = np.zeros(len(pred))
+    for m in rep["trained"]:
+        member = pd.read_csv(run / "members" / m / "seed_0" / "predictions.csv")
+        assert (run / "members" / m / "seed_0" / "model.pkl").exists()
+        assert member["smiles"].equals(pred["smiles"])
+        expected += rep["weights"]["y"][m] * member["y_pred"].to_numpy()
+    for m in set(members) - set(rep["trained"]):
+        assert rep["weights"]["y"][m] == 0.0 and not (run / "members" / m / "seed_0" / "model.pkl").exists()
+    np.testing.assert_allclose(pred["y_pred"], expected, rtol=0, atol=1e-12)
+    test = pred[pred["split"] == "test"]
+    metrics = read_json(run / "seed_0" / "metrics.json")["metrics"]["test"]["overall"]
+    assert metrics["rmse"] == pytest.approx(math.sqrt(np.mean((test["y_pred"] - test["y"]) ** 2)))
+    summary = read_json(run / "summary.json")
+    assert summary["test"]["overall"]["rmse"]["mean"] == pytest.approx(metrics["rmse"])
+    why = (run / "why.txt").read_text()
+    assert f"stack's out-of-fold rmse: {stack:.4f}" in why
+    assert f"test rmse: ensemble {metrics['rmse']:.4f}" in why
+
+    # predict on the run reproduces predictions.csv; embed is refused with what to do instead
+    code, _, err = run_cli("predict", "--run", run, "--input", esol_csv, "--output", tmp_path / "p.csv")
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "p.csv")["y_pred"], pred["y_pred"], rtol=0, atol=1e-9)
+    code, _, err = run_cli("embed", "--run", run, "--input", esol_csv, "--output", tmp_path / "e.csv")
+    assert code == 2 and not (tmp_path / "e.csv").exists()
+    flat = " ".join(err.split())
+    assert "is an ensemble run: its members learn representations of different kinds and sizes" in flat
+    assert "fix: embed one member's run, e.g. `molgdl embed" in flat
+
+
+def test_test_targets_never_influence_the_weights(run_cli, tmp_path, esol_csv):
+    """Garbage (1e6) in every outer test target: weights and out-of-fold scores are identical, the test RMSE
+    is not (the garbage did reach the final evaluation)."""
+    from molgdl.data.splits import RandomSplitter
+
+    df = pd.read_csv(esol_csv)
+    test = RandomSplitter([0.8, 0.1, 0.1]).split(type("T", (), {"__len__": lambda self: 150})(), 0)["test"]
+    df.loc[test, "y"] = 1.0e6
+    dirty = tmp_path / "garbage.csv"
+    df.to_csv(dirty, index=False)
+    code, _, err, clean_run = _run(run_cli, tmp_path, ensemble_config(tmp_path, esol_csv, name="clean"))
+    assert code == 0, err
+    code, _, err, dirty_run = _run(run_cli, tmp_path, ensemble_config(tmp_path, dirty, name="dirty"))
+    assert code == 0, err
+    a = read_json(clean_run / "ensemble.json")["replicates"]["seed_0"]
+    b = read_json(dirty_run / "ensemble.json")["replicates"]["seed_0"]
+    assert sorted(read_json(clean_run / "seed_0" / "split.json")["test"]) == sorted(int(i) for i in test)
+    for key in ("weights", "oof", "stack_oof", "trained", "n_inner_molecules"):
+        assert a[key] == b[key], key
+    assert b["test"]["overall"]["rmse"] > 1e5 > a["test"]["overall"]["rmse"]
+    oof = pd.read_csv(dirty_run / "seed_0" / "oof_predictions.csv")
+    assert not set(oof["row"] - 1) & set(int(i) for i in test)
+
+
+def test_neural_member_and_predict(run_cli, tmp_path, esol_csv):
+    """A tiny D-MPNN (2 epochs) with an SVM, equal weights: both trained; predict equals predictions.csv."""
+    members = {"svm": {}, "gnn": GNN_MEMBER}
+    cfg = ensemble_config(tmp_path, esol_csv, name="nn", members=members, weights="mean", inner_folds=2)
+    code, _, err, run = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+    rep = read_json(run / "ensemble.json")["replicates"]["seed_0"]
+    assert rep["weights"]["y"] == {"svm": 0.5, "gnn": 0.5} and rep["trained"] == ["svm", "gnn"]
+    assert (run / "members" / "gnn" / "seed_0" / "model.pt").exists()
+    assert not list((run / "members" / "gnn" / "seed_0" / "inner").glob("fold_*/checkpoints"))
+    oof = pd.read_csv(run / "members" / "gnn" / "seed_0" / "oof_predictions.csv")
+    assert oof["y_pred"].notna().all() and sorted(oof["fold"].unique()) == [0, 1]
+    pred = pd.read_csv(run / "seed_0" / "predictions.csv")
+    code, _, err = run_cli("predict", "--run", run, "--input", esol_csv, "--output", tmp_path / "p.csv")
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "p.csv")["y_pred"], pred["y_pred"], rtol=0, atol=1e-5)
+
+
+def test_a_failing_member_is_named_and_resume_keeps_the_rest(run_cli, tmp_path, esol_csv):
+    """A MinMax SVM on RDKit descriptors (negative values) fails in its inner CV: the error names the member,
+    the other member's finished inner CV is kept, and --resume with the member fixed reuses it."""
+    bad = {"descriptors": [{"name": "rdkit2d"}]}
+    cfg = ensemble_config(tmp_path, esol_csv, name="fail", members={"svm": {}, "bad": bad})
+    code, _, err, run = _run(run_cli, tmp_path, cfg)
+    assert code == 2
+    flat = " ".join(err.split())
+    assert "error: ensemble member 'bad' (inner CV): model 'svm' as configured needs non-negative descriptors" in flat
+    assert "rerun with --resume: what the other members (and this one) finished is kept and reused" in flat
+    assert read_json(run / "status.json")["state"] == "failed"
+    kept = run / "members" / "svm" / "seed_0" / "oof_predictions.csv"
+    before = kept.read_bytes(), kept.stat().st_mtime_ns
+    cfg["ensemble"]["members"]["bad"] = {**bad, "model": {"kernel": "tanimoto"}}
+    code, _, err, run = _run(run_cli, tmp_path, cfg, "--resume")
+    assert code == 0, err
+    assert (kept.read_bytes(), kept.stat().st_mtime_ns) == before  # reused, not recomputed
+    assert read_json(run / "status.json")["state"] == "completed"
+    assert "bad" in read_json(run / "ensemble.json")["members"]
+
+
+def test_predict_on_an_unfinished_ensemble_run_says_so(run_cli, tmp_path, esol_csv):
+    cfg = ensemble_config(tmp_path, esol_csv, name="fail", members={"svm": {}, "bad": {"descriptors": [{"name": "rdkit2d"}]}})
+    code, _, _, run = _run(run_cli, tmp_path, cfg)
+    assert code == 2
+    code, _, err = run_cli("predict", "--run", run, "--input", esol_csv, "--output", tmp_path / "p.csv")
+    assert code == 2
+    assert "is an ensemble run that did not finish (state: failed)" in " ".join(err.split())

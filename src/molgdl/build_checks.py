@@ -131,12 +131,15 @@ def _tensor_problem(t: Any, shape: tuple[int, ...]) -> str | None:
 
 def check_model_outputs(encoder: Any, readout: Any, batch: Any, model: Component, readout_c: Component) -> None:
     """One batch through encoder and readout: ``[N, out_dim]`` then ``[B, out_dim]``, float, finite."""
+    import torch
+
     n, b = int(batch.num_nodes), int(batch.num_graphs)
     modes = [(m, m.training) for m in (encoder, readout)]
     try:
         for m, _ in modes:
             m.eval()
-        _check_outputs(encoder, readout, batch, model, readout_c, n, b)
+        with torch.random.fork_rng(devices=[]):  # the check leaves the seeded training RNG stream untouched
+            _check_outputs(encoder, readout, batch, model, readout_c, n, b)
     finally:
         for m, mode in modes:
             m.train(mode)

@@ -88,7 +88,8 @@ def _check_product(comp: Component, obj: Any, factory: Any, spec: Any) -> None:
                              "see the Featurizers section of docs/plugins.md")
     elif kind == "descriptor":
         names = getattr(obj, "names", None)
-        if _needs(obj, ("compute",)) or not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        named = isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names)
+        if _needs(obj, ("compute",)) or not named:
             raise comp.error(f"factory returned {type(obj).__name__} without names: list[str] and compute()",
                              factory, "an object with names (list of str) and compute(record)",
                              "see the DescriptorSpec section of docs/plugins.md")

@@ -71,10 +71,10 @@ def undecorated_hooks(pm: MolgdlPluginManager) -> list[Problem]:
             if module is not None and fn.__module__ != module:
                 continue
             hint = "decorate it: `from molgdl import hookimpl` then `@hookimpl` above the def"
+            mean = "" if attr in hook_names() else _did_you_mean(attr)
             out.append(Problem(pm.get_name(plugin) or str(module),
                                f"plugin {pm.provider_of(plugin)}: function {attr} ({location(fn)}) is not decorated "
-                               f"with @hookimpl, so molgdl never calls it{'' if attr in hook_names() else _did_you_mean(attr)}",
-                               hint))
+                               f"with @hookimpl, so molgdl never calls it{mean}", hint))
     return out
 
 

@@ -56,16 +56,20 @@ class Registry:
                     specs = check_hook_result(_call(impl, hook_name, provider), kind, hook_name, provider,
                                               impl.function)
                 except PluginError as exc:
-                    self._fail(exc)
+                    self._fail(exc, impl.plugin)
                     continue
                 for spec in specs:
                     try:
                         check_spec(spec, kind, hook_name, provider, impl.function)
                         self._add(kind, spec, provider, f"hook {hook_name} ({location(impl.function)})")
                     except PluginError as exc:
-                        self._fail(exc)
+                        self._fail(exc, impl.plugin)
 
-    def _fail(self, exc: PluginError) -> None:
+    def _fail(self, exc: PluginError, plugin: object) -> None:
+        """Raise ``exc`` (or collect it), with the way to run without the plugin added to its fix."""
+        name = self.pm.get_name(plugin)
+        if name and not name.startswith("molgdl.") and "MOLGDL_DISABLE_PLUGINS" not in (exc.hint or ""):
+            exc.hint = f"{exc.hint}; or run without the plugin: MOLGDL_DISABLE_PLUGINS={name}"
         if self.problems is None:
             raise exc
         self.problems.append(exc)

@@ -120,7 +120,8 @@ def _check_params(spec: ComponentSpec, component: str, kind_name: str, provider:
                           "not the class", hint=f"pass the class itself: params={name}")
     if not (isinstance(params, type) and issubclass(params, BaseModel)):
         raise PluginError(f"plugin {provider}: {component} has params={params!r}; expected a subclass "
-                          "of molgdl.specs.Params", hint="define `class MyParams(molgdl.specs.Params)` with typed fields")
+                          "of molgdl.specs.Params",
+                          hint="define `class MyParams(molgdl.specs.Params)` with typed fields")
     if not issubclass(params, Params):
         raise PluginError(
             f"plugin {provider}: {kind_name} params class {params.__name__} ({location(params)}) is a pydantic "

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from plugin_fixture import FILES, PACKAGE, broken  # noqa: E402
 
 P = "plugin my_plugin (molgdl-my-plugin 0.1.0)"
+OFF = "; or run without the plugin: MOLGDL_DISABLE_PLUGINS=my_plugin"  # added to every registration fix
 READOUT = 'return [ReadoutSpec("my_pool", "mean of the atoms", build_pool, PoolParams)]'
 
 
@@ -41,41 +42,41 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("one_spec", "A registration hook returns one spec instead of a list",
             (("hooks.py", READOUT, READOUT.replace("[", "", 1)[:-1]),), "validate",
             f"{P}: hook molgdl_readouts (<hooks.py:def molgdl_readouts>) returned a single ReadoutSpec, not a list "
-            "of specs\n  fix: return a list: return [ReadoutSpec(...)]"),
+            "of specs\n  fix: return a list: return [ReadoutSpec(...)]" + OFF),
     Mistake("dict", "A registration hook returns a dict of specs",
             (("hooks.py", READOUT, 'return {"my_pool": ' + READOUT[8:-1] + "}"),), "validate",
             f"{P}: hook molgdl_readouts (<hooks.py:def molgdl_readouts>) returned a dict, not a list of specs\n"
-            "  fix: return a list of molgdl.specs.ReadoutSpec objects: return [ReadoutSpec(...), ...]"),
+            "  fix: return a list of molgdl.specs.ReadoutSpec objects: return [ReadoutSpec(...), ...]" + OFF),
     Mistake("hook_raises", "A registration hook that raises",
             (("hooks.py", "def molgdl_readouts():\n", "def molgdl_readouts():\n    import my_plugin.pools\n\n"),),
             "validate",
             f"{P}: hook molgdl_readouts (<hooks.py:def molgdl_readouts>) raised ModuleNotFoundError: No module named "
             "'my_plugin.pools'\n  fix: registration hooks only build specs: import heavy modules inside the factory, "
-            "not in the hook"),
+            "not in the hook" + OFF),
     Mistake("factory_signature", "A factory with the wrong arguments",
             (("components.py", "def build_pool(params, in_dim):", "def build_pool(params):"),), "validate",
             f"{P}: readout 'my_pool' factory build_pool(params) (<components.py:def build_pool>) cannot be called "
             "as factory(params, in_dim)\n  fix: define it as `def build_pool(params, in_dim)` (the arguments of a "
-            "readout factory, docs/plugins.md)"),
+            "readout factory, docs/plugins.md)" + OFF),
     Mistake("params_instance", "Params given as an instance instead of the class",
             (("hooks.py", "build_pool, PoolParams)]", "build_pool, PoolParams())]"),), "validate",
             f"{P}: readout 'my_pool' from hook molgdl_readouts (<hooks.py:def molgdl_readouts>) gives params as an "
-            "instance of PoolParams, not the class\n  fix: pass the class itself: params=PoolParams"),
+            "instance of PoolParams, not the class\n  fix: pass the class itself: params=PoolParams" + OFF),
     Mistake("bad_family", "A model family that does not exist",
             (("hooks.py", 'family="encoder"', 'family="graph"'),), "validate",
             f"{P}: model 'my_encoder' from hook molgdl_models (<hooks.py:def molgdl_models>) has family 'graph'; "
             "expected one of 'encoder', 'classical'\n  fix: family='encoder' for a graph encoder (nn.Module), "
-            "family='classical' for a scikit-learn model"),
+            "family='classical' for a scikit-learn model" + OFF),
     Mistake("params_not_molgdl", "A params class that is a plain pydantic model",
             (("params.py", "from molgdl.specs import Params", "from pydantic import BaseModel as Params"),), "validate",
             f"{P}: readout 'my_pool' params class PoolParams (<params.py:class PoolParams>) is a pydantic BaseModel "
             "but not a molgdl.specs.Params, so misspelled config keys would be accepted silently\n  fix: derive it "
-            "from molgdl.specs.Params: class PoolParams(Params)"),
+            "from molgdl.specs.Params: class PoolParams(Params)" + OFF),
     Mistake("twice", "One plugin registers a name twice",
             (("hooks.py", READOUT, READOUT[:-1] + ',\n            ReadoutSpec("my_pool", "max of the atoms", '
               "build_pool, PoolParams)]"),), "validate",
             f"{P} registers the readout 'my_pool' twice, in hook molgdl_readouts (<hooks.py:def molgdl_readouts>)\n"
-            "  fix: give each component its own name, or return it from one hook only"),
+            "  fix: give each component its own name, or return it from one hook only" + OFF),
     Mistake("no_out_dim", "A readout without out_dim",
             (("modules.py", "self.out_dim = out_dim", "self.width = out_dim"),), "validate",
             f"{P}: readout 'my_pool' module Pool has no out_dim (<modules.py:class Pool>); expected an int "

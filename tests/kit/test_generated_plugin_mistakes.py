@@ -81,7 +81,8 @@ MISTAKES = [
      "readout '{n}' module {C}Readout has no out_dim ({f}:14)"),
     ("featurizer", "featurizer_bug", "featurizer.py", "        mol = self._mol(record)\n",
      "        mol = self._mol(record)\n        self.seen[record.id] += 1\n",
-     "featurizer '{n}' featurize raised AttributeError: '{C}Featurizer' object has no attribute 'seen' on 'C' ({f}:77)"),
+     "featurizer '{n}' featurize raised AttributeError: '{C}Featurizer' object has no attribute 'seen' on 'C' "
+     "({f}:77)"),
 ]
 CASES = sorted({(k, m) for k, m, *_ in MISTAKES})
 

@@ -111,7 +111,8 @@ def test_run_checks_the_first_training_batch(site, cli, tmp_path):
     assert code == 2
     text = flat(err[err.index("error: "):])
     m = re.fullmatch(r"error: plugin my_plugin \(molgdl-my-plugin 0\.1\.0\): readout 'my_pool' forward returned shape "
-                     r"\[(\d+), 8\] for a batch of 4 molecules with (\d+) atoms \(.*/my_plugin/modules\.py:21\); expected a "
+                     r"\[(\d+), 8\] for a batch of 4 molecules with (\d+) atoms \(.*/my_plugin/modules\.py:21\); "
+                     r"expected a "
                      r"float tensor of shape \[4, out_dim=8\], one finite row per molecule fix: pool the atoms of each "
                      r"molecule with batch\.batch", text)
     assert m and m.group(1) == m.group(2), text

@@ -44,7 +44,8 @@ def predict(cli):
 
 
 def test_a_plugin_upgrade_that_changes_the_weights_is_named(trained, cli):
-    files = broken(FILES, [(f"{PACKAGE}/modules.py", "nn.Linear(in_dim, out_dim)", "nn.Linear(in_dim, out_dim, bias=False)")])
+    no_bias = "nn.Linear(in_dim, out_dim, bias=False)"
+    files = broken(FILES, [(f"{PACKAGE}/modules.py", "nn.Linear(in_dim, out_dim)", no_bias)])
     write_plugin(trained, files, version="0.2.0")
     code, err = predict(cli)
     assert code == 2

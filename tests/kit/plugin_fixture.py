@@ -198,3 +198,21 @@ def broken(files: dict[str, str], changes: list[tuple[str, str, str]]) -> dict[s
         assert out[rel].count(old) == 1, f"{old!r} is not once in {rel}"
         out[rel] = out[rel].replace(old, new)
     return out
+
+
+def make_site(tmp_path: Path, monkeypatch, config: bool = True) -> Path:
+    """``tmp_path/site``, first on sys.path for the test's plugin packages, plugin switches neutral; with
+    ``config``, the tiny run config written to ``tmp_path/tiny.yaml``."""
+    path = tmp_path / "site"
+    path.mkdir()
+    monkeypatch.syspath_prepend(str(path))
+    monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
+    if config:
+        (tmp_path / "tiny.yaml").write_text(CONFIG)
+    return path
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed (rich wraps long messages)."""
+    return " ".join(text.split())

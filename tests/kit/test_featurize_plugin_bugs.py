@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from plugin_fixture import CONFIG, FILES, PACKAGE, broken, forget_package, write_plugin  # noqa: E402
+from plugin_fixture import FILES, PACKAGE, broken, flat, forget_package, make_site, write_plugin  # noqa: E402
 
 from molgdl.data.featurize import featurize_table  # noqa: E402
 from molgdl.errors import FeaturizationError, PluginError  # noqa: E402
@@ -23,19 +23,9 @@ P = "plugin my_plugin (molgdl-my-plugin 0.1.0)"
 FEATURIZE = "return self.inner.featurize(record)"
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    path = tmp_path / "site"
-    path.mkdir()
-    monkeypatch.syspath_prepend(str(path))
-    monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
-    (tmp_path / "tiny.yaml").write_text(CONFIG)
-    yield path
+    yield make_site(tmp_path, monkeypatch)
     forget_package()
 
 

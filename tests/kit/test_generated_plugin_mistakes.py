@@ -18,11 +18,10 @@ import pytest
 
 from molgdl.scaffold import generate_plugin, plugin_names
 
+sys.path.insert(0, str(Path(__file__).parent))
+from plugin_fixture import flat, make_site  # noqa: E402
+
 pytest.importorskip("rdkit")  # the examples use first-party featurizers and the featurizer template uses RDKit
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def install(pkg: Path, site: Path) -> None:
@@ -89,12 +88,7 @@ CASES = sorted({(k, m) for k, m, *_ in MISTAKES})
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    path = tmp_path / "site"
-    path.mkdir()
-    monkeypatch.syspath_prepend(str(path))
-    monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
-    yield path
+    yield make_site(tmp_path, monkeypatch, config=False)
     for name in [m for m in sys.modules if m.startswith("molgdl_gen_")]:
         del sys.modules[name]
 

@@ -15,25 +15,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from mistakes import COMMANDS, MISTAKES, render_markdown, shown_output  # noqa: E402
-from plugin_fixture import CONFIG, FILES, forget_package, write_plugin  # noqa: E402
+from plugin_fixture import FILES, flat, forget_package, make_site, write_plugin  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
     """A folder first on sys.path for ``my_plugin``; plugin switches neutral; the package forgotten afterwards."""
-    path = tmp_path / "site"
-    path.mkdir()
-    monkeypatch.syspath_prepend(str(path))
-    monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
-    (tmp_path / "tiny.yaml").write_text(CONFIG)
-    yield path
+    yield make_site(tmp_path, monkeypatch)
     forget_package()
 
 

@@ -10,24 +10,15 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from plugin_fixture import CONFIG, FILES, PACKAGE, broken, dist_info, forget_package, write_plugin  # noqa: E402
+from plugin_fixture import FILES, PACKAGE, broken, dist_info, flat, forget_package, make_site, write_plugin  # noqa: E402
 
 RUN = "runs/mine"
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture
 def trained(tmp_path, monkeypatch, cli):
     """A one-epoch run of my_plugin 0.1.0 in ``tmp_path/runs/mine`` and an input CSV."""
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
-    (tmp_path / "tiny.yaml").write_text(CONFIG)
+    site = make_site(tmp_path, monkeypatch)
     (tmp_path / "new.csv").write_text("smiles\nCCO\n")
     write_plugin(site, FILES)
     code, out, err = cli("run", "tiny.yaml")

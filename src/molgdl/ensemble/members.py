@@ -3,8 +3,8 @@
 Merge rules (``merge_member``): a component block (``model``, ``featurizer``, ``readout``, ``optimizer``,
 ``scheduler``) naming the same component as the run's (or no name) updates the run's block; naming another
 component replaces it. Sections (``head``, ``trainer``, ``loss``, ``scaling``) are merged key by key; lists
-(``descriptors``, ``callbacks``, ``analyses``) are replaced. ``run``, ``data``, ``split``, ``plugins``,
-``tune`` and ``ensemble`` are shared by all members and cannot be set per member.
+(``descriptors``, ``callbacks``) are replaced. ``run``, ``data``, ``split``, ``plugins``, ``tune``,
+``analyses`` and ``ensemble`` cannot be set per member.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from molgdl.registry import Registry, did_you_mean
 SHARED = {"run": "all members share the run's folder and seeds", "data": "all members see the same molecules",
           "split": "all members share the outer split and the inner folds made from it",
           "plugins": "plugins are loaded once for the whole run", "tune": "an ensemble is not tuned",
-          "ensemble": "members cannot be nested ensembles"}
+          "ensemble": "members cannot be nested ensembles",
+          "analyses": "analyses are not run in an ensemble; run a member's config on its own to analyse it"}
 SLOTS = ("featurizer", "model", "readout", "optimizer", "scheduler")
 SECTIONS = ("head", "trainer", "loss", "scaling")
 MEMBERS_DIR = "members"
@@ -85,15 +86,19 @@ def check_members(config: Any, registry: Registry) -> list[Any]:
 
     problems: list[str] = []
     if config.tune is not None:
-        problems.append("tune: an ensemble config cannot be tuned with `molgdl tune` (its members are combined by "
-                        "inner CV already); remove the tune: section, or tune a member's config on its own")
+        problems.append("tune: an ensemble config cannot be tuned with `molgdl tune` (its members are "
+                        "combined by inner CV already); remove the tune: section, or tune a member's config "
+                        "on its own")
+    if config.analyses:
+        problems.append(f"analyses: {SHARED['analyses']} (remove the analyses list)")
     parsed = []
     for member in member_configs(config):
         prefix = f"ensemble.members.{member.name}"
         partial = config.ensemble.members[member.name]
         shared = [k for k in partial if k in SHARED]
         for key in shared:
-            problems.append(f"{prefix}.{key}: cannot be set per member ({SHARED[key]}); set it at the top level")
+            problems.append(f"{prefix}.{key}: cannot be set per member ({SHARED[key]}); "
+                            "set it at the top level")
         if shared:
             continue
         unknown = [k for k in partial if k not in RunConfig.model_fields]
@@ -106,13 +111,15 @@ def check_members(config: Any, registry: Registry) -> list[Any]:
         try:
             member_cfg = RunConfig.model_validate(member.raw)
         except ValidationError as exc:
-            problems += format_validation_error(exc, RunConfig, prefix=prefix).split(":\n  ", 1)[1].split("\n  ")
+            text = format_validation_error(exc, RunConfig, prefix=prefix)
+            problems += text.split(":\n  ", 1)[1].split("\n  ")
             continue
         problems += _component_problems(member_cfg, registry, prefix)
         parsed.append(member_cfg)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems),
-                          hint="a member is a partial config merged over the top-level one (docs/ensembles.md); "
+                          hint="a member is a partial config merged over the top-level one "
+                               "(docs/ensembles.md); "
                                "`molgdl components --kind KIND NAME` shows a component's parameters")
     return parsed
 

@@ -1,11 +1,12 @@
 """Out-of-fold predictions of one member: inner k-fold cross-validation on the outer training molecules only.
 
-The member's featurized data is first cut down to the outer training molecules (``molgdl.tune.folds.restrict``:
-the validation and test molecules are not in the arrays a fold trains or predicts on), then split into the
+The member's featurized data is first cut down to the outer training molecules
+(``molgdl.tune.folds.restrict``: the validation and test molecules are not in the arrays a fold trains or
+predicts on), then split into the
 seeded inner folds of ``molgdl.tune.folds.inner_folds`` (the same folds ``molgdl tune`` scores on). Fold ``k``
 holds out part ``k`` (its ``test``) and predicts it with a model trained on the other parts; a neural member
-early-stops on a share of those other parts (``val``, the outer split's validation share), never on the molecules
-it predicts, and a classical member trains on ``train`` only, as in a run.
+early-stops on a share of those other parts (``val``, the outer split's validation share), never on the
+molecules it predicts, and a classical member trains on ``train`` only, as in a run.
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ def write_oof(path: Path, data: PreparedData, folds: Folds, pred: np.ndarray) ->
 
 
 def read_oof(path: Path, data: PreparedData, folds: Folds) -> np.ndarray | None:
-    """The predictions of a finished inner CV, or None when the file is missing or was made for other molecules
-    or other folds."""
+    """The predictions of a finished inner CV, or None when the file is missing or was made for other
+    molecules or other folds."""
     if not path.exists():
         return None
     df = pd.read_csv(path)

@@ -1,14 +1,15 @@
 """``molgdl run`` on a config with an ``ensemble:`` section, top to bottom.
 
-Per replicate (seed, or seed and fold): the outer split; every member's out-of-fold predictions by inner k-fold
-CV on the outer training molecules only (``oof``); stacking weights on those (``stacking``); every member with
-a non-zero weight trained on the outer split like a normal run, in ``members/<name>/``; the weighted sum
-evaluated and written like any run (``seed_<s>/predictions.csv``, ``metrics.json``), then ``summary.json``,
-``ensemble.json`` and ``why.txt``.
+Per replicate (seed, or seed and fold): the outer split; every member's out-of-fold predictions by inner
+k-fold CV on the outer training molecules only (``oof``); stacking weights on those (``stacking``); every
+member with a non-zero weight trained on the outer split like a normal run, in ``members/<name>/``; the
+weighted sum evaluated and written like any run (``seed_<s>/predictions.csv``, ``metrics.json``), then
+``summary.json``, ``ensemble.json`` and ``why.txt``.
 
-``--resume`` reuses every finished piece: a member's inner CV (``members/<name>/seed_<s>/oof_predictions.csv``)
-and its outer training (``members/<name>/seed_<s>/metrics.json``). A member whose resolved config changed since
-is retrained from scratch.
+``--resume`` reuses every finished piece: a member's inner CV
+(``members/<name>/seed_<s>/oof_predictions.csv``) and its outer training
+(``members/<name>/seed_<s>/metrics.json``). A member whose resolved config changed since is retrained from
+scratch.
 """
 
 from __future__ import annotations
@@ -109,11 +110,14 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
                 log.info("member %s, %s: inner %d-fold CV on %d training molecules", m.name,
                          unit.dir_name.replace("_", " "), ens.inner_folds, len(train))
                 path.parent.mkdir(parents=True, exist_ok=True)
+                t0 = time.perf_counter()
                 with member_errors(m, "inner CV"):
                     pred = out_of_fold(m.res, sub, folds, unit.seed, path.parent / "inner")
                 write_oof(path, sub, folds, pred)
+                write_json(path.with_name("oof_seconds.json"), {"seconds": time.perf_counter() - t0})
             else:
-                log.info("member %s, %s: inner CV already done, reused", m.name, unit.dir_name.replace("_", " "))
+                log.info("member %s, %s: inner CV already done, reused", m.name,
+                         unit.dir_name.replace("_", " "))
             oof[unit.dir_name][m.name] = pred
 
     # 2. weights per replicate and target, from the out-of-fold predictions only
@@ -136,6 +140,7 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
                     for name, p in oof[key].items()},
             "stack_oof": evaluate_predictions(sub_table, combine(oof[key], W), everyone).get("oof", {}),
         }
+        info["replicates"][key]["seconds"] = {f"{m.name} inner CV": _oof_seconds(m, key) for m in members}
         write_oof_table(folder.path / key / OOF_FILE, sub_table, oof[key], combine(oof[key], W))
     write_json(folder.path / ENSEMBLE_FILE, info)
 
@@ -148,11 +153,15 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
             if m.name not in info["replicates"][key]["trained"]:
                 member_preds[key][m.name] = None
                 continue
+            log.info("member %s, %s: training on the outer split", m.name, key.replace("_", " "))
             with member_errors(m, "training"):
                 replicates[unit.key] = train_member(m, data[m.name], unit, resume=resume)
-            member_preds[key][m.name] = read_member_predictions(m.folder.path / key / "predictions.csv", table)
+            member_preds[key][m.name] = read_member_predictions(m.folder.path / key / "predictions.csv",
+                                                                table)
             info["replicates"][key].setdefault("member_test", {})[m.name] = \
                 replicates[unit.key].get("metrics", {}).get("test", {}).get("overall", {})
+            seconds = float(replicates[unit.key].get("train_seconds", 0.0))
+            info["replicates"][key]["seconds"][f"{m.name} outer"] = seconds
         if replicates:
             write_json(m.folder.path / "summary.json", summarize(replicates, table.task, table.target_names))
         m.folder.set_status("completed")
@@ -161,12 +170,15 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
     replicates: dict[Any, dict[str, Any]] = {}
     for unit in units:
         key = unit.dir_name
-        replicates[unit.key] = write_replicate(folder, key, unit.seed, table, splits[key],
-                                               combine(member_preds[key], weights[key]), info["replicates"][key])
+        pred = combine(member_preds[key], weights[key])
+        replicates[unit.key] = write_replicate(folder, key, unit.seed, table, splits[key], pred,
+                                               info["replicates"][key])
     summary = summarize(replicates, table.task, table.target_names)
-    summary.update(n_molecules=len(table), ensemble={"method": ens.weights, "members": [m.name for m in members]})
+    summary.update(n_molecules=len(table),
+                   ensemble={"method": ens.weights, "members": [m.name for m in members]})
     if any(u.fold is not None for u in units):
-        summary.update(seeds=list(cfg.run.seeds), folds=sorted({u.fold for u in units}), replicates=list(replicates))
+        summary.update(seeds=list(cfg.run.seeds), folds=sorted({u.fold for u in units}),
+                       replicates=list(replicates))
     write_json(folder.path / "summary.json", summary)
     write_json(folder.path / ENSEMBLE_FILE, info)
     (folder.path / WHY_FILE).write_text(why_text(info))
@@ -186,7 +198,9 @@ def open_members(res: Resolved, folder: RunFolder, *, resume: bool) -> list[Memb
         member_res = resolve(parse_config(mc.raw, where=f"of ensemble member {mc.name}"), pm=res.pm)
         path = folder.path / MEMBERS_DIR / mc.name
         previous = path / "config.yaml"
-        if resume and previous.exists() and yaml.safe_load(previous.read_text()) != _plain(resolved_config(member_res)):
+        changed = previous.exists() and \
+            yaml.safe_load(previous.read_text()) != _plain(resolved_config(member_res))
+        if resume and changed:
             log.warning("member %s: its config changed since it was trained; it is trained again", mc.name)
             shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -195,6 +209,11 @@ def open_members(res: Resolved, folder: RunFolder, *, resume: bool) -> list[Memb
         member_folder.set_status("running", seeds=res.config.run.seeds)
         out.append(Member(mc.name, member_res, member_folder))
     return out
+
+
+def _oof_seconds(m: Member, key: str) -> float:
+    path = m.folder.path / key / "oof_seconds.json"
+    return float(json.loads(path.read_text())["seconds"]) if path.exists() else 0.0
 
 
 def _plain(cfg: dict[str, Any]) -> Any:
@@ -254,7 +273,8 @@ def read_member_predictions(path: Path, table: Any) -> np.ndarray:
 def write_oof_table(path: Path, table: Any, oof: dict[str, np.ndarray], stack: np.ndarray) -> None:
     """Every member's and the stack's out-of-fold predictions of the outer training molecules."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols: dict[str, Any] = {"row": [r.row for r in table.records], "smiles": [r.smiles for r in table.records]}
+    cols: dict[str, Any] = {"row": [r.row for r in table.records],
+                            "smiles": [r.smiles for r in table.records]}
     for t, name in enumerate(table.target_names):
         cols[name] = table.targets[:, t]
         cols[f"{name}_pred"] = stack[:, t]
@@ -279,8 +299,11 @@ def write_replicate(folder: RunFolder, key: str, seed: int, table: Any, split: d
         parity_plot(seed_dir / "parity.png", table.targets, pred, labels, table.target_names, table.units)
     rep["test"] = metrics.get("test", {})
     result = {"seed": seed, "metrics": metrics, "split_sizes": {k: int(len(v)) for k, v in split.items()},
-              "weights": rep["weights"], "train_seconds": time.perf_counter() - t0}
+              "weights": rep["weights"],
+              "train_seconds": sum(rep["seconds"].values()) + time.perf_counter() - t0,
+              "seconds": rep["seconds"]}
     write_json(seed_dir / "metrics.json", result)
     test = metrics.get("test", {}).get("overall", {})
-    log.info("%s ensemble: test %s", key.replace("_", " "), ", ".join(f"{k}={v:.4f}" for k, v in test.items()))
+    shown = ", ".join(f"{k}={v:.4f}" for k, v in test.items())
+    log.info("%s ensemble: test %s", key.replace("_", " "), shown)
     return result

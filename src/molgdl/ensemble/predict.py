@@ -1,6 +1,7 @@
-"""``molgdl predict`` on an ensemble run: per replicate, the weighted sum of its members' predictions (weights
-from ``ensemble.json``), each member read from ``members/<name>/`` as an ordinary run. ``molgdl embed`` refuses:
-the members' representations are of different kinds and sizes; embed one member's folder instead."""
+"""``molgdl predict`` on an ensemble run: per replicate, the weighted sum of its members' predictions
+(weights from ``ensemble.json``), each member read from ``members/<name>/`` as an ordinary run.
+``molgdl embed`` refuses: the members' representations are of different kinds and sizes; embed one member's
+folder instead."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def read_ensemble(run_dir: Path) -> dict[str, Any]:
     if (run_dir / "status.json").exists():
         state = json.loads((run_dir / "status.json").read_text())
     if state.get("state") != "completed" or not (run_dir / ENSEMBLE_FILE).exists():
-        raise RunDirError(f"{run_dir} is an ensemble run that did not finish (state: {state.get('state', 'unknown')})",
+        raise RunDirError(f"{run_dir} is an ensemble run that did not finish "
+                          f"(state: {state.get('state', 'unknown')})",
                           hint="resume it with `molgdl run CONFIG --resume`; finished members are reused")
     return json.loads((run_dir / ENSEMBLE_FILE).read_text())
 
@@ -51,7 +53,8 @@ def ensemble_replicate_predictions(run_dir: Path, input_path: Path):
     failures: dict[int, str] = {}
     table = None
     for name in used:
-        table, graphs, member_preds[name] = replicate_predictions(Path(run_dir) / MEMBERS_DIR / name, input_path)
+        member_dir = Path(run_dir) / MEMBERS_DIR / name
+        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path)
         for pos, why in graphs.failures.items():
             failures.setdefault(pos, f"member {name}: {why}")
     out = {}
@@ -65,8 +68,9 @@ def ensemble_replicate_predictions(run_dir: Path, input_path: Path):
                 preds[m] = None
                 continue
             if key not in member_preds.get(m, {}):
-                raise RunDirError(f"{Path(run_dir) / MEMBERS_DIR / m / key} has no trained model, but member {m!r} "
-                                  f"has a weight in {key}", hint="resume the run with `molgdl run CONFIG --resume`")
+                raise RunDirError(f"{Path(run_dir) / MEMBERS_DIR / m / key} has no trained model, but member "
+                                  f"{m!r} has a weight in {key}",
+                                  hint="resume the run with `molgdl run CONFIG --resume`")
             preds[m] = member_preds[m][key]
         out[key] = combine(preds, W)
     return table, failures, out
@@ -76,7 +80,8 @@ def refuse_embed(run_dir: Path) -> None:
     if not is_ensemble_run(run_dir):
         return
     members = sorted(p.name for p in (Path(run_dir) / MEMBERS_DIR).glob("*") if p.is_dir())
-    raise RunDirError(f"{run_dir} is an ensemble run: its members learn representations of different kinds and "
-                      f"sizes ({', '.join(members) or 'none trained'}), so it has no single embedding",
-                      hint=f"embed one member's run, e.g. `molgdl embed {Path(run_dir) / MEMBERS_DIR / (members[0] if members else 'NAME')} "
-                           "INPUT.csv OUTPUT.csv`")
+    example = Path(run_dir) / MEMBERS_DIR / (members[0] if members else "NAME")
+    raise RunDirError(f"{run_dir} is an ensemble run: its members learn representations of different kinds "
+                      f"and sizes ({', '.join(members) or 'none trained'}), so it has no single embedding",
+                      hint=f"embed one member's run, e.g. `molgdl embed --run {example} --input INPUT.csv "
+                           "--output OUTPUT.csv`")

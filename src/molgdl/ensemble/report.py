@@ -1,5 +1,5 @@
-"""What an ensemble run writes to explain itself: ``ensemble.json`` (weights, every member's out-of-fold score,
-the stack's) and ``why.txt`` (the same numbers in sentences, generated, never typed in)."""
+"""What an ensemble run writes to explain itself: ``ensemble.json`` (weights, every member's out-of-fold
+score, the stack's) and ``why.txt`` (the same numbers in sentences, generated, never typed in)."""
 
 from __future__ import annotations
 
@@ -30,12 +30,13 @@ def why_text(info: dict[str, Any]) -> str:
                 if info["method"] == "stacking" else " (equal)") + "."]
     for key, rep in info["replicates"].items():
         lines.append("")
-        lines.append(f"{key}: inner {info['inner_folds']}-fold CV on the {rep['n_inner_molecules']} outer training "
-                     "molecules (the validation and test molecules were not used).")
+        lines.append(f"{key}: inner {info['inner_folds']}-fold CV on the {rep['n_inner_molecules']} outer "
+                     "training molecules (the validation and test molecules were not used).")
         scores = ", ".join(f"{m} {rep['oof'][m]['overall'][metric]:.4f}" for m in members
                            if metric in rep["oof"][m].get("overall", {}))
         best = best_member(rep["oof"], metric)
-        lines.append(f"  out-of-fold {metric}: {scores}" + (f" (best single member: {best})" if best else "") + ".")
+        best_note = f" (best single member: {best})" if best else ""
+        lines.append(f"  out-of-fold {metric}: {scores}{best_note}.")
         for target, weights in rep["weights"].items():
             shown = ", ".join(f"{m} {w:.3f}" for m, w in sorted(weights.items(), key=lambda kv: -kv[1]))
             lines.append(f"  weights for {target}: {shown}.")
@@ -46,7 +47,8 @@ def why_text(info: dict[str, Any]) -> str:
                             if info["method"] == "stacking" else "") + ".")
         skipped = [m for m in members if m not in rep["trained"]]
         if skipped:
-            lines.append(f"  not trained on the outer split (weight 0 for every target): {', '.join(skipped)}.")
+            lines.append("  not trained on the outer split (weight 0 for every target): "
+                         f"{', '.join(skipped)}.")
         test = rep.get("test", {}).get("overall", {})
         if metric in test:
             member_test = ", ".join(f"{m} {v[metric]:.4f}" for m, v in rep.get("member_test", {}).items()

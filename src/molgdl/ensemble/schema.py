@@ -17,20 +17,21 @@ class EnsembleSection(BaseModel):
 
     members: dict[str, dict[str, Any]] = Field(
         min_length=2,
-        description="member name -> partial config merged over this config (model, featurizer, descriptors, "
-                    "readout, head, optimizer, scheduler, trainer, loss, scaling, callbacks); {} = this config",
+        description="member name -> partial config merged over this config (model, featurizer, "
+                    "descriptors, readout, head, optimizer, scheduler, trainer, loss, scaling, callbacks); "
+                    "{} = this config",
     )
     weights: Literal["stacking", "mean"] = Field(
-        "stacking", description="stacking: non-negative least squares on the members' out-of-fold predictions "
-                                "(per target, normalised to sum 1); mean: equal weights")
-    inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training split "
-                                                 "that gives every member's out-of-fold predictions")
+        "stacking", description="stacking: non-negative least squares on the members' out-of-fold "
+                                "predictions (per target, normalised to sum 1); mean: equal weights")
+    inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training "
+                                                 "split that gives every member's out-of-fold predictions")
 
     @field_validator("members")
     @classmethod
     def _names(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         bad = [name for name in v if not MEMBER_NAME.match(name)]
         if bad:
-            raise ValueError(f"member name(s) {bad} are not folder names: use a letter, then letters, digits, "
-                             "'_' or '-' (at most 64 characters)")
+            raise ValueError(f"member name(s) {bad} are not folder names: use a letter, then letters, "
+                             "digits, '_' or '-' (at most 64 characters)")
         return v

@@ -12,8 +12,9 @@ import numpy as np
 
 
 def nnls_weights(P: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Weights ``[M]`` (non-negative, sum 1) from predictions ``P`` ``[N, M]`` and targets ``y`` ``[N]``; equal
-    weights when no row is usable or every NNLS weight is 0 (e.g. all members anti-correlated with ``y``)."""
+    """Weights ``[M]`` (non-negative, sum 1) from predictions ``P`` ``[N, M]`` and targets ``y`` ``[N]``;
+    equal weights when no row is usable or every NNLS weight is 0 (e.g. all members anti-correlated with
+    ``y``)."""
     from scipy.optimize import nnls
 
     P = np.asarray(P, dtype=np.float64)

@@ -36,7 +36,7 @@ def _error(tmp_path, csv, members, **extra) -> str:
     ({"svm": {"model": {"name": "svn"}}, "knn": KNN},
      "ensemble.members.svm.model.name: unknown model 'svn' (did you mean 'svm'?); installed models: "),
     ({"svm": {"modle": {"name": "knn"}}, "knn": KNN},
-     "ensemble.members.svm.modle: unknown key (did you mean 'model'?); a member may set: analyses, callbacks, "
+     "ensemble.members.svm.modle: unknown key (did you mean 'model'?); a member may set: callbacks, "
      "descriptors, featurizer, head, loss, model, optimizer, readout, scaling, scheduler, trainer"),
     ({"svm": {}, "gnn": {"model": {"name": "dmpnn"}, "trainer": {"max_epoch": 3}}},
      "ensemble.members.gnn.trainer.max_epoch: unknown key (did you mean 'max_epochs'?); valid keys: accelerator, "),
@@ -76,6 +76,10 @@ def test_section_refusals(tmp_path, esol_csv):
     assert tuned.split("\n")[1] == (
         "  tune: an ensemble config cannot be tuned with `molgdl tune` (its members are combined by inner CV "
         "already); remove the tune: section, or tune a member's config on its own")
+    analysed = _error(tmp_path, esol_csv, {"svm": {}, "knn": KNN}, analyses=[{"name": "learned_vs_descriptors"}])
+    assert analysed.split("\n")[1] == (
+        "  analyses: analyses are not run in an ensemble; run a member's config on its own to analyse it (remove "
+        "the analyses list)")
     weights = _error(tmp_path, esol_csv, {"svm": {}, "knn": KNN}, ensemble={"members": {"svm": {}, "knn": KNN},
                                                                             "weights": "median"})
     assert weights.split("\n")[1] == "  ensemble.weights: Input should be 'stacking' or 'mean' (got 'median')"

@@ -19,6 +19,15 @@ from molgdl_models.kernels import KERNELS, check_kernel_input
 
 
 class _KernelKNN(BaseEstimator):
+    """Shared parameters and neighbour search. ``random_state`` is accepted and unused (deterministic)."""
+
+    def __init__(self, n_neighbors: int = 3, metric: str = "minmax", weights: str = "similarity",
+                 random_state: Optional[int] = None) -> None:
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.weights = weights
+        self.random_state = random_state
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = self.metric == "minmax"
@@ -42,14 +51,7 @@ class _KernelKNN(BaseEstimator):
 
 
 class KernelKNNRegressor(RegressorMixin, _KernelKNN):
-    """Weighted mean of the neighbours' targets. ``random_state`` is accepted and unused (deterministic)."""
-
-    def __init__(self, n_neighbors: int = 3, metric: str = "minmax", weights: str = "similarity",
-                 random_state: Optional[int] = None) -> None:
-        self.n_neighbors = n_neighbors
-        self.metric = metric
-        self.weights = weights
-        self.random_state = random_state
+    """Weighted mean of the neighbours' targets."""
 
     def fit(self, X: Any, y: Any) -> "KernelKNNRegressor":
         self._store(X)
@@ -63,13 +65,6 @@ class KernelKNNRegressor(RegressorMixin, _KernelKNN):
 
 class KernelKNNClassifier(ClassifierMixin, _KernelKNN):
     """Class probabilities = weighted fraction of the neighbours in each class."""
-
-    def __init__(self, n_neighbors: int = 3, metric: str = "minmax", weights: str = "similarity",
-                 random_state: Optional[int] = None) -> None:
-        self.n_neighbors = n_neighbors
-        self.metric = metric
-        self.weights = weights
-        self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> "KernelKNNClassifier":
         self._store(X)

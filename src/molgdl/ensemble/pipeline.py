@@ -35,7 +35,7 @@ from molgdl.run.folder import RunFolder, write_json
 from molgdl.run.resolve import Resolved
 
 from molgdl.ensemble.members import MEMBERS_DIR, member_configs
-from molgdl.ensemble.oof import OOF_FILE, make_folds, out_of_fold, read_oof, write_oof
+from molgdl.ensemble.oof import OOF_FILE, is_classical, make_folds, out_of_fold, read_oof, write_oof
 from molgdl.ensemble.report import metric_of, why_text
 from molgdl.ensemble.stacking import combine, fit_weights
 
@@ -155,7 +155,11 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
                 continue
             log.info("member %s, %s: training on the outer split", m.name, key.replace("_", " "))
             with member_errors(m, "training"):
-                replicates[unit.key] = train_member(m, data[m.name], unit, resume=resume)
+                if ens.classical_fit == "train_and_val" and is_classical(m.res):
+                    replicates[unit.key] = fit_classical_on_train_and_val(m, data[m.name], unit, splits[key],
+                                                                          resume=resume)
+                else:
+                    replicates[unit.key] = train_member(m, data[m.name], unit, resume=resume)
             member_preds[key][m.name] = read_member_predictions(m.folder.path / key / "predictions.csv",
                                                                 table)
             info["replicates"][key].setdefault("member_test", {})[m.name] = \
@@ -260,6 +264,35 @@ def train_member(m: Member, data: PreparedData, unit: Any, *, resume: bool) -> d
 
     return run_replicate(m.res, data, m.folder, unit.seed, resume=resume, splitter=unit.splitter,
                          dir_name=unit.dir_name)
+
+
+def fit_classical_on_train_and_val(m: Member, data: PreparedData, unit: Any, split: dict[str, np.ndarray], *,
+                                   resume: bool) -> dict[str, Any]:
+    """``ensemble.classical_fit: train_and_val``: a classical member fitted on the outer training and
+    validation molecules, written like ``run_replicate`` writes a replicate (split.json lists the validation
+    molecules under train, since the model saw them; metrics are for train and test)."""
+    from molgdl.run.train_stage import train_classical
+
+    seed_dir = m.folder.path / unit.dir_name
+    metrics_file = seed_dir / "metrics.json"
+    if resume and metrics_file.exists():
+        log.info("member %s, %s already completed, skipped", m.name, unit.dir_name.replace("_", " "))
+        return json.loads(metrics_file.read_text())
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    table = data.table
+    fit = {"train": np.sort(np.concatenate([split["train"], split["val"]])),
+           "val": np.zeros(0, dtype=np.int64), "test": split["test"]}
+    write_split_file(seed_dir / "split.json", table, fit)
+    t0 = time.perf_counter()
+    trained = train_classical(m.res, data, fit, unit.seed, seed_dir)
+    seconds = time.perf_counter() - t0
+    metrics = evaluate_predictions(table, trained.pred, fit)
+    write_predictions(seed_dir / "predictions.csv", table, trained.pred, split_labels(len(table), fit))
+    result = {"seed": unit.seed, "metrics": metrics, "train_seconds": seconds,
+              "split_sizes": {k: int(len(v)) for k, v in fit.items()},
+              "fitted_on": "outer train and validation molecules (ensemble.classical_fit: train_and_val)"}
+    write_json(metrics_file, result)
+    return result
 
 
 def read_member_predictions(path: Path, table: Any) -> np.ndarray:

@@ -24,6 +24,10 @@ class EnsembleSection(BaseModel):
     weights: Literal["stacking", "mean"] = Field(
         "stacking", description="stacking: non-negative least squares on the members' out-of-fold "
                                 "predictions (per target, normalised to sum 1); mean: equal weights")
+    classical_fit: Literal["train", "train_and_val"] = Field(
+        "train", description="what a classical member (which has no use for a validation set) is fitted "
+                             "on in the outer split: train, as in a run of its own, or train_and_val (the outer "
+                             "validation molecules too; neural members still early-stop on them)")
     inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training "
                                                  "split that gives every member's out-of-fold predictions")
 

@@ -118,6 +118,37 @@ def test_neural_member_and_predict(run_cli, tmp_path, esol_csv):
     np.testing.assert_allclose(pd.read_csv(tmp_path / "p.csv")["y_pred"], pred["y_pred"], rtol=0, atol=1e-5)
 
 
+def test_classical_members_fitted_on_train_and_val(run_cli, tmp_path, esol_csv):
+    """``classical_fit: train_and_val``: a classical member's outer model also sees the outer validation
+    molecules (its split.json lists them under train); the ensemble's split and the inner CV are unchanged."""
+    members = {"svm": {}, "knn": {"model": {"name": "knn"}}}
+    cfg = ensemble_config(tmp_path, esol_csv, name="tv", members=members, weights="mean",
+                          classical_fit="train_and_val")
+    code, _, err, run = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+    outer = read_json(run / "seed_0" / "split.json")
+    for m in members:
+        fitted = read_json(run / "members" / m / "seed_0" / "split.json")
+        assert fitted["train"] == sorted(outer["train"] + outer["val"]) and fitted["val"] == []
+        assert fitted["test"] == outer["test"]
+        metrics = read_json(run / "members" / m / "seed_0" / "metrics.json")
+        assert metrics["split_sizes"] == {"train": 135, "val": 0, "test": 15}
+    oof = pd.read_csv(run / "seed_0" / "oof_predictions.csv")
+    assert sorted(oof["row"] - 1) == sorted(outer["train"])  # the inner CV still sees the outer train only
+    # the saved k-NN holds the targets of exactly the outer train and validation molecules
+    from molgdl.run.classical import load_classical
+
+    knn = load_classical(run / "members" / "knn" / "seed_0" / "model.pkl", trusted=("molgdl_models",))
+    y = pd.read_csv(esol_csv)["y"].to_numpy()
+    np.testing.assert_array_equal(np.sort(knn.estimators[0].y_), np.sort(y[outer["train"] + outer["val"]]))
+    labels = pd.read_csv(run / "members" / "knn" / "seed_0" / "predictions.csv")
+    assert labels[labels["row"].isin([r + 1 for r in outer["val"]])]["split"].eq("train").all()
+    pred = pd.read_csv(run / "seed_0" / "predictions.csv")
+    code, _, err = run_cli("predict", "--run", run, "--input", esol_csv, "--output", tmp_path / "p.csv")
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "p.csv")["y_pred"], pred["y_pred"], rtol=0, atol=1e-9)
+
+
 def test_a_failing_member_is_named_and_resume_keeps_the_rest(run_cli, tmp_path, esol_csv):
     """A MinMax SVM on RDKit descriptors (negative values) fails in its inner CV: the error names the member,
     the other member's finished inner CV is kept, and --resume with the member fixed reuses it."""

@@ -32,8 +32,8 @@ def test_unknown_top_level_key(run_cli, tmp_path):
     assert code == 2
     assert "error: invalid config in" in msg
     assert "trainr: unknown key (did you mean 'trainer'?)" in msg
-    assert "valid keys: analyses, callbacks, data, descriptors, featurizer, head, loss, model, optimizer, " \
-           "plugins, readout, run, scaling, scheduler, split, trainer" in msg
+    assert "valid keys: analyses, callbacks, data, descriptors, ensemble, featurizer, head, loss, model, " \
+           "optimizer, plugins, readout, run, scaling, scheduler, split, trainer, tune" in msg
     assert "fix: see configs/tutorial.yaml" in msg
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import signal
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -58,6 +61,8 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(featurizer: Any, descriptors: Sequence[Any]) -> None:
+    # Ctrl+C reaches the whole process group: the parent stops the pool, the workers must not print tracebacks
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)
     _WORKER["featurizer"] = featurizer
     _WORKER["descriptors"] = descriptors
@@ -141,13 +146,50 @@ def _map(fn, init_args, records: list[MoleculeRecord], workers: int, label: str,
                 bar.advance(task, len(c))
         else:
             threads = torch.get_num_threads()
-            ctx = mp.get_context("fork")
-            with ctx.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-                for c, packed in zip(chunks, pool.imap(fn, chunks)):
+            results = _pool_map(fn, init_args, chunks, workers, label)
+            try:
+                for c, packed in zip(chunks, results):
                     out.append(pickle.loads(packed))
                     bar.advance(task, len(c))
-            torch.set_num_threads(threads)
+            finally:
+                results.close()  # stops the pool now, also on Ctrl+C or an error here
+                torch.set_num_threads(threads)
     return out
+
+
+def _pool_map(fn, init_args, chunks: list[list[MoleculeRecord]], workers: int, label: str):
+    """Chunk results in order from a pool of forked processes. A worker that dies (the out-of-memory killer's
+    SIGKILL, a crash in C code) stops the whole map with a ``DataError`` instead of waiting forever, as
+    ``multiprocessing.Pool`` would; Ctrl+C stops the workers at once and propagates."""
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_init_worker,
+                               initargs=init_args)
+    try:
+        futures = [pool.submit(fn, c) for c in chunks]
+        for i, fut in enumerate(futures):
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                first = chunks[i][0]
+                raise DataError(
+                    f"{label}: a worker process died (killed by a signal, e.g. by the out-of-memory killer) "
+                    f"while featurizing the chunk of {len(chunks[i])} molecules from data row {first.row} "
+                    f"(id {first.id!r}); featurization stopped",
+                    hint="lower data.num_workers (each worker holds its molecules in memory), or free memory; "
+                         "with data.num_workers: 1 a crash in one molecule shows its traceback",
+                ) from None
+    finally:
+        _stop_pool(pool)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down without waiting for queued chunks; kill workers that are still busy."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 def featurize_table(

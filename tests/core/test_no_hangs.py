@@ -1,0 +1,125 @@
+"""No hangs: a featurization worker that dies, Ctrl+C during featurization, a stuck conformer.
+
+Each case must end within seconds with a clear message (and, in a run, a correct status.json); the old
+``multiprocessing.Pool`` waited forever for a SIGKILLed worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import types
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from core_helpers import csv_source, good_rows, read_json, run_dir, tiny_config, write_config, write_csv
+
+from molgdl.data.featurize import featurize_table
+from molgdl.data.table import MoleculeRecord, MoleculeTable
+from molgdl.errors import DataError
+from molgdl.specs import FeatureDims
+
+
+class _Featurizer:
+    """A one-atom graph per molecule; SMILES ``KILL`` SIGKILLs the worker process (what the OOM killer does),
+    SMILES ``SLOW`` sleeps for a minute (a stuck molecule)."""
+
+    dims = FeatureDims(atom_dim=1, bond_dim=1, is_3d=False)
+    version = "1"
+
+    def __init__(self, params=None) -> None:
+        self.parent = os.getpid()
+
+    def featurize(self, record: MoleculeRecord) -> list[Data]:
+        if record.smiles == "KILL" and os.getpid() != self.parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if record.smiles == "SLOW":
+            time.sleep(60)
+        return [Data(x=torch.ones(1, 1), edge_index=torch.zeros(2, 0, dtype=torch.long),
+                     edge_attr=torch.zeros(0, 1))]
+
+
+def _table(smiles: list[str]) -> MoleculeTable:
+    records = [MoleculeRecord(id=f"m{i}", smiles=s, row=i + 1) for i, s in enumerate(smiles)]
+    return MoleculeTable(records, np.zeros((len(records), 1)), ["y"], "regression", "test")
+
+
+def test_a_killed_worker_stops_featurization_with_a_message():
+    smiles = ["C"] * 40 + ["KILL"] + ["C"] * 40
+    t0 = time.monotonic()
+    with pytest.raises(DataError) as info:
+        featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2, progress=False)
+    assert time.monotonic() - t0 < 20
+    msg = str(info.value)
+    assert msg.startswith("featurizing (f): a worker process died (killed by a signal, e.g. by the out-of-memory "
+                          "killer) while featurizing the chunk of 16 molecules from data row 33 (id 'm32')")
+    assert "fix: lower data.num_workers" in msg
+
+
+def test_the_same_featurizer_with_one_process_is_not_affected():
+    smiles = ["C"] * 10 + ["KILL"]  # only a worker process kills itself
+    gs = featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=1, progress=False)
+    assert len(gs.dataset) == 11 and not gs.failures
+
+
+def test_ctrl_c_during_parallel_featurization_stops_the_workers_within_seconds():
+    smiles = ["C"] * 16 + ["SLOW"] * 64
+    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    before = set(_children())
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
+                            progress=False)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 15
+    time.sleep(0.2)
+    assert set(_children()) <= before  # no worker is left sleeping
+
+
+def _children() -> list[int]:
+    path = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
+    try:
+        return [int(p) for p in open(path).read().split()]
+    except OSError:
+        return []
+
+
+# ---------------------------------------------------------------- in a run: status.json
+
+
+def _plugin():
+    from molgdl import hookimpl
+    from molgdl.specs import FeaturizerSpec
+
+    plug = types.ModuleType("killer_featurizer_plugin")
+    plug.molgdl_featurizers = hookimpl(lambda: [FeaturizerSpec("killer", "kills its worker on KILL", _Featurizer)])
+    return plug
+
+
+def test_a_killed_worker_fails_the_run_with_status_failed(tmp_path, monkeypatch):
+    from molgdl.config import load_config
+    from molgdl.plugins import create_plugin_manager
+    from molgdl.run.pipeline import run_pipeline
+    from molgdl.run.resolve import resolve
+
+    monkeypatch.chdir(tmp_path)
+    rows = good_rows(40) + [("KILL", 1.0)] + good_rows(40)
+    cfg = tiny_config(tmp_path, featurizer={"name": "killer"},
+                      data={"source": csv_source(write_csv(tmp_path / "d.csv", rows)), "num_workers": 2})
+    res = resolve(load_config(write_config(tmp_path / "cfg.yaml", cfg)),
+                  pm=create_plugin_manager(extra_plugins=[_plugin()]))
+    t0 = time.monotonic()
+    with pytest.raises(DataError, match="a worker process died"):
+        run_pipeline(res)
+    assert time.monotonic() - t0 < 30
+    status = read_json(run_dir(cfg) / "status.json")
+    assert status["state"] == "failed"
+    assert status["error"].startswith("featurizing (killer): a worker process died")

@@ -177,3 +177,25 @@ def test_predict_on_an_unfinished_ensemble_run_says_so(run_cli, tmp_path, esol_c
     code, _, err = run_cli("predict", "--run", run, "--input", esol_csv, "--output", tmp_path / "p.csv")
     assert code == 2
     assert "is an ensemble run that did not finish (state: failed)" in " ".join(err.split())
+
+
+def test_classification_ensemble_stacks_probabilities(run_cli, tmp_path, esol_csv):
+    """Classification: members' out-of-fold probabilities are stacked the same way (NNLS on 0/1 labels,
+    recomputed here), the ensemble's predictions stay probabilities, and the reported metric is ROC AUC."""
+    df = pd.read_csv(esol_csv)
+    df["y"] = (df["y"] > -2.5).astype(int)
+    csv = tmp_path / "labels.csv"
+    df.to_csv(csv, index=False)
+    cfg = ensemble_config(tmp_path, csv, name="cls", members={"svm": {}, "knn": {"model": {"name": "knn"}}})
+    cfg["data"]["source"]["task"] = "classification"
+    code, _, err, run = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+    info = read_json(run / "ensemble.json")
+    assert info["metric"] == "roc_auc"
+    rep = info["replicates"]["seed_0"]
+    oof = pd.read_csv(run / "seed_0" / "oof_predictions.csv")
+    w, _ = nnls(oof[["y_pred_svm", "y_pred_knn"]].to_numpy(), oof["y"].to_numpy().astype(float))
+    np.testing.assert_allclose([rep["weights"]["y"]["svm"], rep["weights"]["y"]["knn"]], w / w.sum(), atol=1e-9)
+    pred = pd.read_csv(run / "seed_0" / "predictions.csv")["y_pred"]
+    assert pred.between(0.0, 1.0).all()
+    assert "roc_auc" in rep["oof"]["svm"]["overall"] and "roc_auc" in rep["test"]["overall"]

@@ -8,6 +8,9 @@ Inf. Model. 2015, 55, 2562; Wang et al., J. Chem. Inf. Model. 2020, 60, 2044) an
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import rdkit
 from rdkit import Chem
@@ -46,6 +49,7 @@ class Conformer3DFeaturizer:
         self.add_hs = params.add_hs
         self.optimize = params.optimize
         self.max_attempts = params.max_attempts
+        self.time_limit = params.time_limit_seconds
         self.dims = FeatureDims(atom_dim=ATOM_DIM, bond_dim=BOND_DIM, is_3d=True)
         self.version = f"conformer3d-{FEATURES_VERSION}+rdkit{rdkit.__version__}"
 
@@ -66,14 +70,19 @@ class Conformer3DFeaturizer:
 
     def _embed(self, mol: Chem.Mol, record: MoleculeRecord) -> list[int]:
         """Embed (and optimise) conformers of ``mol`` (hydrogens included) in place; their ids."""
+        start = time.monotonic()
         params = rdDistGeom.ETKDGv3()
         params.randomSeed = self.seed
         params.maxIterations = self.max_attempts
         params.numThreads = 1
-        conf_ids = list(rdDistGeom.EmbedMultipleConfs(mol, self.n_conformers, params))
+        params.timeout = self.time_limit  # RDKit's own limit (per conformer); the total is checked below
+        conf_ids = [i for i in rdDistGeom.EmbedMultipleConfs(mol, self.n_conformers, params) if i >= 0]
+        self._check_time(start, mol, record, "embedding", stopped_by_rdkit=not conf_ids)
         if not conf_ids:  # the usual rescue for strained or large molecules
             params.useRandomCoords = True
-            conf_ids = list(rdDistGeom.EmbedMultipleConfs(mol, self.n_conformers, params))
+            params.timeout = max(1, math.ceil(self.time_limit - (time.monotonic() - start)))
+            conf_ids = [i for i in rdDistGeom.EmbedMultipleConfs(mol, self.n_conformers, params) if i >= 0]
+            self._check_time(start, mol, record, "embedding (random initial coordinates)")
         if not conf_ids:
             smiles = record_smiles(record) or "<molblock>"
             raise FeaturizationError(
@@ -87,11 +96,26 @@ class Conformer3DFeaturizer:
                 rdForceFieldHelpers.MMFFOptimizeMoleculeConfs(mol, numThreads=1, maxIters=_MAX_OPT_ITERS)
             elif rdForceFieldHelpers.UFFHasAllMoleculeParams(mol):
                 rdForceFieldHelpers.UFFOptimizeMoleculeConfs(mol, numThreads=1, maxIters=_MAX_OPT_ITERS)
+            self._check_time(start, mol, record, "force-field optimisation")
         return conf_ids
+
+    def _check_time(self, start: float, mol: Chem.Mol, record: MoleculeRecord, step: str,
+                    stopped_by_rdkit: bool = False) -> None:
+        """``FeaturizationError`` (an invalid row) once the molecule has used up ``time_limit_seconds``
+        (``stopped_by_rdkit``: an embedding that failed at about RDKit's own timeout counts as over it)."""
+        spent = time.monotonic() - start
+        if spent < (0.9 * self.time_limit if stopped_by_rdkit else self.time_limit):
+            return
+        smiles = record_smiles(record) or "<molblock>"
+        raise FeaturizationError(
+            f"{where(record)}: conformer generation for {smiles!r} ({mol.GetNumAtoms()} atoms with hydrogens) "
+            f"stopped after {spent:.1f} s in {step}: over time_limit_seconds={self.time_limit}",
+            hint="raise featurizer.time_limit_seconds, lower n_conformers, or provide 3D coordinates (SDF)",
+        )
 
     def __repr__(self) -> str:
         return (
             f"Conformer3DFeaturizer(seed={self.seed}, n_conformers={self.n_conformers}, "
             f"add_hs={self.add_hs}, "
-            f"optimize={self.optimize}, max_attempts={self.max_attempts})"
+            f"optimize={self.optimize}, max_attempts={self.max_attempts}, time_limit_seconds={self.time_limit})"
         )

@@ -23,6 +23,11 @@ class Conformer3DParams(Params):
     max_attempts: int = Field(
         200, ge=1, description="ETKDG maxIterations per conformer before the random-coordinate retry"
     )
+    time_limit_seconds: int = Field(
+        60, ge=1, le=86_400,
+        description="wall-time limit of one molecule's conformer generation (embedding and optimisation); a "
+        "molecule over it becomes an invalid row with the reason",
+    )
 
 
 class MorganParams(Params):

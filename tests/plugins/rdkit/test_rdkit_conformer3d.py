@@ -157,6 +157,21 @@ def test_embedding_failure_is_reported():
     assert "row 3" in str(info.value)
 
 
+def test_a_molecule_over_the_time_limit_is_a_featurization_error_within_the_limit():
+    import time
+
+    t0 = time.monotonic()
+    with pytest.raises(FeaturizationError) as info:  # a 302-atom alkane: ~4 s from random coordinates
+        conf3d(time_limit_seconds=1).featurize(record("C" * 100))
+    assert time.monotonic() - t0 < 10  # RDKit checks its timeout between steps: it may run over a little
+    msg = str(info.value)
+    assert msg.startswith("row 3 (id 'm'): conformer generation for 'CCCC")
+    assert "(302 atoms with hydrogens) stopped after " in msg and " s in embedding (random initial coordinates): over time_limit_seconds=1" in msg
+    assert "fix: raise featurizer.time_limit_seconds" in msg
+    with pytest.raises(ValidationError):
+        conf3d(time_limit_seconds=0)
+
+
 def test_bad_inputs():
     with pytest.raises(FeaturizationError, match="shape"):
         conf3d().featurize(record("CCO", z=ETHANOL_Z, pos=ETHANOL_POS[:5]))

@@ -55,6 +55,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
     for w in res.warnings:
         _console().print(f"[yellow]warning:[/] {w}")
+    from molgdl.predict import is_classical
+    from molgdl.run.trainer_checks import check_trainer_environment
+
+    if not is_classical(res):
+        check_trainer_environment(res.config)  # what `run` would hand to Lightning, on this machine
     built = ""
     if not args.no_build:
         from molgdl.build_checks import N_MOLECULES, check_components

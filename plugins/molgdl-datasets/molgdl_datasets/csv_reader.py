@@ -25,6 +25,9 @@ NA_STRINGS = frozenset(
 #: A target column with more than this fraction of non-numeric (non-empty) cells is a file-level error.
 MAX_BAD_FRACTION = 0.5
 
+#: Largest finite float32: targets are trained in float32, a larger value would become inf, then NaN.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def read_csv_table(
     path: str,
@@ -63,6 +66,7 @@ def read_csv_table(
         ) from None
     df = df.fillna("")
     where = f"CSV {file}"
+    _refuse_duplicate_columns(file, where)
     if len(df) == 0:
         raise DataError(
             f"{where} has a header but no data rows (columns: {list(df.columns)})",
@@ -89,6 +93,9 @@ def read_csv_table(
     for i, s in enumerate(smiles):
         if not s:
             reasons[i].insert(0, f"empty SMILES in column {smiles_column!r}")
+        elif any(c.isspace() for c in s):
+            reasons[i].insert(0, f"SMILES {s!r} in column {smiles_column!r} contains a space: RDKit would read "
+                                 f"only {s.split()[0]!r} and take the rest as the molecule's name")
     if validate_smiles:
         _validate_smiles(smiles, reasons)
 
@@ -160,9 +167,29 @@ def _parse_target_column(raw: pd.Series, col: str, where: str, reasons: list[lis
             hint="targets must be numbers (empty cells mean 'missing'); check `target_columns`",
         )
     for i in np.flatnonzero(bad):
-        reasons[i].append(f"non-numeric value {text.iloc[i]!r} in target column {col!r}")
-    values[missing | bad] = np.nan
+        kind = "non-finite" if np.isinf(values[i]) else "non-numeric"
+        reasons[i].append(f"{kind} value {text.iloc[i]!r} in target column {col!r}")
+    huge = ~missing & np.isfinite(values) & (np.abs(values) > FLOAT32_MAX)
+    for i in np.flatnonzero(huge):
+        reasons[i].append(f"value {text.iloc[i]!r} in target column {col!r} is beyond float32's range "
+                          f"(|x| > {FLOAT32_MAX:.3g}), which training uses")
+    values[missing | bad | huge] = np.nan
     return values
+
+
+def _refuse_duplicate_columns(file, where: str) -> None:
+    """pandas renames a repeated header name silently (``y``, ``y.1``): the wrong column could be read."""
+    import csv
+    from collections import Counter
+
+    with open(file, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        header = next(csv.reader(fh), [])
+    repeated = [name for name, n in Counter(header).items() if n > 1 and name.strip()]  # "" -> "Unnamed: k"
+    if repeated:
+        places = "; ".join(f"{name!r} at columns " + ", ".join(str(i + 1) for i, c in enumerate(header) if c == name)
+                           for name in repeated)
+        raise DataError(f"{where}: the header names a column more than once ({places}); which one is meant "
+                        "is ambiguous", hint="rename or remove the repeated columns in the header line")
 
 
 def _validate_smiles(smiles: list[str], reasons: list[list[str]]) -> None:

@@ -10,6 +10,7 @@ from molgdl.data import MoleculeRecord
 from molgdl.errors import FeaturizationError
 
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
+_SPACE = re.compile(r"\s")
 
 
 def where(record: MoleculeRecord) -> str:
@@ -47,6 +48,13 @@ def parse_smiles(
     perception and the sanitization clean-ups that have nothing to act on (about half of the parse time).
     The tests check that this gives the same features as ``Chem.MolFromSmiles``.
     """
+    if _SPACE.search(smiles.strip()):  # RDKit stops at the space and reads the rest as a name
+        label = f"{where(record)}: " if record is not None else ""
+        raise FeaturizationError(
+            f"{label}SMILES {smiles!r} contains a space: RDKit would read only {smiles.split()[0]!r} and take "
+            "the rest as the molecule's name",
+            hint="remove the space from the SMILES (or put the name in its own column)",
+        )
     mol = None
     with rdBase.BlockLogs():
         if plain:

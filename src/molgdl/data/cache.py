@@ -74,6 +74,7 @@ class FeatureCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.corrupted: list[str] = []
+        self.unwritable: list[str] = []  # entries that could not be written (the run goes on without them)
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.root / f"{key}.pt", self.root / f"{key}.sha256"
@@ -95,12 +96,25 @@ class FeatureCache:
             sum_path.unlink(missing_ok=True)
             return None
 
-    def put(self, key: str, payload: dict[str, Any]) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
+    def put(self, key: str, payload: dict[str, Any]) -> Path | None:
+        """Write an entry; when the folder cannot hold it (not a folder, read-only, disk full) nothing is
+        left behind and the reason is added to ``unwritable``: the cache only saves time."""
         data_path, sum_path = self._paths(key)
         tmp = data_path.with_suffix(f".tmp{os.getpid()}")
-        torch.save({**payload, "format": CACHE_FORMAT}, tmp)
-        digest = _sha256_file(tmp)
-        os.replace(tmp, data_path)
-        sum_path.write_text(digest)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            torch.save({**payload, "format": CACHE_FORMAT}, tmp)
+            digest = _sha256_file(tmp)
+            os.replace(tmp, data_path)
+            sum_path.write_text(digest)
+        except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as RuntimeError
+            for leftover in (tmp, data_path, sum_path):
+                try:
+                    leftover.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            self.unwritable.append(f"featurization cache entry not written to {self.root} ({reason}); the run "
+                                   "goes on without it: set data.cache_dir to a writable folder to reuse features")
+            return None
         return data_path

@@ -259,6 +259,8 @@ def featurize_table(
 
     if cache and cache.corrupted:
         notes += [f"corrupted cache entry rebuilt: {c}" for c in cache.corrupted]
+    if cache and cache.unwritable:
+        notes += list(dict.fromkeys(cache.unwritable))
     failures = dict(zip(payload["fail_pos"], payload["fail_reason"]))
     for pos, reason in extra_fail.items():
         failures.setdefault(pos, f"descriptor: {reason}")

@@ -70,12 +70,32 @@ class FileSplitter:
     def __init__(self, path: str) -> None:
         self.path = Path(path)
 
+    #: More than this fraction of the table's molecules missing from the file: it belongs to other data.
+    MAX_LEFT_OUT = 0.1
+
     def split(self, table: MoleculeTable, seed: int) -> dict[str, np.ndarray]:
         rows = read_split_file(self.path)
         pos_of_row = {rec.row - 1: i for i, rec in enumerate(table.records)}
+        n_rows = max(table.n_read, len(table) + len(table.invalid))
+        named = [r for name in SPLIT_NAMES for r in rows[name]]
+        foreign = sorted({r for r in named if r < 0 or r >= n_rows})
+        if foreign:
+            raise DataError(
+                f"split file {self.path} names data row(s) {foreign[:5]}{' ...' if len(foreign) > 5 else ''} "
+                f"(0-based), but data source {table.source!r} has only {n_rows} rows (0..{n_rows - 1}): the file "
+                "was written for another dataset",
+                hint="use the split.json of a run on this same data file, or another split (random, scaffold)")
         out = {}
         for name in SPLIT_NAMES:
             out[name] = np.array([pos_of_row[r] for r in rows[name] if r in pos_of_row], dtype=np.int64)
+        assigned = len(set(np.concatenate([out[n] for n in SPLIT_NAMES]).tolist()))
+        left_out = len(table) - assigned
+        if left_out > self.MAX_LEFT_OUT * len(table):
+            raise DataError(
+                f"split file {self.path} assigns only {assigned} of the {len(table)} valid molecules of "
+                f"{table.source!r} to train/val/test ({left_out} left out): it was written for another dataset "
+                "or another version of this file",
+                hint="use the split.json of a run on this same data file, or another split (random, scaffold)")
         return out
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from molgdl.data.table import CLIFF_COLUMN, MoleculeTable
+from molgdl.errors import TrainingError
 from molgdl.run.metrics import cliff_rmse, compute_metrics
 
 
@@ -48,6 +49,21 @@ def average_by_owner(per_graph: np.ndarray, owner: np.ndarray, n_molecules: int)
     have = counts > 0
     out[have] = sums[have] / counts[have, None]
     return out
+
+
+def check_predictions(table: MoleculeTable, pred: np.ndarray, owner: np.ndarray, label: str) -> None:
+    """Every featurized molecule must have finite predictions ``[M, T]``: NaN would be dropped from the metrics
+    and leave a "completed" run with empty or NaN metrics."""
+    have = np.zeros(len(table), dtype=bool)
+    have[np.unique(owner)] = True
+    bad = np.flatnonzero(have & ~np.isfinite(pred).all(axis=1))
+    if len(bad):
+        first = table.records[bad[0]]
+        raise TrainingError(
+            f"{label}: the trained model predicts NaN or inf for {len(bad)} of {int(have.sum())} molecules "
+            f"(first: data row {first.row}, {first.smiles!r}); no metrics were computed",
+            hint="check the targets for extreme values, lower optimizer.lr or set trainer.gradient_clip_val "
+                 "(the training loss per epoch is in logs/metrics.csv)")
 
 
 def split_labels(n: int, split: dict[str, np.ndarray]) -> np.ndarray:

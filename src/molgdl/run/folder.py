@@ -86,7 +86,9 @@ class RunFolder:
 
 def write_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_jsonable))
+    from molgdl.run.json_values import finite_json
+
+    tmp.write_text(json.dumps(finite_json(data), indent=2, default=_jsonable, allow_nan=False))  # NaN -> null
     os.replace(tmp, path)
 
 

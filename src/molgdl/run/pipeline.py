@@ -16,12 +16,14 @@ from molgdl.data.splits import check_split, write_split_file
 from molgdl.lifecycle import call_lifecycle
 from molgdl.run.analysis import run_analyses
 from molgdl.run.data_stage import PreparedData, prepare_data
-from molgdl.run.evaluate import evaluate_predictions, force_metrics, split_labels, write_predictions
+from molgdl.run.evaluate import (check_predictions, evaluate_predictions, force_metrics, split_labels,
+                                 write_predictions)
 from molgdl.run.folder import RunFolder, is_worker_process, write_json
 from molgdl.run.plots import learning_curve, parity_plot
 from molgdl.run.resolve import Resolved
 from molgdl.run.summary import summarize
 from molgdl.run.train_stage import TrainedReplicate, train_classical, train_neural
+from molgdl.run.trainer_checks import check_trainer_environment
 
 log = logging.getLogger("molgdl")
 
@@ -39,6 +41,8 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
         from molgdl.ensemble.pipeline import ensemble_pipeline
 
         return ensemble_pipeline(res, overwrite=overwrite, resume=resume)
+    if getattr(res.spec("model", "model"), "family", "encoder") != "classical" and not is_worker_process():
+        check_trainer_environment(cfg)  # before anything is created: what Lightning would refuse mid-run
     folder = RunFolder.open(cfg.run.output_dir / cfg.run.name, overwrite=overwrite, resume=resume)
     worker = is_worker_process()
     handler = None
@@ -135,6 +139,7 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
     if is_worker_process() or trained.model is None:
         return {}
     train_seconds = time.perf_counter() - t0
+    check_predictions(table, trained.pred, data.graphs.graph_owner, label)
     metrics = evaluate_predictions(table, trained.pred, split)
     if res.config.loss.force_weight > 0:
         forces, arrays = force_metrics(trained.model, data.graphs.dataset, data.graphs.graph_owner, split)

@@ -52,6 +52,9 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
         if not notes:
             raise
         raise ConfigError(f"{exc.args[0]}\n  note: " + "\n  note: ".join(notes), hint=exc.hint) from None
+    from molgdl.run.trainer_checks import check_trainer
+
+    check_trainer(config)  # Lightning options, seeds, early-stopping monitor (static; no heavy import)
     if config.tune is not None:
         from molgdl.tune.space import check_space
 

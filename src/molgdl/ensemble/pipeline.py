@@ -81,8 +81,8 @@ def ensemble_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = 
 def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dict[str, Any], dict[Any, Any]]:
     from molgdl.run.pipeline import replicate_units
     from molgdl.run.summary import summarize
+
     cfg = res.config
-    ens = cfg.ensemble
     table = load_table(res)
     units = replicate_units(res)
     members = open_members(res, folder, resume=resume)
@@ -92,85 +92,11 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
         split = {k: np.asarray(v, dtype=np.int64) for k, v in unit.splitter.split(table, unit.seed).items()}
         check_split(split, len(table))
         splits[unit.dir_name] = split
+    oof, inner = out_of_fold_stage(cfg.ensemble, members, data, units, splits, resume=resume)
+    info, weights = weights_stage(cfg.ensemble, members, units, oof, inner, table, folder)
+    member_preds = members_stage(cfg.ensemble, members, data, units, splits, info, table, resume=resume)
 
-    # 1. out-of-fold predictions of every member on the outer training molecules of every replicate
-    from molgdl.tune.folds import restrict
-
-    oof: dict[str, dict[str, np.ndarray]] = {u.dir_name: {} for u in units}
-    inner: dict[str, Any] = {}
-    for m in members:
-        for unit in units:
-            train = np.sort(splits[unit.dir_name]["train"])
-            sub = restrict(data[m.name], train)
-            folds = make_folds(len(train), ens.inner_folds, unit.seed, splits[unit.dir_name])
-            inner[unit.dir_name] = (train, folds, sub.table)
-            path = m.folder.path / unit.dir_name / OOF_FILE
-            pred = read_oof(path, sub, folds) if resume else None
-            if pred is None:
-                log.info("member %s, %s: inner %d-fold CV on %d training molecules", m.name,
-                         unit.dir_name.replace("_", " "), ens.inner_folds, len(train))
-                path.parent.mkdir(parents=True, exist_ok=True)
-                t0 = time.perf_counter()
-                with member_errors(m, "inner CV"):
-                    pred = out_of_fold(m.res, sub, folds, unit.seed, path.parent / "inner")
-                write_oof(path, sub, folds, pred)
-                write_json(path.with_name("oof_seconds.json"), {"seconds": time.perf_counter() - t0})
-            else:
-                log.info("member %s, %s: inner CV already done, reused", m.name,
-                         unit.dir_name.replace("_", " "))
-            oof[unit.dir_name][m.name] = pred
-
-    # 2. weights per replicate and target, from the out-of-fold predictions only
-    metric = metric_of(table.task)
-    info: dict[str, Any] = {"method": ens.weights, "inner_folds": ens.inner_folds, "metric": metric,
-                            "members": {m.name: member_summary(m) for m in members}, "replicates": {}}
-    weights: dict[str, np.ndarray] = {}
-    for unit in units:
-        key = unit.dir_name
-        train, folds, sub_table = inner[key]
-        W = fit_weights(oof[key], sub_table.targets, ens.weights)
-        weights[key] = W
-        everyone = {"oof": np.arange(len(train))}
-        info["replicates"][key] = {
-            "seed": unit.seed, "n_inner_molecules": int(len(train)),
-            "weights": {t: {m.name: float(W[i, j]) for j, m in enumerate(members)}
-                        for i, t in enumerate(table.target_names)},
-            "trained": [m.name for j, m in enumerate(members) if (W[:, j] > 0).any()],
-            "oof": {name: evaluate_predictions(sub_table, p, everyone).get("oof", {})
-                    for name, p in oof[key].items()},
-            "stack_oof": evaluate_predictions(sub_table, combine(oof[key], W), everyone).get("oof", {}),
-        }
-        info["replicates"][key]["seconds"] = {f"{m.name} inner CV": _oof_seconds(m, key) for m in members}
-        write_oof_table(folder.path / key / OOF_FILE, sub_table, oof[key], combine(oof[key], W))
-    write_json(folder.path / ENSEMBLE_FILE, info)
-
-    # 3. members with a weight trained on the outer split, like runs of their own
-    member_preds: dict[str, dict[str, np.ndarray | None]] = {u.dir_name: {} for u in units}
-    for m in members:
-        replicates = {}
-        for unit in units:
-            key = unit.dir_name
-            if m.name not in info["replicates"][key]["trained"]:
-                member_preds[key][m.name] = None
-                continue
-            log.info("member %s, %s: training on the outer split", m.name, key.replace("_", " "))
-            with member_errors(m, "training"):
-                if ens.classical_fit == "train_and_val" and is_classical(m.res):
-                    replicates[unit.key] = fit_classical_on_train_and_val(m, data[m.name], unit, splits[key],
-                                                                          resume=resume)
-                else:
-                    replicates[unit.key] = train_member(m, data[m.name], unit, resume=resume)
-            member_preds[key][m.name] = read_member_predictions(m.folder.path / key / "predictions.csv",
-                                                                table)
-            info["replicates"][key].setdefault("member_test", {})[m.name] = \
-                replicates[unit.key].get("metrics", {}).get("test", {}).get("overall", {})
-            seconds = float(replicates[unit.key].get("train_seconds", 0.0))
-            info["replicates"][key]["seconds"][f"{m.name} outer"] = seconds
-        if replicates:
-            write_json(m.folder.path / "summary.json", summarize(replicates, table.task, table.target_names))
-        m.folder.set_status("completed")
-
-    # 4. the weighted sum, evaluated and written like any run
+    # the weighted sum, evaluated and written like any run
     replicates: dict[Any, dict[str, Any]] = {}
     for unit in units:
         key = unit.dir_name
@@ -179,7 +105,7 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
                                                info["replicates"][key])
     summary = summarize(replicates, table.task, table.target_names)
     summary.update(n_molecules=len(table),
-                   ensemble={"method": ens.weights, "members": [m.name for m in members]})
+                   ensemble={"method": cfg.ensemble.weights, "members": [m.name for m in members]})
     if any(u.fold is not None for u in units):
         summary.update(seeds=list(cfg.run.seeds), folds=sorted({u.fold for u in units}),
                        replicates=list(replicates))
@@ -188,6 +114,102 @@ def run_ensemble(res: Resolved, folder: RunFolder, *, resume: bool) -> tuple[dic
     (folder.path / WHY_FILE).write_text(why_text(info))
     log.info("why: %s", (folder.path / WHY_FILE))
     return summary, replicates
+
+
+def out_of_fold_stage(ens: Any, members: list[Member], data: dict[str, PreparedData], units: list[Any],
+                      splits: dict[str, dict[str, np.ndarray]], *, resume: bool):
+    """Every member's out-of-fold predictions of the outer training molecules of every replicate:
+    ``({replicate: {member: [N, T]}}, {replicate: (training positions, folds, their table)})``."""
+    from molgdl.tune.folds import restrict
+
+    oof: dict[str, dict[str, np.ndarray]] = {u.dir_name: {} for u in units}
+    inner: dict[str, Any] = {}
+    for m in members:
+        for unit in units:
+            key, label = unit.dir_name, unit.dir_name.replace("_", " ")
+            train = np.sort(splits[key]["train"])
+            sub = restrict(data[m.name], train)  # only the outer training molecules from here on
+            folds = make_folds(len(train), ens.inner_folds, unit.seed, splits[key])
+            inner[key] = (train, folds, sub.table)
+            path = m.folder.path / key / OOF_FILE
+            pred = read_oof(path, sub, folds) if resume else None
+            if pred is not None:
+                log.info("member %s, %s: inner CV already done, reused", m.name, label)
+            else:
+                log.info("member %s, %s: inner %d-fold CV on %d training molecules", m.name, label,
+                         ens.inner_folds, len(train))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                t0 = time.perf_counter()
+                with member_errors(m, "inner CV"):
+                    pred = out_of_fold(m.res, sub, folds, unit.seed, path.parent / "inner")
+                write_oof(path, sub, folds, pred)
+                write_json(path.with_name("oof_seconds.json"), {"seconds": time.perf_counter() - t0})
+            oof[key][m.name] = pred
+    return oof, inner
+
+
+def weights_stage(ens: Any, members: list[Member], units: list[Any], oof: dict[str, dict[str, np.ndarray]],
+                  inner: dict[str, Any], table: Any, folder: RunFolder) -> tuple[dict[str, Any], dict]:
+    """Weights per replicate and target from the out-of-fold predictions only; ``ensemble.json``'s content
+    (scores of every member and of the stack) and ``seed_<s>/oof_predictions.csv``."""
+    info: dict[str, Any] = {"method": ens.weights, "inner_folds": ens.inner_folds,
+                            "metric": metric_of(table.task), "classical_fit": ens.classical_fit,
+                            "members": {m.name: member_summary(m) for m in members}, "replicates": {}}
+    weights: dict[str, np.ndarray] = {}
+    for unit in units:
+        key = unit.dir_name
+        train, _, sub_table = inner[key]
+        W = fit_weights(oof[key], sub_table.targets, ens.weights)
+        weights[key] = W
+        stack = combine(oof[key], W)
+        everyone = {"oof": np.arange(len(train))}
+        info["replicates"][key] = {
+            "seed": unit.seed, "n_inner_molecules": int(len(train)),
+            "weights": {t: {m.name: float(W[i, j]) for j, m in enumerate(members)}
+                        for i, t in enumerate(table.target_names)},
+            "trained": [m.name for j, m in enumerate(members) if (W[:, j] > 0).any()],
+            "oof": {name: evaluate_predictions(sub_table, p, everyone).get("oof", {})
+                    for name, p in oof[key].items()},
+            "stack_oof": evaluate_predictions(sub_table, stack, everyone).get("oof", {}),
+            "seconds": {f"{m.name} inner CV": _oof_seconds(m, key) for m in members},
+        }
+        write_oof_table(folder.path / key / OOF_FILE, sub_table, oof[key], stack)
+    write_json(folder.path / ENSEMBLE_FILE, info)
+    return info, weights
+
+
+def members_stage(ens: Any, members: list[Member], data: dict[str, PreparedData], units: list[Any],
+                  splits: dict[str, dict[str, np.ndarray]], info: dict[str, Any], table: Any, *,
+                  resume: bool) -> dict[str, dict[str, np.ndarray | None]]:
+    """Members with a weight trained on the outer split, like runs of their own, in ``members/<name>/``;
+    returns their predictions of every molecule (None for a member with weight 0)."""
+    from molgdl.run.summary import summarize
+
+    member_preds: dict[str, dict[str, np.ndarray | None]] = {u.dir_name: {} for u in units}
+    for m in members:
+        replicates = {}
+        for unit in units:
+            key = unit.dir_name
+            rep = info["replicates"][key]
+            if m.name not in rep["trained"]:
+                member_preds[key][m.name] = None
+                continue
+            log.info("member %s, %s: training on the outer split", m.name, key.replace("_", " "))
+            with member_errors(m, "training"):
+                if ens.classical_fit == "train_and_val" and is_classical(m.res):
+                    result = fit_classical_on_train_and_val(m, data[m.name], unit, splits[key], resume=resume)
+                else:
+                    result = train_member(m, data[m.name], unit, resume=resume)
+            replicates[unit.key] = result
+            member_preds[key][m.name] = read_member_predictions(m.folder.path / key / "predictions.csv",
+                                                                table)
+            test = result.get("metrics", {}).get("test", {})
+            rep.setdefault("member_test", {})[m.name] = test.get("overall", {})
+            rep["seconds"][f"{m.name} outer"] = float(result.get("train_seconds", 0.0))
+        if replicates:
+            write_json(m.folder.path / "summary.json", summarize(replicates, table.task, table.target_names))
+        m.folder.set_status("completed")
+    return member_preds
 
 
 def open_members(res: Resolved, folder: RunFolder, *, resume: bool) -> list[Member]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -72,6 +73,11 @@ class KFoldParams(Params):
 
 class FileSplitParams(Params):
     path: str = Field(description="split.json from an earlier run: {train: [...], val: [...], test: [...]} source rows")
+
+    @field_validator("path")
+    @classmethod
+    def _home(cls, v: str) -> str:
+        return str(Path(v).expanduser())  # `~` expanded once, as for run.output_dir and data.cache_dir
 
 
 class ColumnSplitParams(Params):

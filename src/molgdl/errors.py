@@ -39,3 +39,11 @@ class TrainingError(MolgdlError):
 
 class RunDirError(MolgdlError):
     """The run folder exists and --overwrite was not given, or it is not a molgdl run."""
+
+
+class ResumeMismatchError(RunDirError):
+    """``--resume`` with a config or data that differ from the ones the run started with."""
+
+
+class StorageError(MolgdlError):
+    """A file of the run could not be written (disk full, no permission, ...)."""

@@ -29,16 +29,57 @@ class ComponentRef(BaseModel):
         return dict(self.model_extra or {})
 
 
+def expand_home(v: Any) -> Any:
+    """``~`` and ``~user`` in a path key, expanded once, here (the resolved config records the result)."""
+    return Path(v).expanduser() if isinstance(v, (str, Path)) else v
+
+
 class RunSection(Strict):
     name: str = Field("run", description="run folder name under output_dir")
     output_dir: Path = Field(Path("runs"), description="parent folder of run folders")
     seeds: list[int] = Field([0], min_length=1, description="one replicate per seed; >1 gives mean +/- std")
+
+    _home = field_validator("output_dir", mode="before")(expand_home)
+
+    @field_validator("name")
+    @classmethod
+    def _single_component(cls, v: str) -> str:
+        """The run folder is ``output_dir/<name>``: a folder of its own, never a path out of output_dir."""
+        name = v.strip()
+        if name in ("", "."):
+            what = "run.output_dir itself"
+        elif name == "..":
+            what = "the folder above run.output_dir"
+        elif Path(v).is_absolute() or v.startswith("/"):
+            what = "an absolute path outside run.output_dir"
+        elif v.startswith("~"):
+            what = "a path in a home folder"
+        elif ".." in v.replace("\\", "/").split("/"):
+            what = "a path outside run.output_dir"
+        elif any(c in v for c in ("/", "\\", "\0")):
+            what = "a path through several folders"
+        else:
+            return v
+        raise ValueError(f"run.name must be one folder name inside run.output_dir, but {v!r} would be "
+                         f"{what}; use a plain name such as 'esol_dmpnn' and put parent folders in "
+                         "run.output_dir")
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct(cls, v: list[int]) -> list[int]:
+        repeated = sorted({s for s in v if v.count(s) > 1})
+        if repeated:
+            raise ValueError(f"seed(s) {repeated} listed more than once: each seed trains one replicate in "
+                             f"its own folder seed_<s>; list each seed once, e.g. {list(dict.fromkeys(v))}")
+        return v
 
 
 class DataSection(Strict):
     source: ComponentRef = Field(description="data source: a bundled dataset or a file reader (csv/sdf/xyz)")
     max_invalid_fraction: float = Field(0.05, ge=0.0, le=1.0, description="fail when more rows are invalid")
     cache_dir: Path | None = Field(None, description="featurization cache; default ~/.cache/molgdl")
+
+    _home = field_validator("cache_dir", mode="before")(expand_home)
     num_workers: int | Literal["auto"] = Field("auto", description="featurization processes")
     progress: bool = True
 

@@ -6,6 +6,7 @@ import csv
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from molgdl.data.cache import FeatureCache, default_cache_dir
 from molgdl.data.featurize import GraphSet, featurize_table
@@ -37,9 +38,14 @@ def load_table(res: Resolved) -> MoleculeTable:
     return table
 
 
-def prepare_data(res: Resolved, out_dir: Path | None) -> PreparedData:
+def prepare_data(res: Resolved, out_dir: Path | None,
+                 on_table: Callable[[MoleculeTable], None] | None = None) -> PreparedData:
+    """Read, featurize (through the cache) and check the data; ``on_table`` sees the table before featurization
+    (the pipeline records or checks the data fingerprint there)."""
     cfg = res.config
     table = load_table(res)
+    if on_table is not None:
+        on_table(table)
     featurizer = res.build("featurizer", "featurizer")
     if cfg.loss.force_weight > 0 and not featurizer.dims.is_3d:
         raise ConfigError(f"loss.force_weight > 0 needs atom positions, but featurizer {cfg.featurizer.name!r} "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 import shutil
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -14,6 +16,8 @@ from typing import Any
 from molgdl.errors import RunDirError
 
 STATUS_FILE = "status.json"
+MARKER_FILE = ".molgdl-run"  # written when molgdl creates a run folder: --overwrite removes only these
+log = logging.getLogger("molgdl")
 
 
 def is_worker_process() -> bool:
@@ -32,15 +36,27 @@ class RunFolder:
 
     @classmethod
     def open(cls, path: Path, *, overwrite: bool, resume: bool) -> "RunFolder":
+        """Create (or, with ``resume``, reopen; with ``overwrite``, replace) the run folder and lock it for
+        this process. ``--overwrite`` only removes a folder that holds molgdl's marker file, never through a
+        symbolic link, and never one that another live process writes."""
         path = Path(path)
         folder = cls(path)
         if is_worker_process():
             return folder
+        if path.name in ("", ".", ".."):
+            raise RunDirError(f"run folder {path} does not name a folder of its own",
+                              hint="set run.name to a plain folder name such as 'esol_dmpnn'")
+        if path.exists() and not path.is_dir():
+            raise RunDirError(f"run folder {path} exists and is not a folder; nothing was changed",
+                              hint="change run.name, or move that file away")
         if path.exists() and any(path.iterdir()):
             if resume:
                 if not (path / STATUS_FILE).exists():
                     raise RunDirError(f"{path} is not a molgdl run folder (no {STATUS_FILE})",
                                       hint="point run.output_dir/run.name at the interrupted run")
+                folder._lock()
+                if not (path / MARKER_FILE).exists():
+                    folder._write_marker()  # a run of an earlier molgdl: status.json says it is ours
                 return folder
             if not overwrite:
                 state = folder.status().get("state", "unknown")
@@ -49,9 +65,51 @@ class RunFolder:
                     hint="pass --resume to continue an interrupted run, --overwrite to replace it, "
                          "or change run.name",
                 )
-            shutil.rmtree(path)
+            folder._check_removable()
+            folder._lock()  # refuses while another process writes the folder
+            shutil.rmtree(path)  # symbolic links inside are removed, never followed
+            log.info("removed the previous run folder %s (--overwrite)", path)
         path.mkdir(parents=True, exist_ok=True)
+        if not (path / MARKER_FILE).exists():
+            folder._write_marker()
+        folder._lock()
         return folder
+
+    def _check_removable(self) -> None:
+        """``--overwrite`` removes only a real folder (not a link) that molgdl created (marker file)."""
+        path = self.path
+        if path.is_symlink():
+            raise RunDirError(f"run folder {path} is a symbolic link (to {os.readlink(path)}); --overwrite "
+                              "never removes through a link, nothing was changed",
+                              hint=f"remove the link yourself (rm {path}) or change run.name")
+        marker = path / MARKER_FILE
+        if marker.is_symlink() or not marker.is_file():
+            raise RunDirError(f"{path} was not created by `molgdl run` (no {MARKER_FILE} marker file); "
+                              "--overwrite only replaces run folders molgdl created, nothing was changed",
+                              hint=f"change run.name, or check what {path} holds and delete it yourself")
+
+    def _write_marker(self) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            made_by = version("molgdl")
+        except PackageNotFoundError:
+            made_by = "?"
+        created = time.strftime("%Y-%m-%dT%H:%M:%S")
+        write_json(self.path / MARKER_FILE, {"created": created, "molgdl": made_by})
+
+    def _lock(self) -> None:
+        from molgdl.run import lock
+
+        lock.acquire(self.path, command=" ".join(sys.argv))
+        atexit.register(lock.release, self.path)  # also when a pipeline never calls release()
+
+    def release(self) -> None:
+        """Remove this process's lock (the run is over, or was refused before it started)."""
+        if not is_worker_process():
+            from molgdl.run import lock
+
+            lock.release(self.path)
 
     def status(self) -> dict[str, Any]:
         try:
@@ -64,6 +122,11 @@ class RunFolder:
             return
         data = {**self.status(), "state": state, "updated": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
         write_json(self.path / STATUS_FILE, data)
+
+    def restore_status(self, data: dict[str, Any]) -> None:
+        """Put back a status read earlier (a refused --resume leaves the run as it was)."""
+        if data and not is_worker_process():
+            write_json(self.path / STATUS_FILE, data)
 
     def attach_log(self) -> logging.Handler:
         handler = logging.FileHandler(self.path / "run.log")

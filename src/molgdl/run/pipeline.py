@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,14 @@ import numpy as np
 import yaml
 
 from molgdl.data.splits import check_split, write_split_file
+from molgdl.errors import ResumeMismatchError
 from molgdl.lifecycle import call_lifecycle
 from molgdl.run.analysis import run_analyses
 from molgdl.run.data_stage import PreparedData, prepare_data
 from molgdl.run.evaluate import (check_predictions, evaluate_predictions, force_metrics, split_labels,
                                  write_predictions)
 from molgdl.run.folder import RunFolder, is_worker_process, write_json
+from molgdl.run.identity import check_config, check_or_record_data, record_config
 from molgdl.run.plots import learning_curve, parity_plot
 from molgdl.run.resolve import Resolved
 from molgdl.run.summary import summarize
@@ -46,15 +49,21 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
     folder = RunFolder.open(cfg.run.output_dir / cfg.run.name, overwrite=overwrite, resume=resume)
     worker = is_worker_process()
     handler = None
-    if not worker:
-        handler = folder.attach_log()
-        write_resolved_config(folder.path, res)
-        folder.set_status("running", seeds=cfg.run.seeds)
-        for w in res.warnings:
-            log.warning(w)
+    previous_status = folder.status()
     try:
+        if not worker:
+            handler = folder.attach_log()
+            if resume:  # before config.yaml is rewritten: refuse a config that differs (molgdl.run.identity)
+                check_config(folder.path, resolved_config(res))
+            write_resolved_config(folder.path, res)
+            record_config(folder.path, resolved_config(res))
+            folder.set_status("running", seeds=cfg.run.seeds)
+            for w in res.warnings:
+                log.warning(w)
         call_lifecycle(res.pm, "molgdl_run_start", run_dir=folder.path, config=cfg.model_dump(mode="json"))
-        data = prepare_data(res, None if worker else folder.path)
+        # the data fingerprint is recorded (new run) or checked (--resume) before featurization
+        on_table = None if worker else partial(check_or_record_data, folder.path, resume=resume)
+        data = prepare_data(res, None if worker else folder.path, on_table=on_table)
         replicates: dict[Any, dict[str, Any]] = {}
         units = replicate_units(res)
         for unit in units:
@@ -76,8 +85,11 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
         folder.set_status("completed")
         return RunResult(folder.path, summary, replicates)
     except BaseException as exc:
-        folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
-                          error=str(exc).split("\n")[0])
+        if isinstance(exc, ResumeMismatchError):
+            folder.restore_status(previous_status)  # the refused resume changed nothing
+        else:
+            folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
+                              error=str(exc).split("\n")[0])
         if handler is not None and not isinstance(exc, KeyboardInterrupt):
             folder.log_failure(handler, exc)
         raise
@@ -85,6 +97,7 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
         if handler is not None:
             logging.getLogger("molgdl").removeHandler(handler)
             handler.close()
+        folder.release()
 
 
 @dataclass(frozen=True)

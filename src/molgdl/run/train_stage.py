@@ -57,10 +57,12 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
                  resume: bool) -> TrainedReplicate:
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
-    from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
+    from pytorch_lightning.loggers import TensorBoardLogger
     from torch_geometric.loader import DataLoader
 
     from molgdl.train.callbacks import LifecycleCallback
+    from molgdl.train.checkpoint_io import AtomicCheckpointIO, resume_checkpoint
+    from molgdl.train.csv_history import HistoryCSVLogger
     from molgdl.train.module import PredictorModule
 
     cfg = res.config
@@ -114,7 +116,12 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     if tcfg.early_stopping is not None:
         callbacks.append(EarlyStopping(monitor=tcfg.early_stopping.monitor, patience=tcfg.early_stopping.patience))
     callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
-    loggers = [CSVLogger(seed_dir, name="logs", version=""), TensorBoardLogger(seed_dir, name="tensorboard", version="")]
+    last = ckpt_dir / "last.ckpt"
+    # a truncated or unreadable last.ckpt falls back to last.prev.ckpt or best.ckpt (molgdl.train.checkpoint_io)
+    resume_from, resumed_epoch = resume_checkpoint(ckpt_dir, f"seed {seed}") if resume else (None, -1)
+    # logs/metrics.csv keeps the epochs the checkpoint holds and appends the resumed ones
+    loggers = [HistoryCSVLogger(seed_dir, name="logs", version="", keep_epoch=resumed_epoch),
+               TensorBoardLogger(seed_dir, name="tensorboard", version="")]
     trainer = pl.Trainer(
         max_epochs=tcfg.max_epochs, max_time=_max_time(tcfg.max_time_minutes), accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
         num_nodes=tcfg.num_nodes, precision=tcfg.precision, deterministic=tcfg.deterministic,
@@ -122,11 +129,11 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         enable_progress_bar=tcfg.progress_bar and cfg.data.progress, enable_model_summary=False,
         default_root_dir=seed_dir, log_every_n_steps=max(1, min(50, steps_per_epoch)),
         inference_mode=cfg.loss.force_weight == 0,  # validating forces needs autograd
+        plugins=[AtomicCheckpointIO()],  # temp file + fsync + rename: a kill or a full disk never truncates one
     )
-    last = ckpt_dir / "last.ckpt"
-    ckpt_path = str(last) if resume and last.exists() else None
+    ckpt_path = str(resume_from) if resume_from is not None else None
     if ckpt_path:
-        log.info("seed %d: resuming from %s", seed, last)
+        log.info("seed %d: resuming from %s", seed, resume_from)
     nan_error: TrainingError | None = None
     try:
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path, weights_only=True if ckpt_path else None)

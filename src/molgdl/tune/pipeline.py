@@ -160,5 +160,7 @@ def _clear_stale_winner(folder: RunFolder, tune_dir: Path, best_trial: int) -> N
                     previous, best_trial)
         for path in folder.path.glob("seed_*"):
             shutil.rmtree(path)
-        (folder.path / "summary.json").unlink(missing_ok=True)
+        # the replaced winner's summary, config and identity (molgdl.run.identity): the new winner records its own
+        for name in ("summary.json", "config.yaml", "run_identity.json"):
+            (folder.path / name).unlink(missing_ok=True)
     write_json(marker, {"best_trial": best_trial})

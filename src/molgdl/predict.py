@@ -97,12 +97,20 @@ def _classical_output(values: np.ndarray, graphs: GraphSet, n: int) -> np.ndarra
 
 def read_input(path: Path, smiles_column: str, target_names: list[str], task: str) -> MoleculeTable:
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"--input {path.resolve()} is a folder, not a CSV file",
+                        hint="pass a CSV file with a SMILES column, e.g. --input new_molecules.csv")
     if not path.is_file():
-        raise DataError(f"input file not found: {path.resolve()}")
+        raise DataError(f"input file not found: {path.resolve()}",
+                        hint="check the --input path; a relative path is resolved against the current folder")
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty", hint="give a CSV with a header row and a SMILES column") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"could not read {path} as CSV: {reason}",
+                        hint="give a UTF-8 CSV file with ',' delimiters, a header row and a SMILES column") from None
     column = smiles_column if smiles_column in df.columns else ("smiles" if "smiles" in df.columns else None)
     if column is None:
         raise DataError(f"{path}: no SMILES column {smiles_column!r}; columns found: {', '.join(map(str, df.columns))}",
@@ -129,7 +137,18 @@ def replicate_predictions(run_dir: Path, input_path: Path) -> tuple[MoleculeTabl
     return table, graphs, preds
 
 
+def check_output_path(path: Path) -> None:
+    """Refuse an output path that cannot be written before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"--output {path.resolve()} is a folder", hint="pass a file name, e.g. --output predictions.csv")
+    if not path.parent.resolve().is_dir():
+        raise DataError(f"--output {path.resolve()}: the folder {path.parent.resolve()} does not exist",
+                        hint=f"create it first (mkdir -p {path.parent}) or write elsewhere")
+
+
 def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+    check_output_path(output_path)
     from molgdl.ensemble.predict import ensemble_replicate_predictions, is_ensemble_run
 
     if is_ensemble_run(run_dir):  # the weighted sum of its members' predictions (docs/ensembles.md)
@@ -182,6 +201,7 @@ def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFra
     from molgdl.run.evaluate import embed_graphs
 
     refuse_embed(Path(run_dir))
+    check_output_path(output_path)
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task)

@@ -94,7 +94,7 @@ def read_csv_table(
         if not s:
             reasons[i].insert(0, f"empty SMILES in column {smiles_column!r}")
         elif any(c.isspace() for c in s):
-            reasons[i].insert(0, f"SMILES {s!r} in column {smiles_column!r} contains a space: RDKit would read "
+            reasons[i].insert(0, f"SMILES {s!r} in column {smiles_column!r} contains {'a tab' if chr(9) in s else 'a space'}: RDKit would read "
                                  f"only {s.split()[0]!r} and take the rest as the molecule's name")
     if validate_smiles:
         _validate_smiles(smiles, reasons)

@@ -98,6 +98,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def read_yaml(path: Path) -> dict[str, Any]:
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path.resolve()} is a folder, not a config file",
+                          hint="pass the YAML file itself, e.g. configs/tutorial.yaml")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path.resolve()}", hint="check the path, or start from configs/tutorial.yaml")
     try:
@@ -115,7 +118,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}",
                           hint="check indentation and quoting around that line") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections (data:, model:, ...)")
+        got = "empty" if raw is None else f"a {type(raw).__name__}"
+        raise ConfigError(f"{path}: the top level must be a mapping of sections (data:, model:, ...), but the "
+                          f"file is {got}", hint="start from configs/tutorial.yaml: `data:` and `model:` at the "
+                                                 "start of a line, their keys indented below them")
     return raw
 
 

@@ -146,12 +146,17 @@ def read_split_file(path: Path) -> dict[str, list[int]]:
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON ({exc})") from None
+        raise DataError(f"{path}: the split file is not valid JSON ({exc})",
+                        hint='point split.path at a split.json written by molgdl run: {"train": [...], "val": [...], '
+                             '"test": [...]} with 0-based data rows') from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: the split file is not text", hint="point split.path at the split.json of a run") from None
     if isinstance(data, list) and data:  # chemprop's format: a list of split dicts
         data = data[0]
     missing = [k for k in SPLIT_NAMES if k not in data]
     if missing:
-        raise DataError(f"{path}: split file lacks key(s) {missing}; it needs train, val and test lists of row indices")
+        raise DataError(f"{path}: split file lacks key(s) {missing}; it needs train, val and test lists of row indices",
+                        hint='add the missing lists (an empty list is allowed for test: "test": [])')
     return {k: [int(i) for i in data[k]] for k in SPLIT_NAMES}
 
 

@@ -39,9 +39,25 @@ class _Featurizer:
         if record.smiles == "KILL" and os.getpid() != self.parent:
             os.kill(os.getpid(), signal.SIGKILL)
         if record.smiles == "SLOW":
+            marker = os.environ.get("MOLGDL_TEST_SLOW_MARKER")
+            if marker:
+                open(marker, "a").close()
             time.sleep(60)
         return [Data(x=torch.ones(1, 1), edge_index=torch.zeros(2, 0, dtype=torch.long),
                      edge_attr=torch.zeros(0, 1))]
+
+
+def _ctrl_c_when_slow(marker) -> threading.Thread:
+    """A thread that presses Ctrl+C (SIGINT to this process) once a worker sits on a SLOW molecule."""
+    def wait_and_press():
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=wait_and_press, daemon=True)
+    thread.start()
+    return thread
 
 
 def _table(smiles: list[str]) -> MoleculeTable:
@@ -67,19 +83,17 @@ def test_the_same_featurizer_with_one_process_is_not_affected():
     assert len(gs.dataset) == 11 and not gs.failures
 
 
-def test_ctrl_c_during_parallel_featurization_stops_the_workers_within_seconds():
+def test_ctrl_c_during_parallel_featurization_stops_the_workers_within_seconds(tmp_path, monkeypatch):
     smiles = ["C"] * 16 + ["SLOW"] * 64
-    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    monkeypatch.setenv("MOLGDL_TEST_SLOW_MARKER", str(tmp_path / "slow"))
     before = set(_children())
     t0 = time.monotonic()
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
-                            progress=False)
-    finally:
-        timer.cancel()
-    assert time.monotonic() - t0 < 15
+    thread = _ctrl_c_when_slow(tmp_path / "slow")
+    with pytest.raises(KeyboardInterrupt):
+        featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
+                        progress=False)
+    thread.join()
+    assert time.monotonic() - t0 < 30
     time.sleep(0.2)
     assert set(_children()) <= before  # no worker is left sleeping
 
@@ -123,3 +137,22 @@ def test_a_killed_worker_fails_the_run_with_status_failed(tmp_path, monkeypatch)
     status = read_json(run_dir(cfg) / "status.json")
     assert status["state"] == "failed"
     assert status["error"].startswith("featurizing (killer): a worker process died")
+
+
+def test_ctrl_c_during_parallel_featurization_in_a_run_marks_it_interrupted(run_cli, tmp_path, monkeypatch):
+    from molgdl.run import resolve as resolve_module
+
+    real = resolve_module.create_plugin_manager
+    monkeypatch.setattr(resolve_module, "create_plugin_manager", lambda **kw: real(extra_plugins=[_plugin()], **kw))
+    rows = good_rows(20) + [("SLOW", 1.0)] * 40
+    cfg = tiny_config(tmp_path, featurizer={"name": "killer"},
+                      data={"source": csv_source(write_csv(tmp_path / "d.csv", rows)), "num_workers": 2})
+    monkeypatch.setenv("MOLGDL_TEST_SLOW_MARKER", str(tmp_path / "slow"))
+    t0 = time.monotonic()
+    thread = _ctrl_c_when_slow(tmp_path / "slow")
+    code, out, err = run_cli("run", write_config(tmp_path / "cfg.yaml", cfg))
+    thread.join()
+    assert time.monotonic() - t0 < 60
+    assert code == 130
+    assert "interrupted: resume with `molgdl run CONFIG --resume`" in " ".join(err.split())
+    assert read_json(run_dir(cfg) / "status.json")["state"] == "interrupted"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -125,7 +126,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from molgdl.predict import predict_file
 
-    out = predict_file(Path(args.run), Path(args.input), Path(args.output))
+    out = predict_file(*_user_paths(args.run, args.input, args.output))
     n_bad = int((out["error"] != "").sum())
     _console().print(f"wrote {len(out)} predictions to {args.output}" + (f" ({n_bad} molecules failed, see 'error')" if n_bad else ""))
     return 0
@@ -134,9 +135,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_embed(args: argparse.Namespace) -> int:
     from molgdl.predict import embed_file
 
-    out = embed_file(Path(args.run), Path(args.input), Path(args.output))
+    out = embed_file(*_user_paths(args.run, args.input, args.output))
     _console().print(f"wrote {len(out)} embeddings to {args.output}")
     return 0
+
+
+def _user_paths(*paths: str) -> list[Path]:
+    """Command-line paths with ``~`` expanded (the shell leaves a quoted or ``--opt=~/x`` one alone)."""
+    return [Path(p).expanduser() for p in paths]
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -327,6 +333,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _console().print(f"[bold red]interrupted[/]: resume with `molgdl {args.command} CONFIG --resume`")
         return 130
+    except OSError as exc:  # a full disk is not a bug: say which file and how to go on
+        if args.traceback or exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        from rich.markup import escape
+
+        resume = f", then continue with `molgdl {args.command} CONFIG --resume`" if args.command in (
+            "run", "tune") else ", then run the command again"
+        _console().print(f"[bold red]error:[/] could not write {escape(str(exc.filename or 'a file'))}: "
+                         f"{escape(exc.strerror or str(exc))}\n  fix: free space on that disk (df -h) or point "
+                         f"run.output_dir at another disk{resume}", highlight=False)
+        return 2
 
 
 if __name__ == "__main__":

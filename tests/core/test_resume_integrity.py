@@ -265,3 +265,32 @@ def test_disk_full_during_a_checkpoint_write_fails_cleanly_and_resumes(run_cli, 
     assert _ckpt_epoch(ckpts / "last.ckpt") == 2
     assert _val_epochs(folder) == [0, 1, 2]
     assert read_json(folder / "seed_0" / "metrics.json")["metrics"]["test"]["overall"]["rmse"] > 0
+
+
+def test_disk_full_outside_a_checkpoint_is_a_message_and_the_run_resumes(run_cli, tmp_path, monkeypatch,
+                                                                         user_message):
+    import molgdl.run.pipeline as pipeline
+
+    def disk_full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    real = pipeline.write_predictions
+    monkeypatch.setattr(pipeline, "write_predictions", disk_full)
+    cfg = tiny_config(tmp_path)
+    code, out, err = _run(run_cli, tmp_path, cfg)
+    assert code == 2
+    folder = run_dir(cfg)
+    msg = flat(err)
+    assert (f"error: could not write {folder / 'seed_0' / 'predictions.csv'}: No space left on device fix: free "
+            "space on that disk (df -h) or point run.output_dir at another disk, then continue with "
+            "`molgdl run CONFIG --resume`") in msg
+    user_message("disk_full_other_file", err[err.index("error:"):].strip())
+    status = read_json(folder / "status.json")
+    assert status["state"] == "failed" and "No space left on device" in status["error"]
+    assert not (folder / ".lock").exists()
+
+    monkeypatch.setattr(pipeline, "write_predictions", real)
+    code, out, err = _run(run_cli, tmp_path, cfg, "--resume")
+    assert code == 0, err
+    assert read_json(folder / "status.json")["state"] == "completed"
+    assert len((folder / "seed_0" / "predictions.csv").read_text().splitlines()) == 41

@@ -299,3 +299,17 @@ def test_lock_is_exclusive_and_released_only_by_its_holder(tmp_path):
     lock.release(tmp_path)
     assert not (tmp_path / ".lock").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no temporary files left
+
+
+def test_tilde_in_predict_paths_is_expanded(run_cli, tmp_path, monkeypatch):
+    from core_helpers import good_rows, write_csv
+
+    cfg = tiny_config(tmp_path)
+    code, out, err = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_csv(tmp_path / "new.csv", good_rows(3))
+    code, out, err = run_cli("predict", "--run", "~/runs/t", "--input", "~/new.csv", "--output", "~/p.csv")
+    assert code == 0, err
+    assert len((tmp_path / "p.csv").read_text().splitlines()) == 4  # header + 3 molecules
+    assert not (tmp_path / "~").exists()

@@ -274,6 +274,8 @@ def test_unreadable_lock_is_explained(run_cli, tmp_path):
     code, out, err = _run(run_cli, tmp_path, cfg, "--resume")
     assert code == 2
     lock = run_dir(cfg) / ".lock"
+    assert (f"error: run folder {run_dir(cfg)} has an unreadable lock file {lock}; another molgdl process may be "
+            "writing it") in flat(err)
     assert f"fix: if no molgdl process uses this folder, delete {lock} and retry" in flat(err)
 
 

@@ -315,3 +315,23 @@ def test_tilde_in_predict_paths_is_expanded(run_cli, tmp_path, monkeypatch):
     assert code == 0, err
     assert len((tmp_path / "p.csv").read_text().splitlines()) == 4  # header + 3 molecules
     assert not (tmp_path / "~").exists()
+
+
+def test_a_reused_pid_does_not_hold_a_stale_lock(tmp_path):
+    from molgdl.run import lock
+
+    if lock._proc_start(os.getpid()) is None:
+        pytest.skip("no /proc: process start times are unknown here")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _write_lock(tmp_path, sleeper.pid)  # the PID runs, but no start time recorded: it holds the lock
+        assert not lock._holder_alive({**json.loads((tmp_path / ".lock").read_text()), "proc_start": "1"})
+        assert lock._holder_alive(json.loads((tmp_path / ".lock").read_text()))
+        held = {**json.loads((tmp_path / ".lock").read_text()), "proc_start": "1"}  # another process's start
+        (tmp_path / ".lock").write_text(json.dumps(held))
+        lock.acquire(tmp_path)  # the PID was reused by an unrelated process: the lock is stale
+        assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    lock.release(tmp_path)

@@ -1,9 +1,10 @@
 """The run folder's lock: one writing process per run folder.
 
-``<run>/.lock`` holds the PID, host and start time of the process that writes the folder. It is created
-atomically (written in full under a temporary name, then hard-linked to ``.lock``, which fails when a lock is
-there), so a reader never sees half a lock. A lock whose PID no longer runs on this host is stale (the process
-was killed) and is taken over with a warning; a lock of a live process, or of another host, refuses the second
+``<run>/.lock`` holds the PID, host, start time and command of the process that writes the folder (and, on
+Linux, the kernel's start time of that PID). It is created atomically (written in full under a temporary name,
+then hard-linked to ``.lock``, which fails when a lock is there), so a reader never sees half a lock. A lock
+whose process no longer runs on this host (a dead PID, or a PID since reused by a process that started later)
+is stale and is taken over with a warning; a lock of a live process, or of another host, refuses the second
 writer with the way to break it.
 """
 
@@ -33,6 +34,25 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _proc_start(pid: int) -> str | None:
+    """Start time of a process (clock ticks since boot, Linux ``/proc``), None where unknown: with it, a PID
+    reused by an unrelated process after a kill is not mistaken for the run that held the lock."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) ": field 3 onwards
+    return fields[19] if len(fields) > 19 else None
+
+
+def _holder_alive(lock: dict[str, Any]) -> bool:
+    pid = lock.get("pid")
+    if not isinstance(pid, int) or not _pid_alive(pid):
+        return False
+    then, now = lock.get("proc_start"), _proc_start(pid)
+    return then is None or now is None or then == now
+
+
 def read_lock(folder: Path) -> dict[str, Any] | None:
     """The lock's content, ``{}`` when the file is unreadable, None when there is no lock."""
     try:
@@ -55,7 +75,7 @@ def acquire(folder: Path, command: str = "") -> None:
     folder = Path(folder)
     lock_path = folder / LOCK_FILE
     me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-          "command": command}
+          "command": command, "proc_start": _proc_start(os.getpid())}
     for _ in range(3):
         if _link_new(folder, me):
             return
@@ -66,7 +86,7 @@ def acquire(folder: Path, command: str = "") -> None:
             _replace(folder, me)  # this process already holds it (an earlier stage of the same command)
             return
         pid = held.get("pid")
-        if held and held.get("host") == me["host"] and isinstance(pid, int) and not _pid_alive(pid):
+        if held and held.get("host") == me["host"] and not _holder_alive(held):
             log.warning("stale lock %s taken over: the process that held it (%s) is no longer running",
                         lock_path, _describe(held))
             _replace(folder, me)

@@ -37,7 +37,7 @@ def preset_members() -> list[str]:
     return list(yaml.safe_load(PRESET.read_text())["ensemble"]["members"])
 
 
-def oof_of_set(set_name: str, only: list[str] | None) -> tuple[dict, np.ndarray, np.ndarray, dict]:
+def oof_of_set(set_name: str) -> tuple[dict, np.ndarray, np.ndarray, dict]:
     """Out-of-fold predictions ``{member: [N]}``, targets ``[N]``, inner fold of each molecule ``[N]``,
     seconds per member."""
     import pandas as pd
@@ -61,8 +61,6 @@ def oof_of_set(set_name: str, only: list[str] | None) -> tuple[dict, np.ndarray,
         fold_of[f["test"]] = k
     out, seconds = {}, {}
     for mc in member_configs(config, WORK / set_name):
-        if only and mc.name not in only:
-            continue
         path = WORK / set_name / f"{mc.name}.csv"
         if not path.exists():
             t0 = time.perf_counter()
@@ -98,8 +96,8 @@ def rmse(p: np.ndarray, y: np.ndarray) -> float:
     return float(math.sqrt(np.mean((p - y) ** 2)))
 
 
-def measure(set_name: str, only: list[str] | None) -> dict:
-    oof, y, fold_of, seconds = oof_of_set(set_name, only)
+def measure(set_name: str) -> dict:
+    oof, y, fold_of, seconds = oof_of_set(set_name)
     names = list(oof)
     record = {"n_inner_molecules": int(len(y)), "member_oof_rmse": {n: rmse(oof[n], y) for n in names},
               "member_seconds": seconds, "nested_stack_rmse": {}}
@@ -148,12 +146,11 @@ def report(results: dict) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sets", nargs="*", default=[])
-    p.add_argument("--members", nargs="*", default=None, help="only these candidates (default: all)")
     p.add_argument("--report", action="store_true")
     args = p.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for s in args.sets:
-        results[s] = measure(s, args.members)
+        results[s] = measure(s)
         RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))
     if args.report or args.sets:
         (HERE / "results.md").write_text(report(results))

@@ -45,8 +45,8 @@ def ensemble_config(tmp_path: Path, csv: Path, name: str = "ens", members: dict[
         members = {"svm": {}, "knn": {"model": {"name": "knn"}}, "ridge": {"model": {"name": "linear"}}}
     cfg: dict[str, Any] = {
         "run": {"name": name, "output_dir": str(tmp_path / "runs"), "seeds": [0]},
-        "data": {"source": {"name": "csv", "path": str(csv), "smiles_column": "smiles", "target_columns": ["y"],
-                            "task": "regression"},
+        "data": {"source": {"name": "csv", "path": str(csv), "smiles_column": "smiles",
+                            "target_columns": ["y"], "task": "regression"},
                  "cache_dir": str(tmp_path / "cache"), "num_workers": 1, "progress": False},
         "descriptors": [{"name": "ecfp", "radius": 2, "n_bits": 256, "counts": True}],
         "split": {"name": "random", "sizes": [0.8, 0.1, 0.1]},

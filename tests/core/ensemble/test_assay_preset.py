@@ -21,8 +21,10 @@ def test_assay_preset_runs_small(run_cli, tmp_path):
     code, _, err = run_cli(
         "run", PRESET, "--set", f"run.output_dir={tmp_path / 'runs'}", "--set", "data.source.limit=160",
         "--set", "data.source.set=CHEMBL4203_Ki", "--set", "ensemble.inner_folds=2",
-        "--set", "ensemble.members.gnn.trainer.max_epochs=2", "--set", "ensemble.members.gnn.model.hidden_dim=16",
-        "--set", "ensemble.members.gnn.head.hidden_dim=16", "--set", "ensemble.members.gnn.trainer.batch_size=16",
+        "--set", "ensemble.members.gnn.trainer.max_epochs=2",
+        "--set", "ensemble.members.gnn.model.hidden_dim=16",
+        "--set", "ensemble.members.gnn.head.hidden_dim=16",
+        "--set", "ensemble.members.gnn.trainer.batch_size=16",
         "--set", "ensemble.members.rf.model.n_estimators=20")
     assert code == 0, err
     run = tmp_path / "runs" / "assay_preset"

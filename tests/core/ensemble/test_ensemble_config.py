@@ -27,8 +27,8 @@ def _error(tmp_path, csv, members, **extra) -> str:
 
 @pytest.mark.parametrize("members, line", [
     ({"svm": {"model": {"epsilom": 0.2}}, "knn": KNN},
-     "ensemble.members.svm.model.epsilom: unknown key (did you mean 'epsilon'?); valid keys: C, class_weight, "
-     "epsilon, kernel"),
+     "ensemble.members.svm.model.epsilom: unknown key (did you mean 'epsilon'?); valid keys: C, "
+     "class_weight, epsilon, kernel"),
     ({"svm": {"model": {"C": -1}}, "knn": KNN},
      "ensemble.members.svm.model.C: Input should be greater than 0 (got -1)"),
     ({"svm": {}, "knn": {"model": {"name": "knn", "n_neighbors": 0}}},
@@ -39,13 +39,14 @@ def _error(tmp_path, csv, members, **extra) -> str:
      "ensemble.members.svm.modle: unknown key (did you mean 'model'?); a member may set: callbacks, "
      "descriptors, featurizer, head, loss, model, optimizer, readout, scaling, scheduler, trainer"),
     ({"svm": {}, "gnn": {"model": {"name": "dmpnn"}, "trainer": {"max_epoch": 3}}},
-     "ensemble.members.gnn.trainer.max_epoch: unknown key (did you mean 'max_epochs'?); valid keys: accelerator, "),
+     "ensemble.members.gnn.trainer.max_epoch: unknown key (did you mean 'max_epochs'?); valid keys: "
+     "accelerator, "),
     ({"svm": {"split": {"name": "scaffold"}}, "knn": KNN},
      "ensemble.members.svm.split: cannot be set per member (all members share the outer split and the inner "
      "folds made from it); set it at the top level"),
     ({"svm": {"data": {"max_invalid_fraction": 0.5}}, "knn": KNN},
-     "ensemble.members.svm.data: cannot be set per member (all members see the same molecules); set it at the "
-     "top level"),
+     "ensemble.members.svm.data: cannot be set per member (all members see the same molecules); set it at "
+     "the top level"),
     ({"svm": {"descriptors": [{"name": "ecfp", "radius": -1}]}, "knn": KNN},
      "ensemble.members.svm.descriptors[0].radius: Input should be greater than or equal to 0 (got -1)"),
 ])
@@ -58,7 +59,8 @@ def test_a_bad_member_key_is_named_with_its_path(tmp_path, esol_csv, members, li
 
 
 def test_every_bad_member_is_listed_at_once(tmp_path, esol_csv):
-    message = _error(tmp_path, esol_csv, {"svm": {"model": {"C": 0}}, "knn": {"model": {"name": "knn", "k": 3}}})
+    members = {"svm": {"model": {"C": 0}}, "knn": {"model": {"name": "knn", "k": 3}}}
+    message = _error(tmp_path, esol_csv, members)
     assert message.split("\n")[1:3] == [
         "  ensemble.members.svm.model.C: Input should be greater than 0 (got 0)",
         "  ensemble.members.knn.model.k: unknown key; valid keys: metric, n_neighbors, weights",
@@ -67,21 +69,22 @@ def test_every_bad_member_is_listed_at_once(tmp_path, esol_csv):
 
 def test_section_refusals(tmp_path, esol_csv):
     one = _error(tmp_path, esol_csv, {"svm": {}})
-    assert one.split("\n")[1] == "  ensemble.members: Dictionary should have at least 2 items after validation, not 1"
+    assert one.split("\n")[1] == ("  ensemble.members: Dictionary should have at least 2 items after "
+                                  "validation, not 1")
     bad_name = _error(tmp_path, esol_csv, {"svm": {}, "my member": {}})
     assert bad_name.split("\n")[1] == (
-        "  ensemble.members: Value error, member name(s) ['my member'] are not folder names: use a letter, then "
-        "letters, digits, '_' or '-' (at most 64 characters)")
-    tuned = _error(tmp_path, esol_csv, {"svm": {}, "knn": KNN}, tune={"space": {"model.C": {"float": [1, 10]}}})
+        "  ensemble.members: Value error, member name(s) ['my member'] are not folder names: use a letter, "
+        "then letters, digits, '_' or '-' (at most 64 characters)")
+    both = {"svm": {}, "knn": KNN}
+    tuned = _error(tmp_path, esol_csv, both, tune={"space": {"model.C": {"float": [1, 10]}}})
     assert tuned.split("\n")[1] == (
         "  tune: an ensemble config cannot be tuned with `molgdl tune` (its members are combined by inner CV "
         "already); remove the tune: section, or tune a member's config on its own")
-    analysed = _error(tmp_path, esol_csv, {"svm": {}, "knn": KNN}, analyses=[{"name": "learned_vs_descriptors"}])
+    analysed = _error(tmp_path, esol_csv, both, analyses=[{"name": "learned_vs_descriptors"}])
     assert analysed.split("\n")[1] == (
-        "  analyses: analyses are not run in an ensemble; run a member's config on its own to analyse it (remove "
-        "the analyses list)")
-    weights = _error(tmp_path, esol_csv, {"svm": {}, "knn": KNN}, ensemble={"members": {"svm": {}, "knn": KNN},
-                                                                            "weights": "median"})
+        "  analyses: analyses are not run in an ensemble; run a member's config on its own to analyse it "
+        "(remove the analyses list)")
+    weights = _error(tmp_path, esol_csv, both, ensemble={"members": both, "weights": "median"})
     assert weights.split("\n")[1] == "  ensemble.weights: Input should be 'stacking' or 'mean' (got 'median')"
 
 
@@ -89,7 +92,8 @@ def test_merge_rules():
     """Same component: parameters updated; another component: replaced; sections merged; lists replaced."""
     from molgdl.ensemble.members import merge_member
 
-    base = {"model": {"name": "svm", "C": 5.0, "kernel": "minmax"}, "trainer": {"max_epochs": 50, "batch_size": 8},
+    base = {"model": {"name": "svm", "C": 5.0, "kernel": "minmax"},
+            "trainer": {"max_epochs": 50, "batch_size": 8},
             "descriptors": [{"name": "ecfp"}], "ensemble": {"members": {}}}
     assert merge_member(base, {"model": {"C": 1.0}})["model"] == {"name": "svm", "C": 1.0, "kernel": "minmax"}
     assert merge_member(base, {"model": {"name": "knn"}})["model"] == {"name": "knn"}
@@ -104,6 +108,6 @@ def test_validate_command_names_the_member(run_cli, tmp_path, esol_csv):
     code, out, err = run_cli("validate", write_config(tmp_path / "bad.yaml", cfg), "--no-build")
     assert code == 2
     assert "ensemble.members.svm.model.C: Input should be greater than 0 (got -1)" in " ".join(err.split())
-    code, out, err = run_cli("validate", write_config(tmp_path / "ok.yaml", ensemble_config(tmp_path, esol_csv)),
-                             "--no-build")
+    ok = write_config(tmp_path / "ok.yaml", ensemble_config(tmp_path, esol_csv))
+    code, out, err = run_cli("validate", ok, "--no-build")
     assert code == 0, err

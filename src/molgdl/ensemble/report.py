@@ -37,6 +37,10 @@ def why_text(info: dict[str, Any]) -> str:
         best = best_member(rep["oof"], metric)
         best_note = f" (best single member: {best})" if best else ""
         lines.append(f"  out-of-fold {metric}: {scores}{best_note}.")
+        cliffs = ", ".join(f"{m} {rep['oof'][m]['overall']['cliff_rmse']:.4f}" for m in members
+                           if "cliff_rmse" in rep["oof"][m].get("overall", {}))
+        if cliffs:
+            lines.append(f"  out-of-fold cliff_rmse (activity-cliff molecules): {cliffs}.")
         for target, weights in rep["weights"].items():
             shown = ", ".join(f"{m} {w:.3f}" for m, w in sorted(weights.items(), key=lambda kv: -kv[1]))
             lines.append(f"  weights for {target}: {shown}.")
@@ -50,9 +54,11 @@ def why_text(info: dict[str, Any]) -> str:
             lines.append("  not trained on the outer split (weight 0 for every target): "
                          f"{', '.join(skipped)}.")
         test = rep.get("test", {}).get("overall", {})
-        if metric in test:
-            member_test = ", ".join(f"{m} {v[metric]:.4f}" for m, v in rep.get("member_test", {}).items()
-                                    if metric in v)
-            lines.append(f"  test {metric}: ensemble {test[metric]:.4f}"
+        for name in (metric, "cliff_rmse"):
+            if name not in test:
+                continue
+            member_test = ", ".join(f"{m} {v[name]:.4f}" for m, v in rep.get("member_test", {}).items()
+                                    if name in v)
+            lines.append(f"  test {name}: ensemble {test[name]:.4f}"
                          + (f"; members alone: {member_test}" if member_test else "") + ".")
     return "\n".join(lines) + "\n"

@@ -331,7 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     except KeyboardInterrupt:
-        _console().print(f"[bold red]interrupted[/]: resume with `molgdl {args.command} CONFIG --resume`")
+        if args.command in ("run", "tune"):
+            _console().print(f"[bold red]interrupted[/]: resume with `molgdl {args.command} CONFIG --resume`")
+        else:  # predict/embed write their output at the end: nothing was written
+            _console().print(f"[bold red]interrupted[/]: `molgdl {args.command}` stopped, nothing was written; "
+                             "run it again")
         return 130
     except OSError as exc:  # a full disk is not a bug: say which file and how to go on
         if args.traceback or exc.errno not in (errno.ENOSPC, errno.EDQUOT):

@@ -183,3 +183,35 @@ def test_ctrl_c_at_each_stage_marks_the_run_interrupted(stage, run_cli, tmp_path
     assert "interrupted: resume with `molgdl run CONFIG --resume`" in flat(err)
     status = read_json(run_dir(cfg) / "status.json")
     assert status["state"] == "interrupted"
+
+
+def test_ctrl_c_in_predict_says_nothing_was_written(run_cli, tmp_path, monkeypatch):
+    from molgdl import predict
+
+    cfg = tiny_config(tmp_path)
+    code, out, err = run_cli("run", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    write_csv(tmp_path / "new.csv", good_rows(3))
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(predict, "_featurize_input", ctrl_c)
+    code, out, err = run_cli("predict", "--run", run_dir(cfg), "--input", "new.csv", "--output", "p.csv")
+    assert code == 130
+    assert "interrupted: `molgdl predict` stopped, nothing was written; run it again" in flat(err)
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_every_test_named_in_docs_bad_inputs_exists():
+    import re
+
+    from core_helpers import REPO
+
+    text = (REPO / "docs" / "bad_inputs.md").read_text()
+    named = set(re.findall(r"`(?:(tests/[\w/]+\.py)::)?(test_\w+)`", text))
+    assert len(named) >= 30
+    sources = {p: p.read_text() for p in (REPO / "tests").rglob("test_*.py")}
+    for path, name in sorted(named):
+        files = [REPO / path] if path else list(sources)
+        assert any(f"def {name}(" in sources.get(f, "") for f in files), f"docs/bad_inputs.md names {path}::{name}"

@@ -93,10 +93,8 @@ def check_trainer_environment(config: RunConfig) -> None:
     """Build (and drop) a Lightning Trainer with the config's options on this machine."""
     check_trainer(config)
     t = config.trainer
-    quiet = [logging.getLogger(n) for n in ("pytorch_lightning", "lightning.pytorch", "lightning.fabric")]
-    levels = [lg.level for lg in quiet]
-    for lg in quiet:
-        lg.setLevel(logging.ERROR)
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # Lightning's "GPU available: ..." lines belong to the run, not to a check
     try:
         import pytorch_lightning as pl
 
@@ -112,5 +110,4 @@ def check_trainer_environment(config: RunConfig) -> None:
             hint="use trainer.accelerator: cpu (or auto) and devices: 1 where there is no GPU; see the Lightning "
                  "Trainer documentation for valid combinations") from None
     finally:
-        for lg, level in zip(quiet, levels):
-            lg.setLevel(level)
+        logging.disable(previous)

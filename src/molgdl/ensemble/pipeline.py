@@ -195,8 +195,10 @@ def members_stage(ens: Any, members: list[Member], data: dict[str, PreparedData]
                 member_preds[key][m.name] = None
                 continue
             log.info("member %s, %s: training on the outer split", m.name, key.replace("_", " "))
+            on_val = ens.classical_fit == "train_and_val" and is_classical(m.res)
+            _forget_other_fit(m.folder.path / key / "metrics.json", on_val)
             with member_errors(m, "training"):
-                if ens.classical_fit == "train_and_val" and is_classical(m.res):
+                if on_val:
                     result = fit_classical_on_train_and_val(m, data[m.name], unit, splits[key], resume=resume)
                 else:
                     result = train_member(m, data[m.name], unit, resume=resume)
@@ -235,6 +237,13 @@ def open_members(res: Resolved, folder: RunFolder, *, resume: bool) -> list[Memb
         member_folder.set_status("running", seeds=res.config.run.seeds)
         out.append(Member(mc.name, member_res, member_folder))
     return out
+
+
+def _forget_other_fit(metrics_file: Path, on_val: bool) -> None:
+    """On resume: a member trained with the other ``classical_fit`` is trained again (metrics.json goes)."""
+    if metrics_file.exists() and ("fitted_on" in json.loads(metrics_file.read_text())) != on_val:
+        log.warning("%s was fitted with another ensemble.classical_fit; trained again", metrics_file.parent)
+        metrics_file.unlink()
 
 
 def _oof_seconds(m: Member, key: str) -> float:

@@ -120,13 +120,20 @@ def test_neural_member_and_predict(run_cli, tmp_path, esol_csv):
 
 def test_classical_members_fitted_on_train_and_val(run_cli, tmp_path, esol_csv):
     """``classical_fit: train_and_val``: a classical member's outer model also sees the outer validation
-    molecules (its split.json lists them under train); the ensemble's split and the inner CV are unchanged."""
+    molecules (its split.json lists them under train); the ensemble's split and the inner CV are unchanged.
+    Switched on a finished run with --resume: the members are refitted, their inner CV is reused."""
     members = {"svm": {}, "knn": {"model": {"name": "knn"}}}
-    cfg = ensemble_config(tmp_path, esol_csv, name="tv", members=members, weights="mean",
-                          classical_fit="train_and_val")
+    cfg = ensemble_config(tmp_path, esol_csv, name="tv", members=members, weights="mean")
     code, _, err, run = _run(run_cli, tmp_path, cfg)
     assert code == 0, err
     outer = read_json(run / "seed_0" / "split.json")
+    assert read_json(run / "members" / "svm" / "seed_0" / "split.json")["train"] == sorted(outer["train"])
+    kept = run / "members" / "svm" / "seed_0" / "oof_predictions.csv"
+    before = kept.stat().st_mtime_ns
+    cfg["ensemble"]["classical_fit"] = "train_and_val"
+    code, _, err, run = _run(run_cli, tmp_path, cfg, "--resume")
+    assert code == 0, err
+    assert kept.stat().st_mtime_ns == before
     for m in members:
         fitted = read_json(run / "members" / m / "seed_0" / "split.json")
         assert fitted["train"] == sorted(outer["train"] + outer["val"]) and fitted["val"] == []

@@ -247,6 +247,8 @@ CASES: list[Case] = [
     Case("set_without_equals", "`--set` without `=`", "`--set trainer.max_epochs`", validate(None, "--set", "trainer.max_epochs")),
     Case("set_unknown_key", "`--set` of an unknown key", "`--set trainer.epochs=3`", validate(None, "--set", "trainer.epochs=3")),
     Case("set_bad_value", "`--set` with a wrong type", "`--set trainer.max_epochs=abc`", validate(None, "--set", "trainer.max_epochs=abc")),
+    Case("set_into_a_value", "`--set` below a plain value", "`--set trainer.max_epochs.x=3`", validate(None, "--set", "trainer.max_epochs.x=3")),
+    Case("set_empty_part", "`--set` with an empty key part", "`--set trainer..x=3`", validate(None, "--set", "trainer..x=3")),
     # ------------------------------------------------ data files (deliverable 4 and 6)
     Case("target_overflow", "Targets beyond float32 (1e300)", "3 of 20 rows with `y = 1e300`", csv_run(three_bad(("CCO", "1e300"))), happens=FAILED, group="data"),
     Case("target_inf", "Infinite targets", "3 of 20 rows with `y = inf`", csv_run(three_bad(("CCO", "inf"))), happens=FAILED, group="data"),

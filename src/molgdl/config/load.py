@@ -144,8 +144,17 @@ def parse_config(raw: dict[str, Any], where: str = "") -> RunConfig:
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node = raw
     parts = dotted.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
+    if not all(parts):
+        raise ConfigError(f"--set {dotted}={value!r}: the key has an empty part",
+                          hint="write keys as dotted paths, e.g. --set trainer.max_epochs=5")
+    for i, p in enumerate(parts[:-1]):
+        if node.get(p) is None:
+            node[p] = {}
+        node = node[p]
+        if not isinstance(node, dict):
+            where = ".".join(parts[: i + 1])
+            raise ConfigError(f"--set {dotted}={value!r}: {where} is {node!r}, not a section with keys",
+                              hint=f"set {where} itself (--set {where}=...) or a key of a section")
     node[parts[-1]] = value
 
 

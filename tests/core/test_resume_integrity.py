@@ -202,8 +202,10 @@ def test_unreadable_last_and_previous_fall_back_to_best(tmp_path):
     good = {"state_dict": {"w": torch.zeros(2)}, "epoch": 4, "global_step": 40}
     torch.save(good, tmp_path / "best.ckpt")
     (tmp_path / "last.ckpt").write_bytes(b"")
+    (tmp_path / ".last.ckpt.999.tmp").write_bytes(b"half")  # left by a killed run
     (tmp_path / "last.prev.ckpt").write_bytes(b"garbage")
     assert resume_checkpoint(tmp_path, "seed 0") == (tmp_path / "best.ckpt", 4)
+    assert not (tmp_path / ".last.ckpt.999.tmp").exists()
     (tmp_path / "best.ckpt").write_bytes(b"PK\x03\x04")
     assert resume_checkpoint(tmp_path, "seed 0") == (None, -1)
 
@@ -224,6 +226,11 @@ def test_interrupted_checkpoint_write_keeps_the_old_file(tmp_path, monkeypatch):
         checkpoint_io.atomic_save({"state_dict": {}, "epoch": 1}, path)
     assert path.read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]  # no temporary file left
+
+    monkeypatch.undo()
+    checkpoint_io.atomic_save({"state_dict": {}, "epoch": 1}, path)  # the next save keeps this one as previous
+    assert _ckpt_epoch(path) == 1 and _ckpt_epoch(tmp_path / "last.prev.ckpt") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt", "last.prev.ckpt"]
 
 
 def test_disk_full_during_a_checkpoint_write_fails_cleanly_and_resumes(run_cli, tmp_path, monkeypatch,

@@ -274,7 +274,8 @@ def test_unreadable_lock_is_explained(run_cli, tmp_path):
     code, out, err = _run(run_cli, tmp_path, cfg, "--resume")
     assert code == 2
     lock = run_dir(cfg) / ".lock"
-    assert (f"error: run folder {run_dir(cfg)} has an unreadable lock file {lock}; another molgdl process may be "
+    folder = run_dir(cfg)
+    assert (f"error: run folder {folder} has an unreadable lock file {lock}; another molgdl process may be "
             "writing it") in flat(err)
     assert f"fix: if no molgdl process uses this folder, delete {lock} and retry" in flat(err)
 
@@ -335,3 +336,14 @@ def test_a_reused_pid_does_not_hold_a_stale_lock(tmp_path):
         sleeper.kill()
         sleeper.wait()
     lock.release(tmp_path)
+
+
+def test_tilde_in_the_cache_environment_variable_is_expanded(tmp_path, monkeypatch):
+    from molgdl.data.cache import default_cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("MOLGDL_CACHE_DIR", "~/molgdl-cache")
+    assert default_cache_dir() == tmp_path / "molgdl-cache"
+    monkeypatch.delenv("MOLGDL_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "~/xdg")
+    assert default_cache_dir() == tmp_path / "xdg" / "molgdl"

@@ -25,8 +25,8 @@ CACHE_FORMAT = 1
 def default_cache_dir() -> Path:
     env = os.environ.get("MOLGDL_CACHE_DIR")
     if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "molgdl"
+        return Path(env).expanduser()  # `~` as in data.cache_dir (a quoted value reaches us unexpanded)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")).expanduser() / "molgdl"
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,10 +236,11 @@ def _float(x: Any) -> float | None:
 
 
 def save_model(path: Path, model: torch.nn.Module) -> None:
-    """Weights only (tensors): loaded later with ``torch.load(weights_only=True)``."""
-    tmp = path.with_suffix(".tmp")
-    torch.save({"state_dict": model.state_dict()}, tmp)
-    os.replace(tmp, path)
+    """Weights only (tensors): loaded later with ``torch.load(weights_only=True)``; written atomically (temp
+    file, fsync, rename), a full disk is a StorageError."""
+    from molgdl.train.checkpoint_io import atomic_save
+
+    atomic_save({"state_dict": model.state_dict()}, path)
 
 
 def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,25 @@ def atomic_save(checkpoint: dict[str, Any], path: Path) -> None:
         raise
     previous = KEEP_PREVIOUS.get(path.name)
     if previous and path.exists():
-        os.replace(path, path.with_name(previous))
+        _keep_copy(path, path.with_name(previous))
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def _keep_copy(path: Path, keep: Path) -> None:
+    """Make ``keep`` the current ``path`` (a hard link, or a copy where links are not supported) without
+    ``path`` ever being absent: a kill at any moment leaves a loadable ``path``."""
+    tmp = keep.with_name(f".{keep.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(path, tmp)
+        except OSError:
+            shutil.copyfile(path, tmp)
+        os.replace(tmp, keep)
+    except OSError as exc:  # the previous copy is a convenience: never fail a save for it
+        tmp.unlink(missing_ok=True)
+        log.warning("could not keep %s as %s: %s", path, keep, exc)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -93,6 +110,8 @@ def resume_checkpoint(ckpt_dir: Path, label: str) -> tuple[Path | None, int]:
     """The newest readable checkpoint of ``ckpt_dir`` and its epoch (None, -1 when there is none); a warning
     names every checkpoint skipped because it does not load."""
     ckpt_dir = Path(ckpt_dir)
+    for partial in ckpt_dir.glob(".*.tmp"):  # half-written by a killed run (this process holds the run's lock)
+        partial.unlink(missing_ok=True)
     found: list[tuple[tuple[int, int], Path]] = []
     bad: list[str] = []
     for name in RESUME_ORDER:

@@ -228,7 +228,8 @@ def test_interrupted_checkpoint_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]  # no temporary file left
 
     monkeypatch.undo()
-    checkpoint_io.atomic_save({"state_dict": {}, "epoch": 1}, path)  # the next save keeps this one as previous
+    # the next save keeps the current one as last.prev.ckpt
+    checkpoint_io.atomic_save({"state_dict": {}, "epoch": 1}, path)
     assert _ckpt_epoch(path) == 1 and _ckpt_epoch(tmp_path / "last.prev.ckpt") == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt", "last.prev.ckpt"]
 
@@ -288,7 +289,8 @@ def test_disk_full_outside_a_checkpoint_is_a_message_and_the_run_resumes(run_cli
     assert code == 2
     folder = run_dir(cfg)
     msg = flat(err)
-    assert (f"error: could not write {folder / 'seed_0' / 'predictions.csv'}: No space left on device fix: free "
+    predictions = folder / "seed_0" / "predictions.csv"
+    assert (f"error: could not write {predictions}: No space left on device fix: free "
             "space on that disk (df -h) or point run.output_dir at another disk, then continue with "
             "`molgdl run CONFIG --resume`") in msg
     user_message("disk_full_other_file", err[err.index("error:"):].strip())
@@ -301,3 +303,27 @@ def test_disk_full_outside_a_checkpoint_is_a_message_and_the_run_resumes(run_cli
     assert code == 0, err
     assert read_json(folder / "status.json")["state"] == "completed"
     assert len((folder / "seed_0" / "predictions.csv").read_text().splitlines()) == 41
+
+
+def test_a_run_without_a_recorded_config_warns_only_when_something_was_trained(tmp_path, caplog, request):
+    from molgdl.data.table import MoleculeRecord, MoleculeTable
+    from molgdl.run.identity import check_config, check_or_record_data
+
+    import logging
+
+    logger = logging.getLogger("molgdl")  # the CLI stops propagation to the root logger caplog listens on
+    logger.addHandler(caplog.handler)
+    request.addfinalizer(lambda: logger.removeHandler(caplog.handler))
+    table = MoleculeTable([MoleculeRecord("a", "CCO", 1)], [[1.0]], ["y"], "regression", "mem")
+    with caplog.at_level("WARNING", logger="molgdl"):
+        check_config(tmp_path, {"model": {"name": "dmpnn"}})  # a folder `molgdl tune` just opened
+        check_or_record_data(tmp_path, table, resume=True)
+    assert caplog.records == []
+    (tmp_path / "seed_0").mkdir()  # an earlier molgdl's run: trained, but nothing recorded
+    (tmp_path / "run_identity.json").unlink()
+    with caplog.at_level("WARNING", logger="molgdl"):
+        check_config(tmp_path, {"model": {"name": "dmpnn"}})
+        check_or_record_data(tmp_path, table, resume=True)
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "records no config" in text and "records no data fingerprint" in text
+    assert json.loads((tmp_path / "run_identity.json").read_text())["data"]["n_molecules"] == 1

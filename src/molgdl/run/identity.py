@@ -57,6 +57,11 @@ def _may_change(key: str) -> bool:
     return any(key == p or key.startswith((p + ".", p + "[", p + " ")) for p in MAY_CHANGE)
 
 
+def _trained(run_dir: Path) -> bool:
+    """Whether a replicate folder exists, i.e. a resume would continue something already trained."""
+    return any(p.is_dir() for p in Path(run_dir).glob("seed_*"))
+
+
 def _read(run_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((run_dir / IDENTITY_FILE).read_text())
@@ -82,6 +87,8 @@ def check_config(run_dir: Path, config: dict[str, Any]) -> None:
     run_dir = Path(run_dir)
     old = _recorded_config(run_dir)
     if old is None:
+        if not _trained(run_dir):
+            return  # nothing was trained yet (e.g. `molgdl tune` opened the folder): nothing to compare
         log.warning("%s records no config (no %s or config.yaml): the config of --resume is not checked",
                     run_dir, IDENTITY_FILE)
         return
@@ -156,7 +163,7 @@ def check_or_record_data(run_dir: Path, table: Any, *, resume: bool) -> None:
             log.warning("%s; the molecules, targets and columns read from it are the same, so the run "
                         "resumes", change)
         return
-    if resume and recorded is None:
+    if resume and recorded is None and _trained(run_dir):
         log.warning("%s records no data fingerprint (started by an earlier molgdl, or stopped before reading "
                     "its data): the data of --resume is not checked", run_dir)
     write_json(run_dir / IDENTITY_FILE, {**_read(run_dir), "data": now})

@@ -347,3 +347,17 @@ def test_tilde_in_the_cache_environment_variable_is_expanded(tmp_path, monkeypat
     monkeypatch.delenv("MOLGDL_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", "~/xdg")
     assert default_cache_dir() == tmp_path / "xdg" / "molgdl"
+
+
+def test_output_dir_that_cannot_be_created_is_a_message(run_cli, tmp_path, user_message):
+    (tmp_path / "results.txt").write_text("a file, not a folder")
+    cfg = tiny_config(tmp_path)
+    cfg["run"]["output_dir"] = str(tmp_path / "results.txt" / "runs")
+    code, out, err = _run(run_cli, tmp_path, cfg)
+    assert code == 2
+    folder = tmp_path / "results.txt" / "runs" / "t"
+    assert f"error: cannot create run folder {folder}: Not a directory (" in flat(err)
+    assert ("fix: set run.output_dir to a folder you can write to (every part of the path a folder, on a "
+            "disk with free space)") in flat(err)
+    user_message("output_dir_not_creatable", err[err.index("error:"):].strip())
+    assert (tmp_path / "results.txt").read_text() == "a file, not a folder"

@@ -69,9 +69,15 @@ class RunFolder:
             folder._lock()  # refuses while another process writes the folder
             shutil.rmtree(path)  # symbolic links inside are removed, never followed
             log.info("removed the previous run folder %s (--overwrite)", path)
-        path.mkdir(parents=True, exist_ok=True)
-        if not (path / MARKER_FILE).exists():
-            folder._write_marker()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if not (path / MARKER_FILE).exists():
+                folder._write_marker()
+        except OSError as exc:
+            raise RunDirError(
+                f"cannot create run folder {path}: {exc.strerror or exc} ({exc.filename or path})",
+                hint="set run.output_dir to a folder you can write to (every part of the path a folder, on a "
+                     "disk with free space)") from exc
         folder._lock()
         return folder
 

@@ -81,6 +81,7 @@ def tune_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = Fals
     except BaseException as exc:
         folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
                           error=str(exc).split("\n")[0])
+        folder.release()  # the run folder's lock (the winner's run releases it when it ends)
         raise
     finally:
         logging.getLogger("molgdl").removeHandler(handler)

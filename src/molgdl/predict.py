@@ -111,13 +111,30 @@ def read_input(path: Path, smiles_column: str, target_names: list[str], task: st
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"could not read {path} as CSV: {reason}",
                         hint="give a UTF-8 CSV file with ',' delimiters, a header row and a SMILES column") from None
+    _refuse_repeated_columns(path)
     column = smiles_column if smiles_column in df.columns else ("smiles" if "smiles" in df.columns else None)
     if column is None:
         raise DataError(f"{path}: no SMILES column {smiles_column!r}; columns found: {', '.join(map(str, df.columns))}",
                         hint="rename the SMILES column or add one")
     records = [MoleculeRecord(id=str(i), smiles=str(s).strip() if isinstance(s, str) else "", row=i + 1)
                for i, s in enumerate(df[column].tolist())]
+    if not records:
+        raise DataError(f"{path} has a header but no molecules (no data rows)",
+                        hint="add one SMILES per line below the header")
     return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, str(path))
+
+
+def _refuse_repeated_columns(path: Path) -> None:
+    """pandas renames a repeated header name silently (``smiles``, ``smiles.1``): which one is meant is unclear."""
+    import csv
+    from collections import Counter
+
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        header = next(csv.reader(fh), [])
+    repeated = sorted(n for n, k in Counter(header).items() if k > 1 and n.strip())
+    if repeated:
+        raise DataError(f"{path}: the header names column(s) {repeated} more than once",
+                        hint="rename or remove the repeated columns in the header line")
 
 
 def replicate_predictions(run_dir: Path, input_path: Path) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
@@ -205,6 +222,11 @@ def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFra
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task)
+    if len(graphs.dataset) == 0 and not is_classical(res):
+        first = min(graphs.failures)
+        raise DataError(f"none of the {len(table)} molecules of {input_path} could be featurized, so there is "
+                        f"nothing to embed; first: {graphs.failures[first]}",
+                        hint="fix the SMILES in the input file (`molgdl predict` lists every molecule's error)")
     if is_classical(res):
         emb = _classical_output(load_classical_replicate(res, seed_dirs[0]).features(graphs.extra), graphs, len(table))
     else:

@@ -292,6 +292,11 @@ CASES: list[Case] = [
     Case("predict_config_missing", "Run folder without config.yaml", "`config.yaml` deleted", predict("smiles\nCCO\n", damage=_unlink("config.yaml")), group="predict", happens="exit 2, nothing written"),
     Case("predict_config_garbage", "Damaged config.yaml in the run", "`config.yaml` overwritten with `: :`", predict("smiles\nCCO\n", damage=_overwrite("config.yaml", b"model: [\n")), group="predict", happens="exit 2, nothing written"),
     Case("predict_binary_input", "Binary predict input", "gzip bytes in `new.csv`", lambda tmp: (tmp / "new.csv").write_bytes(b"\x1f\x8b\x08\x00\xff\xfe\x00\x00" * 8) and predict(None)(tmp), group="predict", happens="exit 2, nothing written"),
+    Case("predict_header_only", "Predict input with a header only", "`smiles` and no rows", predict("smiles\n"), group="predict", happens="exit 2, nothing written"),
+    Case("predict_blank_lines", "Predict input of blank lines", "`smiles` then empty lines", predict("smiles\n\n\n"), group="predict", happens="exit 2, nothing written"),
+    Case("predict_duplicate_smiles_column", "Predict input with two SMILES columns", "header `smiles,smiles`", predict("smiles,smiles\nCCO,CCC\n"), group="predict", happens="exit 2, nothing written"),
+    Case("embed_header_only", "Embed input with a header only", "`molgdl embed`, `smiles` and no rows", predict("smiles\n", command="embed"), group="predict", happens="exit 2, nothing written"),
+    Case("embed_nothing_featurizable", "Embed input where no molecule parses", "`molgdl embed` on `C1CC` and an empty cell", predict("smiles,x\nC1CC,1\n,2\n", command="embed"), group="predict", happens="exit 2, nothing written"),
     Case("embed_input_missing", "Embed input that does not exist", "`molgdl embed --input nope.csv`", predict(None, command="embed", input_name="nope.csv"), group="predict", happens="exit 2, nothing written"),
     Case("embed_output_folder_missing", "Embed output in a folder that does not exist", "`--output out/e.csv`", predict("smiles\nCCO\n", command="embed", output="out/e.csv"), group="predict", happens="exit 2, nothing written"),
 ]

@@ -108,6 +108,21 @@ def paired(a: dict[int, dict], b: dict[int, dict], metric: str) -> tuple[str, fl
     return verdict, float(d.mean()), p
 
 
+def how(by_set: dict[str, dict[int, dict]]) -> str:
+    """What an arm's records say it trained, from its first record."""
+    r = next(iter(next(iter(by_set.values())).values()))
+    params = r.get("params")
+    if isinstance(params, dict):
+        return "; grid-searched, refitted on the whole training split"
+    if params == "config":
+        return "; configs/moleculeace_rf.yaml as it stands (one thread)"
+    if isinstance(params, str):
+        return f"; model `{params}`, its registered defaults otherwise"
+    if "epochs" in r:
+        return f"; {r['epochs']} epochs, a fixed 10 % of train (seed {r.get('val_seed')}) as validation"
+    return ""
+
+
 def coverage_lines(runs, sets: list[str]) -> list[str]:
     lines = []
     for arm in arm_order(runs):
@@ -119,7 +134,7 @@ def coverage_lines(runs, sets: list[str]) -> list[str]:
             f"seeds {', '.join(map(str, seeds))}"
         partial = [s for s in sets if s in by_set and len(by_set[s]) < len(seeds)]
         lines.append(f"- {label(arm)} (`{arm}`): {len(by_set)} of {len(sets)} sets, {what}, {n_runs} runs"
-                     + (f"; fewer seeds on {', '.join(partial)}" if partial else "") + ".")
+                     + (f"; fewer seeds on {', '.join(partial)}" if partial else "") + how(by_set) + ".")
     for arm, why in NOT_RUN_REASON.items():
         if arm not in runs:
             lines.append(f"- {label(arm)} (`{arm}`): not run: {why}.")

@@ -82,7 +82,8 @@ def test_paired_verdicts(report, results):
 
 def test_coverage_and_preset_slot(report, results):
     text = report.render(results)
-    assert "- RF (direct) (`rf`): 2 of 2 sets, seeds 0, 1, 2, 3, 4, 10 runs." in text
+    assert ("- RF (direct) (`rf`): 2 of 2 sets, seeds 0, 1, 2, 3, 4, 10 runs; grid-searched, refitted on the "
+            "whole training split.") in text
     assert "- SVR Tanimoto (direct) (`svr_tanimoto`): 2 of 2 sets, seed 0 only: deterministic" in text
     assert "- molgdl assay preset (`assay_preset`): not run:" in text
     assert "RF (direct): 1 settings, 5-fold CV on the training split; chosen: max_features=32 (1 set); " \

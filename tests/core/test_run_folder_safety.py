@@ -361,3 +361,23 @@ def test_output_dir_that_cannot_be_created_is_a_message(run_cli, tmp_path, user_
             "disk with free space)") in flat(err)
     user_message("output_dir_not_creatable", err[err.index("error:"):].strip())
     assert (tmp_path / "results.txt").read_text() == "a file, not a folder"
+
+
+def test_overwrite_that_cannot_remove_the_folder_is_a_message(run_cli, tmp_path, monkeypatch):
+    from molgdl.run import folder as folder_module
+
+    cfg = tiny_config(tmp_path)
+    code, out, err = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path / "seed_0"))
+
+    monkeypatch.setattr(folder_module.shutil, "rmtree", refused)
+    code, out, err = _run(run_cli, tmp_path, cfg, "--overwrite")
+    assert code == 2
+    folder = run_dir(cfg)
+    assert (f"error: --overwrite could not remove {folder}: Permission denied ({folder / 'seed_0'}); part of "
+            "it may be gone") in flat(err)
+    assert "fix: check the permissions of that folder and retry, or change run.name" in flat(err)
+    assert not (run_dir(cfg) / ".lock").exists()

@@ -55,8 +55,8 @@ class RunFolder:
                     raise RunDirError(f"{path} is not a molgdl run folder (no {STATUS_FILE})",
                                       hint="point run.output_dir/run.name at the interrupted run")
                 folder._lock()
-                if not (path / MARKER_FILE).exists():
-                    folder._write_marker()  # a run of an earlier molgdl: status.json says it is ours
+                if not (path / MARKER_FILE).exists() and (path / "config.yaml").is_file():
+                    folder._write_marker()  # a run of an earlier molgdl (status.json, config.yaml)
                 return folder
             if not overwrite:
                 state = folder.status().get("state", "unknown")
@@ -67,7 +67,14 @@ class RunFolder:
                 )
             folder._check_removable()
             folder._lock()  # refuses while another process writes the folder
-            shutil.rmtree(path)  # symbolic links inside are removed, never followed
+            try:
+                shutil.rmtree(path)  # symbolic links inside are removed, never followed
+            except OSError as exc:
+                folder.release()
+                raise RunDirError(f"--overwrite could not remove {path}: {exc.strerror or exc} "
+                                  f"({exc.filename or path}); part of it may be gone",
+                                  hint="check the permissions of that folder and retry, or change run.name"
+                                  ) from exc
             log.info("removed the previous run folder %s (--overwrite)", path)
         try:
             path.mkdir(parents=True, exist_ok=True)

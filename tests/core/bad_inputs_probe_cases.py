@@ -268,6 +268,7 @@ CASES: list[Case] = [
     Case("csv_is_a_folder", "Data path is a folder", "`path: data/`", lambda tmp: (tmp / "data").mkdir() or ["run", _config(tmp, data={"source": csv_source(tmp / "data")})], happens="exit 2, status `failed`", group="data"),
     Case("csv_all_smiles_empty", "Every SMILES empty", "`smiles` column blank", csv_run(csv_lines([("", y) for _, y in good_rows(10)])), happens="exit 2, status `failed`", group="data"),
     Case("csv_labels_minus_one", "Classification labels -1/1", "`task: classification`, labels -1 and 1", csv_run(csv_lines([(s, (-1) ** i) for i, (s, _) in enumerate(good_rows(10))]), params={"task": "classification"}), happens="exit 2, status `failed`", group="data"),
+    Case("classification_one_class", "Classification target with one class", "`task: classification`, every label 0", csv_run(csv_lines([(s, 0) for s, _ in good_rows(20)]), params={"task": "classification"}), happens="exit 2, status `failed` (it used to complete with NaN ROC-AUC)", group="data"),
     Case("csv_missing_id_column", "Missing id column", "`id_column: name`", csv_run(csv_lines(good_rows(10)), params={"id_column": "name"}), happens="exit 2, status `failed`", group="data"),
     Case("csv_missing_split_column", "Missing split column", "`split_column: fold`", csv_run(csv_lines(good_rows(10)), params={"split_column": "fold"}), happens="exit 2, status `failed`", group="data"),
     Case("csv_only_spaces", "Header of spaces only", "a file holding `   `", csv_run("   \n"), happens="exit 2, status `failed`", group="data"),

@@ -215,3 +215,19 @@ def test_every_test_named_in_docs_bad_inputs_exists():
     for path, name in sorted(named):
         files = [REPO / path] if path else list(sources)
         assert any(f"def {name}(" in sources.get(f, "") for f in files), f"docs/bad_inputs.md names {path}::{name}"
+
+
+def test_undefined_metrics_are_explained_written_as_null_and_shown_as_undefined(run_cli, tmp_path):
+    rows = [(s, 1 if i < 4 else 0) for i, (s, _) in enumerate(good_rows(40))]  # positives only in train
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"train": list(range(32)), "val": list(range(32, 36)), "test": list(range(36, 40))}))
+    cfg = tiny_config(tmp_path, data={"source": csv_source(write_csv(tmp_path / "d.csv", rows), task="classification")},
+                      split={"name": "file", "path": str(split)})
+    code, out, err = run_cli("run", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    note = "test metric(s) roc_auc of 'y', pr_auc of 'y' undefined (the split holds one class only): written as null"
+    assert note in flat(err) and note in (run_dir(cfg) / "run.log").read_text()
+    summary = _strict_json(run_dir(cfg) / "summary.json")
+    assert summary["test"]["y"]["roc_auc"]["mean"] is None and summary["test"]["y"]["roc_auc"]["values"] == [None]
+    assert "undefined (see run.log)" in out + err
+    assert summary["train"]["y"]["roc_auc"]["mean"] is not None

@@ -54,3 +54,25 @@ def drop_unusable_targets(table: MoleculeTable) -> MoleculeTable:
         table, records=[table.records[i] for i in keep], targets=y[keep], invalid=invalid,
         n_read=max(table.n_read, len(table) + len(table.invalid)),
         columns={k: np.asarray(v)[keep] for k, v in table.columns.items()})
+
+
+def check_classes(table: MoleculeTable, source: str) -> None:
+    """A binary classification target needs both classes: with one, nothing can be learned and ROC-AUC /
+    PR-AUC are undefined (the run would report NaN metrics)."""
+    if table.task != "classification":
+        return
+    for t, name in enumerate(table.target_names):
+        y = table.targets[:, t]
+        present = sorted({float(v) for v in y[~np.isnan(y)]})
+        if len(present) == 1 and len(table.target_names) > 1:  # one task of several: its metrics are undefined
+            import logging
+
+            logging.getLogger("molgdl").warning(
+                "classification target %r has only the class %g in its labelled rows: its metrics will be "
+                "undefined", name, present[0])
+        elif len(present) == 1:
+            raise DataError(
+                f"data source {source!r}: classification target {name!r} has only the class {present[0]:g} in its "
+                f"{int((~np.isnan(y)).sum())} labelled rows: a classifier cannot be trained or scored on one class",
+                hint="check target_columns and the data file; for a constant property use task: regression or "
+                     "drop the column")

@@ -11,7 +11,7 @@ from typing import Callable
 from molgdl.data.cache import FeatureCache, default_cache_dir
 from molgdl.data.featurize import GraphSet, featurize_table
 from molgdl.data.table import InvalidRow, MoleculeTable
-from molgdl.data.target_checks import check_target_names, drop_unusable_targets
+from molgdl.data.target_checks import check_classes, check_target_names, drop_unusable_targets
 from molgdl.errors import ConfigError, DataError
 from molgdl.run.resolve import Resolved
 
@@ -32,6 +32,7 @@ def load_table(res: Resolved) -> MoleculeTable:
         raise DataError(f"data source {res.config.data.source.name!r} returned {type(table).__name__}, not a MoleculeTable")
     check_target_names(table, res.config.data.source.name)
     table = drop_unusable_targets(table)
+    check_classes(table, res.config.data.source.name)
     if len(table) == 0:
         raise DataError(f"data source {res.config.data.source.name!r} produced no valid molecules "
                         f"({len(table.invalid)} invalid rows)", hint="check the file and its SMILES column")

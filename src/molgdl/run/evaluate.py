@@ -84,10 +84,23 @@ def evaluate_predictions(table: MoleculeTable, pred: np.ndarray, split: dict[str
         idx = idx[~np.isnan(pred[idx]).all(axis=1)] if len(idx) else idx
         if len(idx):
             out[name] = compute_metrics(table.targets[idx], pred[idx], table.task, table.target_names)
+            _note_undefined(out[name], name, len(idx), table.task)
             if cliff is not None:
                 for key, value in cliff_rmse(table.targets[idx], pred[idx], cliff[idx], table.target_names).items():
                     out[name][key]["cliff_rmse"] = value
     return out
+
+
+def _note_undefined(metrics: dict[str, dict[str, float]], split: str, n: int, task: str) -> None:
+    """Say why a metric is NaN (it is written as null): R² of one molecule, an AUC of a split with one class."""
+    import logging
+
+    undefined = [f"{m} of {t!r}" for t, values in metrics.items() if t != "overall"
+                 for m, v in values.items() if not np.isfinite(v)]
+    if undefined:
+        why = "the split holds one class only" if task == "classification" else f"the split has {n} molecule(s)"
+        logging.getLogger("molgdl").warning("%s metric(s) %s undefined (%s): written as null", split,
+                                            ", ".join(undefined), why)
 
 
 def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels: np.ndarray) -> None:

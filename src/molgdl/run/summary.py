@@ -30,5 +30,7 @@ def summary_rows(summary: dict[str, Any], split: str = "test") -> list[tuple[str
     rows = []
     for target, metrics in summary.get(split, {}).items():
         for k, v in metrics.items():
-            rows.append((target, k, f"{v['mean']:.4f} ± {v['std']:.4f}"))
+            mean = v["mean"]
+            defined = mean is not None and np.isfinite(mean)
+            rows.append((target, k, f"{mean:.4f} ± {v['std']:.4f}" if defined else "undefined (see run.log)"))
     return rows

@@ -231,3 +231,24 @@ def test_undefined_metrics_are_explained_written_as_null_and_shown_as_undefined(
     assert summary["test"]["y"]["roc_auc"]["mean"] is None and summary["test"]["y"]["roc_auc"]["values"] == [None]
     assert "undefined (see run.log)" in out + err
     assert summary["train"]["y"]["roc_auc"]["mean"] is not None
+
+
+def test_a_full_disk_while_writing_the_cache_leaves_no_partial_entry_and_the_run_goes_on(tmp_path, monkeypatch):
+    import errno
+
+    from molgdl.data import cache as cache_module
+    from molgdl.data.cache import FeatureCache
+
+    def full_disk(obj, path, *args, **kwargs):
+        with open(path, "wb") as fh:
+            fh.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_module.torch, "save", full_disk)
+    cache = FeatureCache(tmp_path / "cache")
+    assert cache.put("k", {"x": torch.zeros(3)}) is None
+    assert list((tmp_path / "cache").iterdir()) == []  # the partial temp file is gone
+    assert cache.unwritable == [f"featurization cache entry not written to {tmp_path / 'cache'} (No space left on "
+                                "device); the run goes on without it: set data.cache_dir to a writable folder to "
+                                "reuse features"]
+    assert cache.get("k") is None

@@ -156,3 +156,25 @@ def test_ctrl_c_during_parallel_featurization_in_a_run_marks_it_interrupted(run_
     assert code == 130
     assert "interrupted: resume with `molgdl run CONFIG --resume`" in " ".join(err.split())
     assert read_json(run_dir(cfg) / "status.json")["state"] == "interrupted"
+
+
+def test_predict_shares_the_pool_a_killed_worker_stops_it_with_a_message(run_cli, tmp_path, monkeypatch):
+    from molgdl import predict
+
+    cfg = tiny_config(tmp_path)
+    code, out, err = run_cli("run", write_config(tmp_path / "cfg.yaml", cfg))
+    assert code == 0, err
+    (tmp_path / "new.csv").write_text("smiles\n" + "C\n" * 40 + "KILL\n" + "C\n" * 40)
+    real = predict.featurize_table
+
+    def with_killer(table, featurizer, ident, descriptors, cache, num_workers, progress):
+        return real(table, _Featurizer(), ident, descriptors, None, 2, progress)  # the run's code, two workers
+
+    monkeypatch.setattr(predict, "featurize_table", with_killer)
+    t0 = time.monotonic()
+    code, out, err = run_cli("predict", "--run", run_dir(cfg), "--input", "new.csv", "--output", "p.csv")
+    assert time.monotonic() - t0 < 30
+    assert code == 2
+    assert "error: featurizing (graph2d): a worker process died (killed by a signal, e.g. by the out-of-memory " \
+           "killer) while featurizing the chunk of 16 molecules from data row 33 (id '32')" in " ".join(err.split())
+    assert not (tmp_path / "p.csv").exists()

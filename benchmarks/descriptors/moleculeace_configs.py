@@ -6,6 +6,7 @@ its test RMSE and cliff RMSE (-log10(Ki or EC50 / nM)), and how many descriptor 
 missing. One JSON per (config, set) in ``benchmarks/descriptors/results/``; ``report.py`` makes the section.
 
     OMP_NUM_THREADS=1 python benchmarks/descriptors/moleculeace_configs.py [--configs esol_random_forest esol]
+    OMP_NUM_THREADS=1 python benchmarks/descriptors/moleculeace_configs.py --configs esol --epochs 5
 """
 
 from __future__ import annotations
@@ -27,17 +28,20 @@ SETS = ["CHEMBL1862_Ki", "CHEMBL2047_EC50", "CHEMBL204_Ki", "CHEMBL214_Ki", "CHE
 CONFIGS = ["esol_random_forest", "esol"]
 
 
-def run_one(config: str, assay: str) -> dict:
-    out = RESULTS / f"moleculeace_{config}_{assay}.json"
+def run_one(config: str, assay: str, epochs: int | None) -> dict:
+    tag = f"_e{epochs}" if epochs else ""
+    out = RESULTS / f"moleculeace_{config}{tag}_{assay}.json"
     if out.exists():
         return json.loads(out.read_text())
-    name = f"mace_{config}_{assay}"
+    name = f"mace_{config}{tag}_{assay}"
     overrides = [f"data.source={{name: moleculeace, set: {assay}}}",
                  "split={name: column, column: split, val_fraction: 0.1}", "run.seeds=[0]",
                  f"run.output_dir={BENCH / 'runs'}", f"run.name={name}", "data.progress=false",
                  f"data.cache_dir={BENCH / 'cache_after'}", "data.num_workers=1"]
     if config != "esol_random_forest":
         overrides += ["trainer.num_threads=1", "trainer.progress_bar=false"]
+        if epochs:
+            overrides.append(f"trainer.max_epochs={epochs}")
     cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / f"{config}.yaml"), "--overwrite"]
     for o in overrides:
         cmd += ["--set", o]
@@ -47,7 +51,7 @@ def run_one(config: str, assay: str) -> dict:
     (BENCH / f"{name}.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     run_dir = BENCH / "runs" / name
     status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
-    record = {"config": f"configs/{config}.yaml", "set": assay, "returncode": proc.returncode,
+    record = {"config": f"configs/{config}.yaml", "set": assay, "epochs": epochs, "returncode": proc.returncode,
               "state": status.get("state"), "wall_s": round(time.perf_counter() - t0, 1),
               "command": " ".join(cmd[1:]).replace(str(ROOT) + "/", "")}
     if proc.returncode == 0:
@@ -68,12 +72,14 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--configs", nargs="+", default=CONFIGS)
     p.add_argument("--sets", nargs="+", default=SETS)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="override trainer.max_epochs of the neural config (results named ..._e<N>_<set>.json)")
     args = p.parse_args()
     BENCH.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for config in args.configs:
         for assay in args.sets:
-            r = run_one(config, assay)
+            r = run_one(config, assay, args.epochs)
             print(f"{config} {assay}: {r['state']} test RMSE {r.get('test_rmse')} cliff {r.get('test_cliff_rmse')} "
                   f"({r['wall_s']} s)", flush=True)
     return 0

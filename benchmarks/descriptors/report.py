@@ -77,17 +77,19 @@ def moleculeace_section(records: list[dict]) -> str:
              "and CHEMBL236_Ki. RMSE in -log10(Ki or EC50 / nM). Command: `OMP_NUM_THREADS=1 python "
              "benchmarks/descriptors/moleculeace_configs.py`; raw results: "
              "`benchmarks/descriptors/results/moleculeace_<config>_<set>.json`.", "",
-             "| config | set | state | test RMSE | test cliff RMSE | descriptor values set missing | wall (s) |",
-             "|---|---|---|---|---|---|---|"]
+             "| config | epochs | set | state | test RMSE | test cliff RMSE | descriptor values set missing | wall (s) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in records:
         ok = r["returncode"] == 0
-        lines.append(f"| {r['config']} | {r['set']} | {r['state'] or 'failed'} | "
+        r["label"] = r["config"] + (f" (max_epochs {r['epochs']})" if r.get("epochs") else "")
+        epochs = r.get("epochs") or ("config's" if "random_forest" not in r["config"] else "-")
+        lines.append(f"| {r['config']} | {epochs} | {r['set']} | {r['state'] or 'failed'} | "
                      f"{r['test_rmse']:.3f} | {r['test_cliff_rmse']:.3f} | {r['descriptor_values_set_missing']} | "
                      f"{r['wall_s']:.0f} |" if ok else
-                     f"| {r['config']} | {r['set']} | {r['state'] or 'failed'} | - | - | - | {r['wall_s']:.0f} |")
+                     f"| {r['config']} | {epochs} | {r['set']} | {r['state'] or 'failed'} | - | - | - | {r['wall_s']:.0f} |")
     out = ["\n".join(lines), ""]
-    for config in sorted({r["config"] for r in records}):
-        rs = [r for r in records if r["config"] == config]
+    for config in sorted({r["label"] for r in records}):
+        rs = [r for r in records if r["label"] == config]
         done = [r for r in rs if r["returncode"] == 0 and r["state"] == "completed"]
         text = f"- {config}: {len(done)} of {len(rs)} sets completed"
         if done:

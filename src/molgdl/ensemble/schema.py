@@ -26,8 +26,8 @@ class EnsembleSection(BaseModel):
                                 "predictions (per target, normalised to sum 1); mean: equal weights")
     classical_fit: Literal["train", "train_and_val"] = Field(
         "train", description="what a classical member (which has no use for a validation set) is fitted "
-                             "on in the outer split: train, as in a run of its own, or train_and_val (the outer "
-                             "validation molecules too; neural members still early-stop on them)")
+                             "on in the outer split: train, as in a run of its own, or train_and_val (the "
+                             "outer validation molecules too; neural members still early-stop on them)")
     inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training "
                                                  "split that gives every member's out-of-fold predictions")
 

@@ -88,11 +88,17 @@ def test_ctrl_c_during_parallel_featurization_stops_the_workers_within_seconds(t
     monkeypatch.setenv("MOLGDL_TEST_SLOW_MARKER", str(tmp_path / "slow"))
     before = set(_children())
     t0 = time.monotonic()
-    thread = _ctrl_c_when_slow(tmp_path / "slow")
-    with pytest.raises(KeyboardInterrupt):
-        featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
-                        progress=False)
-    thread.join()
+    # a shell's background job (`bash .ci/run &`) starts with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: install it for this test, as an interactive terminal has it
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        thread = _ctrl_c_when_slow(tmp_path / "slow")
+        with pytest.raises(KeyboardInterrupt):
+            featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
+                            progress=False)
+        thread.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - t0 < 30
     time.sleep(0.2)
     assert set(_children()) <= before  # no worker is left sleeping

@@ -86,6 +86,8 @@ def test_coverage_and_preset_slot(report, results):
             "whole training split.") in text
     assert "- SVR Tanimoto (direct) (`svr_tanimoto`): 2 of 2 sets, seed 0 only: deterministic" in text
     assert "- molgdl assay preset (`assay_preset`): not run:" in text
+    # chemprop's records: n_train 90, n_val 10
+    assert "(molgdl, chemprop) fitted on 90 % of the training rows that the direct peers fitted on" in text
     assert "RF (direct): 1 settings, 5-fold CV on the training split; chosen: max_features=32 (1 set); " \
            "max_features=64 (1 set)." in text
 

@@ -249,8 +249,9 @@ def render(results: Path) -> str:
     held = [r["n_train"] / (r["n_train"] + r["n_val"]) for r in recs if r.get("n_val")]
     if held:
         lo, hi = f"{100 * min(held):.0f}", f"{100 * max(held):.0f}"
-        out += ["", f"Arms with a validation split (molgdl, chemprop) fitted on {lo if lo == hi else lo + '-' + hi} "
-                "% of the training rows that the direct peers fitted on; the rest was their validation split."]
+        share = lo if lo == hi else f"{lo}-{hi}"
+        out += ["", f"Arms with a validation split (molgdl, chemprop) fitted on {share} % of the training rows "
+                "that the direct peers fitted on; the rest was their validation split."]
     for metric, name in METRICS.items():
         out += ["", f"**{name[0].upper() + name[1:]}** (mean ± std over seeds (n seeds); det. = "
                 "deterministic, one run; n train counts train + validation rows):", ""]

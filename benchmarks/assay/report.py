@@ -243,7 +243,7 @@ def render(results: Path) -> str:
            f"Commands: `OMP_NUM_THREADS=1 python benchmarks/assay/run.py`, then "
            "`python benchmarks/assay/report.py`; raw records in "
            "`benchmarks/assay/results/<arm>/<set>__s<seed>.json` "
-           f"({len(recs)} records, {commit_text(commits)}, "
+           f"({len(recs)} records, each with its exact command; {commit_text(commits)}, "
            f"{'; '.join(machines)}, one thread).", "", "**What ran:**", ""]
     out += coverage_lines(runs, sets)
     held = [r["n_train"] / (r["n_train"] + r["n_val"]) for r in recs if r.get("n_val")]

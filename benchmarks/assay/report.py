@@ -250,8 +250,8 @@ def render(results: Path) -> str:
     if held:
         lo, hi = f"{100 * min(held):.0f}", f"{100 * max(held):.0f}"
         share = lo if lo == hi else f"{lo}-{hi}"
-        out += ["", f"Arms with a validation split (molgdl, chemprop) fitted on {share} % of the training rows "
-                "that the direct peers fitted on; the rest was their validation split."]
+        out += ["", f"Arms with a validation split (molgdl, chemprop) fitted on {share} % of the training "
+                "rows that the direct peers fitted on; the rest was their validation split."]
     for metric, name in METRICS.items():
         out += ["", f"**{name[0].upper() + name[1:]}** (mean ± std over seeds (n seeds); det. = "
                 "deterministic, one run; n train counts train + validation rows):", ""]

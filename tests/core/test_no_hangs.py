@@ -47,6 +47,15 @@ class _Featurizer:
                      edge_attr=torch.zeros(0, 1))]
 
 
+@pytest.fixture
+def interruptible():
+    """Python's Ctrl+C handler installed for the test: a shell's background job (`bash .ci/run &`) starts with
+    SIGINT ignored, and Python then installs none, so the simulated Ctrl+C would be lost."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _ctrl_c_when_slow(marker) -> threading.Thread:
     """A thread that presses Ctrl+C (SIGINT to this process) once a worker sits on a SLOW molecule."""
     def wait_and_press():
@@ -83,22 +92,17 @@ def test_the_same_featurizer_with_one_process_is_not_affected():
     assert len(gs.dataset) == 11 and not gs.failures
 
 
-def test_ctrl_c_during_parallel_featurization_stops_the_workers_within_seconds(tmp_path, monkeypatch):
+def test_ctrl_c_during_parallel_featurization_stops_the_workers_within_seconds(tmp_path, monkeypatch,
+                                                                              interruptible):
     smiles = ["C"] * 16 + ["SLOW"] * 64
     monkeypatch.setenv("MOLGDL_TEST_SLOW_MARKER", str(tmp_path / "slow"))
     before = set(_children())
     t0 = time.monotonic()
-    # a shell's background job (`bash .ci/run &`) starts with SIGINT ignored, and Python then installs no
-    # KeyboardInterrupt handler: install it for this test, as an interactive terminal has it
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        thread = _ctrl_c_when_slow(tmp_path / "slow")
-        with pytest.raises(KeyboardInterrupt):
-            featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
-                            progress=False)
-        thread.join()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    thread = _ctrl_c_when_slow(tmp_path / "slow")
+    with pytest.raises(KeyboardInterrupt):
+        featurize_table(_table(smiles), _Featurizer(), ("f", {}, "test"), [], None, num_workers=2,
+                        progress=False)
+    thread.join()
     assert time.monotonic() - t0 < 30
     time.sleep(0.2)
     assert set(_children()) <= before  # no worker is left sleeping
@@ -145,7 +149,8 @@ def test_a_killed_worker_fails_the_run_with_status_failed(tmp_path, monkeypatch)
     assert status["error"].startswith("featurizing (killer): a worker process died")
 
 
-def test_ctrl_c_during_parallel_featurization_in_a_run_marks_it_interrupted(run_cli, tmp_path, monkeypatch):
+def test_ctrl_c_during_parallel_featurization_in_a_run_marks_it_interrupted(run_cli, tmp_path, monkeypatch,
+                                                                            interruptible):
     from molgdl.run import resolve as resolve_module
 
     real = resolve_module.create_plugin_manager

@@ -60,7 +60,8 @@ def cache_key(table_hash: str, component: str, params: dict[str, Any], component
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -84,7 +85,7 @@ class FeatureCache:
         if not data_path.exists():
             return None
         try:
-            if not sum_path.exists() or sum_path.read_text().strip() != _sha256_file(data_path):
+            if not sum_path.exists() or sum_path.read_text().strip() != sha256_file(data_path):
                 raise ValueError("checksum mismatch")
             payload = torch.load(data_path, weights_only=True)
             if not isinstance(payload, dict) or payload.get("format") != CACHE_FORMAT:
@@ -104,7 +105,7 @@ class FeatureCache:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             torch.save({**payload, "format": CACHE_FORMAT}, tmp)
-            digest = _sha256_file(tmp)
+            digest = sha256_file(tmp)
             os.replace(tmp, data_path)
             sum_path.write_text(digest)
         except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as RuntimeError

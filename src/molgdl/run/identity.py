@@ -118,7 +118,7 @@ def record_config(run_dir: Path, config: dict[str, Any]) -> None:
 
 def data_fingerprint(table: Any) -> dict[str, Any]:
     """Counts and sha256 of the molecules (ids, SMILES, structures) and targets, and of the source file."""
-    from molgdl.data.cache import table_fingerprint
+    from molgdl.data.cache import sha256_file, table_fingerprint
 
     targets = np.ascontiguousarray(table.targets, dtype=np.float64)
     h = hashlib.sha256(json.dumps(list(table.target_names)).encode())
@@ -131,16 +131,8 @@ def data_fingerprint(table: Any) -> dict[str, Any]:
                            "targets_sha256": h.hexdigest(), "columns_sha256": cols.hexdigest()}
     path = Path(str(table.source))
     if path.is_file():
-        out["file"] = {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": _sha256_file(path)}
+        out["file"] = {"path": str(path.resolve()), "size": path.stat().st_size, "sha256": sha256_file(path)}
     return out
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def check_or_record_data(run_dir: Path, table: Any, *, resume: bool) -> None:

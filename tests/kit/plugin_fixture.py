@@ -201,13 +201,16 @@ def broken(files: dict[str, str], changes: list[tuple[str, str, str]]) -> dict[s
 
 
 def make_site(tmp_path: Path, monkeypatch, config: bool = True) -> Path:
-    """``tmp_path/site``, first on sys.path for the test's plugin packages, plugin switches neutral; with
-    ``config``, the tiny run config written to ``tmp_path/tiny.yaml``."""
+    """``tmp_path/site``, first on sys.path for the test's plugin packages, plugin switches neutral, a
+    featurization cache of the test's own (the broken plugins share name and version with the good one, so a
+    shared cache would hand one test's featurization failures to the next); with ``config``, the tiny run
+    config written to ``tmp_path/tiny.yaml``."""
     path = tmp_path / "site"
     path.mkdir()
     monkeypatch.syspath_prepend(str(path))
     monkeypatch.setenv("MOLGDL_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("MOLGDL_DISABLE_PLUGINS", "")
+    monkeypatch.setenv("MOLGDL_CACHE_DIR", str(tmp_path / "cache"))
     if config:
         (tmp_path / "tiny.yaml").write_text(CONFIG)
     return path

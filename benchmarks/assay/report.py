@@ -114,8 +114,9 @@ def how(by_set: dict[str, dict[int, dict]]) -> str:
     params = r.get("params")
     if isinstance(params, dict):
         return "; grid-searched, refitted on the whole training split"
-    if params == "config":
-        return "; configs/moleculeace_rf.yaml as it stands (one thread)"
+    if params == "config":  # a whole config: the one its command names
+        config = next((w for w in r.get("command", "").split() if w.startswith("configs/")), "its config")
+        return f"; {config} as it stands (one thread)"
     if isinstance(params, str):
         return f"; model `{params}`, its registered defaults otherwise"
     if "epochs" in r:

@@ -73,29 +73,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from molgdl.run.pipeline import run_pipeline
     from molgdl.run.resolve import resolve_file
-    from molgdl.run.summary import summary_rows
 
     res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
     result = run_pipeline(res, overwrite=args.overwrite, resume=args.resume)
     if result.summary:
-        from rich.table import Table
-
         over = f"seeds {result.summary['seeds']}"
         if "folds" in result.summary:
             over = f"{len(result.summary['folds'])} folds x {over}"
-        table = Table(title=f"test metrics over {over} (mean ± std)")
-        for col in ("target", "metric", "value"):
-            table.add_column(col)
-        for row in summary_rows(result.summary):
-            table.add_row(*row)
-        _console().print(table)
+        _print_metrics(f"test metrics over {over} (mean ± std)", result.summary)
         _console().print(f"run folder: [bold]{result.run_dir}[/]")
     return 0
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
     from molgdl.run.resolve import resolve_file
-    from molgdl.run.summary import summary_rows
     from molgdl.tune.pipeline import tune_pipeline
 
     switches = _plugin_switches(args)
@@ -113,12 +104,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
         models.add_row(row["model"], f"{row['best_value']:.4f}", str(row["best_trial"]), str(row["completed_trials"]))
     _console().print(models)
     _console().print(f"winner: trial {r['best_trial']} {r['best_params']}", markup=False, highlight=False)
-    table = Table(title=f"winner's test metrics over seeds {out.summary.get('seeds')} (mean ± std)")
-    for col in ("target", "metric", "value"):
-        table.add_column(col)
-    for row in summary_rows(out.summary):
-        table.add_row(*row)
-    _console().print(table)
+    _print_metrics(f"winner's test metrics over seeds {out.summary.get('seeds')} (mean ± std)", out.summary)
     _console().print(f"run folder: [bold]{out.run_dir}[/] (search in tune/)")
     return 0
 
@@ -314,6 +300,20 @@ def _traceback_anywhere(parser: argparse.ArgumentParser) -> None:
         for sp in action.choices.values():
             sp.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
                             help="show the full traceback of errors")
+
+
+def _print_metrics(title: str, summary: dict) -> None:
+    """The summary's metrics as a table (target, metric, mean ± std) on the console."""
+    from rich.table import Table
+
+    from molgdl.run.summary import summary_rows
+
+    table = Table(title=title)
+    for col in ("target", "metric", "value"):
+        table.add_column(col)
+    for row in summary_rows(summary):
+        table.add_row(*row)
+    _console().print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

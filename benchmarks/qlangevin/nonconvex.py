@@ -10,24 +10,28 @@ Every optimizer sees the same gradient noise sequence g + sigma xi (common rando
 sigma = 0 (full batch) and sigma > 0 (minibatch-like). 5000 steps, B = 100 steps per "epoch".
 QSGD/QAdam: lattice eta * 2^h(t), h(t) = floor(rate t); SGLD "matched": Gaussian noise with the same
 per-step variance as the rounding noise, Delta(t)^2 / 12, on the same schedule (temperature
-1/(24 lr Q(t)^2) too). Writes ``.bench/qlangevin/results/nonconvex.json``.
+1/(24 lr Q(t)^2) too). Writes ``benchmarks/qlangevin/results/nonconvex.json`` (per start: the basin reached),
+which ``report.py`` turns into the table and the paired tests.
 
-    OMP_NUM_THREADS=1 python benchmarks/qlangevin/nonconvex.py
+    OMP_NUM_THREADS=1 python benchmarks/qlangevin/nonconvex.py [--quick] [--results DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / ".bench" / "qlangevin" / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 C, SADDLE = 0.3, 0.0752
 N_STARTS, STEPS, B = 200, 5000, 100
+RATE = 0.1  # lattice levels per epoch
 
 
 def grad(x: torch.Tensor) -> torch.Tensor:
@@ -65,14 +69,15 @@ def make(name: str, lr: float, eta: float | None, rate: float, x):
     return opt
 
 
-def run(name: str, lr: float, eta: float | None, rate: float, sigma: float, seed: int = 0) -> dict:
+def run(name: str, lr: float, eta: float | None, rate: float, sigma: float, seed: int = 0, n_starts: int = N_STARTS,
+        steps: int = STEPS) -> dict:
     g = torch.Generator().manual_seed(seed)
-    x0 = (torch.rand(N_STARTS, 2, generator=g) * 4 - 2)
+    x0 = (torch.rand(n_starts, 2, generator=g) * 4 - 2)
     x = torch.nn.Parameter(x0.clone())
     opt = make(name, lr, eta, rate, x)
     noise = torch.Generator().manual_seed(seed + 1)
     frozen, measured = [], 0
-    for k in range(STEPS):
+    for k in range(steps):
         if name == "sgld-matched":  # Delta(t)^2 / 12 per step, the QSGD lattice schedule
             h = math.floor(rate * k / B + 1e-9)
             opt.param_groups[0]["noise_std"] = 1.0 / (eta * 2**h) / math.sqrt(12)
@@ -88,7 +93,8 @@ def run(name: str, lr: float, eta: float | None, rate: float, sigma: float, seed
     gd_basin = ((x0[:, 0] < SADDLE) & (x0[:, 1] < SADDLE)).float()
     p = success.mean().item()
     out = {"optimizer": name, "lr": lr, "eta": eta, "rate": rate, "sigma": sigma, "success": p,
-           "se": math.sqrt(p * (1 - p) / N_STARTS), "start_in_global_basin": gd_basin.mean().item(),
+           "se": math.sqrt(p * (1 - p) / n_starts), "start_in_global_basin": gd_basin.mean().item(),
+           "success_per_start": "".join(str(int(v)) for v in success.tolist()),
            "final_f_mean": ((xf**2 - 1) ** 2 + C * xf).sum(1).mean().item()}
     if frozen:
         out["frozen_frac_first_epoch"] = frozen[0]
@@ -96,38 +102,52 @@ def run(name: str, lr: float, eta: float | None, rate: float, sigma: float, seed
         out["frozen_frac_last_epoch"] = frozen[-1]
     if eta is not None:
         out["T_start"] = 1 / (24 * lr * eta**2)
-        out["T_end"] = 1 / (24 * lr * (eta * 2 ** math.floor(rate * STEPS / B - 1e-9)) ** 2)
+        out["T_end"] = 1 / (24 * lr * (eta * 2 ** last_level(rate, steps)) ** 2)
     return out
 
 
-def main() -> None:
+def last_level(rate: float, steps: int) -> int:
+    """The lattice level h = floor(rate t) of the last step, t = (steps - 1) / B: the spacing is halved h times."""
+    return math.floor(rate * (steps - 1) / B + 1e-9)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="50 starts, 1000 steps")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="folder of the raw results")
+    args = ap.parse_args(argv)
+    n_starts, steps = (50, 1000) if args.quick else (N_STARTS, STEPS)
     torch.set_num_threads(1)
     assert abs(saddle() - SADDLE) < 1e-3
     lr_sgd, lr_adam = 0.02, 0.05
     configs = []
     for sigma in (0.0, 5.0):
         configs += [
-            ("sgd", lr_sgd, None, 0.1, sigma),
-            ("qsgd", lr_sgd, 2.0, 0.1, sigma),  # spacing 1/2 -> 1/64, T 0.52 -> 5e-4
-            ("qsgd-stochastic", lr_sgd, 2.0, 0.1, sigma),
-            ("sgld-matched", lr_sgd, 2.0, 0.1, sigma),
-            ("qsgd", lr_sgd, 8.0, 0.1, sigma),  # spacing 1/8 -> 1/256
-            ("sgld-matched", lr_sgd, 8.0, 0.1, sigma),
-            ("adam", lr_adam, None, 0.1, sigma),
-            ("qadam", lr_adam, 16.0, 0.1, sigma),  # spacing/2 = 0.031 < lr: Adam steps can cross
-            ("qadam", lr_adam, 2.0, 0.1, sigma),  # spacing/2 = 0.25 >> lr: frozen from the start
+            ("sgd", lr_sgd, None, RATE, sigma),
+            ("qsgd", lr_sgd, 2.0, RATE, sigma),
+            ("qsgd-stochastic", lr_sgd, 2.0, RATE, sigma),
+            ("sgld-matched", lr_sgd, 2.0, RATE, sigma),
+            ("qsgd", lr_sgd, 8.0, RATE, sigma),
+            ("sgld-matched", lr_sgd, 8.0, RATE, sigma),
+            ("adam", lr_adam, None, RATE, sigma),
+            ("qadam", lr_adam, 16.0, RATE, sigma),  # spacing/2 = 0.031 < lr: Adam steps can cross
+            ("qadam", lr_adam, 2.0, RATE, sigma),  # spacing/2 = 0.25 >> lr: frozen from the start
         ]
     rows = []
     t0 = time.process_time()
     for cfg in configs:
-        row = run(*cfg)
+        row = run(*cfg, n_starts=n_starts, steps=steps)
         rows.append(row)
         print(f"sigma={row['sigma']:<4} {row['optimizer']:16s} eta={str(row['eta']):5s} success {row['success']:.3f} "
               f"± {row['se']:.3f}  frozen {row.get('frozen_frac_mean', float('nan')):.3f}", flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "nonconvex.json").write_text(json.dumps({
-        "function": "sum_i (x_i^2 - 1)^2 + 0.3 x_i, x in R^2", "starts": N_STARTS, "steps": STEPS,
-        "steps_per_epoch": B, "cpu_s": time.process_time() - t0, "rows": rows}, indent=2))
+    args.results.mkdir(parents=True, exist_ok=True)
+    argv_text = " ".join(sys.argv[1:] if argv is None else argv)
+    (args.results / "nonconvex.json").write_text(json.dumps({
+        "command": f"OMP_NUM_THREADS=1 python benchmarks/qlangevin/nonconvex.py {argv_text}".strip(),
+        "function": "sum_i (x_i^2 - 1)^2 + 0.3 x_i, x in R^2", "starts": n_starts, "steps": steps,
+        "steps_per_epoch": B, "rate": RATE, "lattice_base": 2, "halvings": last_level(RATE, steps),
+        "lr": {"sgd": lr_sgd, "adam": lr_adam}, "sigmas": [0.0, 5.0], "saddle": SADDLE,
+        "cpu_s": time.process_time() - t0, "rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,13 @@ class QuantizationParams(Params):
     stats_every: Optional[int] = Field(
         None, ge=0,
         description="Measure the frozen fraction and quantization error on every n-th step (0: never; null: "
-        "once per epoch, on its middle batch). A measured step costs about 1.5 extra Adam steps.",
+        "once per epoch, on its middle batch).",
+    )
+    stats_sample: int = Field(
+        4096, ge=0,
+        description="Coordinates per parameter tensor (a fixed random sample) that a measured step looks at; the "
+        "diagnostics are estimates over all elements from them (exact for smaller tensors). 0: every coordinate "
+        "(a measured step then copies the parameters twice).",
     )
 
     @model_validator(mode="after")
@@ -72,7 +78,8 @@ class QuantizationParams(Params):
                     step_every=self.step_every, step_size=self.step_size, h_max=self.h_max)
 
     def quantizer_kwargs(self) -> dict[str, Any]:
-        return dict(rounding=self.rounding, seed=self.seed, stats_every=self.stats_every)
+        return dict(rounding=self.rounding, seed=self.seed, stats_every=self.stats_every,
+                    stats_sample=self.stats_sample)
 
 
 class QSGDParams(QuantizationParams):

@@ -15,13 +15,14 @@ def radius_graph(
     pos: Tensor,
     batch: Tensor | None = None,
     r_max: float = 5.0,
-    max_num_neighbors: int | None = 32,
+    max_num_neighbors: int | None = None,
 ) -> Tensor:
     r"""All directed pairs ``(j, i)`` of distinct atoms of the same molecule with ``|pos_i - pos_j| < r_max``.
 
     If an atom ``i`` has more than ``max_num_neighbors`` neighbours within ``r_max``, only the
     ``max_num_neighbors`` nearest are kept (ties broken by the lower atom index), so the result does not
-    depend on the atom order. ``None`` keeps all neighbours. Self loops are never produced.
+    depend on the atom order. ``None`` (the default) keeps all neighbours: a cap that cuts inside ``r_max``
+    makes a model's energy discontinuous where two neighbours swap ranks. Self loops are never produced.
 
     The direction follows PyG's ``source_to_target`` flow: ``edge_index[0]`` is the neighbour ``j``
     (message source), ``edge_index[1]`` the centre atom ``i`` (message target, the atom whose neighbour

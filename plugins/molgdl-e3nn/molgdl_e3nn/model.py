@@ -94,7 +94,7 @@ class E3NNEncoder(nn.Module):
         radial_width: int = 64,
         radial_depth: int = 2,
         avg_num_neighbors: float = 10.0,
-        max_num_neighbors: int | None = 32,
+        max_num_neighbors: int | None = None,
         max_z: int = 100,
         residual: bool = False,
         output_norm: bool = True,

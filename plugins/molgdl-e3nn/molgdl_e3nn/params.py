@@ -37,7 +37,9 @@ class E3NNParams(Params):
         description="Summed messages are divided by sqrt(avg_num_neighbors); set near the mean neighbour count.",
     )
     max_num_neighbors: Optional[int] = Field(
-        32, ge=1, description="Keep at most this many nearest neighbours per atom (null: all within cutoff)."
+        None, ge=1, description="Keep at most this many nearest neighbours per atom (null, the default: all within "
+        "cutoff). A cap makes the energy jump when an atom with more neighbours than the cap inside the cutoff "
+        "swaps its last kept neighbour; RDKit conformers of ESOL/Lipophilicity molecules reach 60 within 5 Å."
     )
     max_z: int = Field(100, ge=2, description="Atom types are one-hot over atomic numbers 0..max_z-1 (z < max_z).")
     residual: bool = Field(

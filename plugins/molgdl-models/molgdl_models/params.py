@@ -51,7 +51,9 @@ class SchNetParams(Params):
     num_gaussians: int = Field(50, ge=2, description="Number of Gaussians in the distance expansion.")
     cutoff: float = Field(5.0, gt=0.0, description="Interaction cutoff radius in Å (cosine envelope).")
     max_num_neighbors: Optional[int] = Field(
-        32, ge=1, description="Keep at most this many nearest neighbours per atom (null: all within cutoff)."
+        None, ge=1, description="Keep at most this many nearest neighbours per atom (null, the default: all within "
+        "cutoff). A cap makes the energy jump when an atom with more neighbours than the cap inside the cutoff "
+        "swaps its last kept neighbour."
     )
     max_z: int = Field(100, ge=2, description="Size of the atomic-number embedding table (z < max_z).")
 

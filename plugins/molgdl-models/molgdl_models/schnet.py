@@ -45,7 +45,7 @@ class SchNetEncoder(nn.Module):
         num_interactions: int = 3,
         num_gaussians: int = 50,
         cutoff: float = 5.0,
-        max_num_neighbors: int | None = 32,
+        max_num_neighbors: int | None = None,
         max_z: int = 100,
     ) -> None:
         super().__init__()

@@ -20,6 +20,7 @@ from molgdl.builtin_params import (
 )
 from molgdl.hookspecs import hookimpl
 from molgdl.specs import OptimizerSpec, SchedulerSpec, SplitterSpec
+from molgdl.uncertainty.hooks import molgdl_calibrators, molgdl_uncertainty_estimators  # noqa: F401 (registered)
 
 
 def _adam(params: AdamParams, parameters):

@@ -13,6 +13,7 @@ import pluggy
 
 from molgdl.specs import (
     AnalysisSpec,
+    CalibratorSpec,
     CallbackSpec,
     DatasetSpec,
     DescriptorSpec,
@@ -22,6 +23,7 @@ from molgdl.specs import (
     ReadoutSpec,
     SchedulerSpec,
     SplitterSpec,
+    UncertaintySpec,
 )
 
 PROJECT = "molgdl"
@@ -80,6 +82,16 @@ def molgdl_callbacks() -> Iterable[CallbackSpec]:
 
 
 @hookspec
+def molgdl_uncertainty_estimators() -> Iterable[UncertaintySpec]:
+    """Uncertainty estimators (``uncertainty.estimator`` of a config, docs/uncertainty.md)."""
+
+
+@hookspec
+def molgdl_calibrators() -> Iterable[CalibratorSpec]:
+    """Uncertainty calibrators fitted on the validation split (``uncertainty.calibrator``)."""
+
+
+@hookspec
 def molgdl_run_start(run_dir: Path, config: dict[str, Any]) -> None:
     """Called once a run folder exists and the resolved config is written, before data loading."""
 
@@ -105,4 +117,6 @@ REGISTRATION_HOOKS: dict[str, str] = {
     "scheduler": "molgdl_schedulers",
     "analysis": "molgdl_analyses",
     "callback": "molgdl_callbacks",
+    "uncertainty": "molgdl_uncertainty_estimators",
+    "calibrator": "molgdl_calibrators",
 }

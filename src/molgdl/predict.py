@@ -54,7 +54,10 @@ def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
     return res, seeds
 
 
-def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table: MoleculeTable) -> torch.nn.Module:
+def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table: MoleculeTable,
+                         path: Path | None = None) -> torch.nn.Module:
+    """The replicate's model with the weights of ``seed_dir/model.pt`` (or of ``path``: an ensemble member's or
+    a weight snapshot's file, ``molgdl.uncertainty.samples``)."""
     featurizer = res.build("featurizer", "featurizer")
     base = featurizer.dims
     dims = FeatureDims(base.atom_dim, base.bond_dim, int(graphs.extra.shape[1]), base.is_3d)
@@ -62,7 +65,7 @@ def load_replicate_model(res: Resolved, seed_dir: Path, graphs: GraphSet, table:
         model = build_model(res, dims, len(table.target_names))
     except MolgdlError as exc:
         raise drift_error(seed_dir.parent, res.pm, exc, "rebuilt") or exc from None
-    path = seed_dir / MODEL_FILE
+    path = Path(path) if path is not None else seed_dir / MODEL_FILE
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
     except Exception as exc:  # weights_only refuses anything but tensors and plain containers

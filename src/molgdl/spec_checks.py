@@ -32,6 +32,8 @@ FACTORY_ARGS: dict[str, tuple[str, ...]] = {
     "scheduler": ("params", "optimizer", "steps_per_epoch", "max_epochs"),
     "analysis": ("params",),
     "callback": ("params",),
+    "uncertainty": ("params",),
+    "calibrator": ("params",),
 }
 CLASSICAL_FACTORY_ARGS = ("params", "task")
 

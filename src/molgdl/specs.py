@@ -163,6 +163,22 @@ class CallbackSpec(ComponentSpec):
     kind: ClassVar[str] = "callback"
 
 
+@dataclass(frozen=True)
+class UncertaintySpec(ComponentSpec):
+    """An uncertainty estimator. ``factory(params) -> molgdl.uncertainty.plan.EstimatorPlan`` (what training
+    and prediction do: head kind, members, snapshots, forward passes)."""
+
+    kind: ClassVar[str] = "uncertainty"
+
+
+@dataclass(frozen=True)
+class CalibratorSpec(ComponentSpec):
+    """A calibrator fitted on the validation split. ``factory(params) -> molgdl.uncertainty.calibration``
+    ``RegressionCalibrator`` or ``ProbabilityCalibrator`` (JSON-able fitted state)."""
+
+    kind: ClassVar[str] = "calibrator"
+
+
 SPEC_KINDS: dict[str, type[ComponentSpec]] = {
     cls.kind: cls
     for cls in (
@@ -176,5 +192,7 @@ SPEC_KINDS: dict[str, type[ComponentSpec]] = {
         SchedulerSpec,
         AnalysisSpec,
         CallbackSpec,
+        UncertaintySpec,
+        CalibratorSpec,
     )
 }

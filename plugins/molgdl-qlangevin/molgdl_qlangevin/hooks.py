@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from molgdl import hookimpl
-from molgdl.specs import OptimizerSpec
+from molgdl.specs import OptimizerSpec, UncertaintySpec
 
 from .params import QAdamParams, QSGDParams, QuantizedParams, SGLDParams
+from .posterior import LangevinPosteriorParams, langevin_plan
 
 
 def _qsgd(params, parameters):
@@ -43,4 +44,12 @@ def molgdl_optimizers():
                       "lattice of increasing resolution", _quantized, QuantizedParams),
         OptimizerSpec("sgld", "stochastic gradient Langevin dynamics (Welling & Teh 2011), Gaussian noise of "
                       "a set temperature or std", _sgld, SGLDParams),
+    ]
+
+
+@hookimpl
+def molgdl_uncertainty_estimators():
+    return [
+        UncertaintySpec("langevin", "posterior samples: weight snapshots along an SGLD/QSGD/QAdam trajectory at the "
+                        "low-temperature end of its schedule", langevin_plan, LangevinPosteriorParams),
     ]

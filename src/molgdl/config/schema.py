@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from molgdl.ensemble.schema import EnsembleSection
 from molgdl.tune.schema import TuneSection
+from molgdl.uncertainty.schema import UncertaintySection
 
 
 class Strict(BaseModel):
@@ -162,6 +163,8 @@ class RunConfig(Strict):
     tune: TuneSection | None = Field(None, description="search space of `molgdl tune` (ignored by `molgdl run`)")
     ensemble: EnsembleSection | None = Field(None, description="members (partial configs) combined by stacking "
                                              "weights fitted by inner CV (docs/ensembles.md)")
+    uncertainty: UncertaintySection | None = Field(None, description="uncertainty estimator and calibration "
+                                                   "(docs/uncertainty.md)")
 
     @field_validator("plugins")
     @classmethod
@@ -186,4 +189,7 @@ class RunConfig(Strict):
         refs += [("descriptor", f"descriptors[{i}]", r) for i, r in enumerate(self.descriptors)]
         refs += [("callback", f"callbacks[{i}]", r) for i, r in enumerate(self.callbacks)]
         refs += [("analysis", f"analyses[{i}]", r) for i, r in enumerate(self.analyses)]
+        if self.uncertainty is not None:
+            refs += [("uncertainty", "uncertainty.estimator", self.uncertainty.estimator),
+                     ("calibrator", "uncertainty.calibrator", self.uncertainty.calibrator)]
         return refs

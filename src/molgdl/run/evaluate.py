@@ -16,7 +16,8 @@ from molgdl.run.metrics import cliff_rmse, compute_metrics
 
 @torch.no_grad()
 def predict_graphs(model: torch.nn.Module, dataset, batch_size: int, task: str, device: str = "cpu") -> np.ndarray:
-    """Per-graph predictions in target units (regression) or probabilities (classification): ``[G, T]``."""
+    """Per-graph predictions in target units (regression) or probabilities (classification): ``[G, T]`` (the
+    first ``T`` outputs of a model with an uncertainty head)."""
     from torch_geometric.loader import DataLoader
 
     model = model.to(device).eval()
@@ -24,6 +25,8 @@ def predict_graphs(model: torch.nn.Module, dataset, batch_size: int, task: str, 
     for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
         batch = batch.to(device)
         out = model(batch)
+        if hasattr(model, "y_mean"):
+            out = out[:, :model.y_mean.numel()]
         out = torch.sigmoid(out) if task == "classification" else model.unscale(out, batch)
         outs.append(out.float().cpu())
     return torch.cat(outs).numpy() if outs else np.zeros((0, 0))
@@ -103,7 +106,9 @@ def _note_undefined(metrics: dict[str, dict[str, float]], split: str, n: int, ta
                                             ", ".join(undefined), why)
 
 
-def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels: np.ndarray) -> None:
+def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels: np.ndarray,
+                      extra: dict[str, np.ndarray] | None = None) -> None:
+    """predictions.csv; ``extra``: more per-molecule columns (``<target>_unc``, ``_lower``, ``_upper``)."""
     cols: dict[str, Any] = {
         "row": [r.row for r in table.records],
         "id": [r.id for r in table.records],
@@ -113,6 +118,7 @@ def write_predictions(path: Path, table: MoleculeTable, pred: np.ndarray, labels
     for t, name in enumerate(table.target_names):
         cols[name] = table.targets[:, t]
         cols[f"{name}_pred"] = pred[:, t]
+    cols.update(extra or {})
     for name, values in table.columns.items():  # metadata (cliff flag, ...); the split label is written above
         cols.setdefault(name, values)
     pd.DataFrame(cols).to_csv(path, index=False)

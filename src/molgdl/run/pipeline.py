@@ -27,6 +27,9 @@ from molgdl.run.resolve import Resolved
 from molgdl.run.summary import summarize
 from molgdl.run.train_stage import TrainedReplicate, train_classical, train_neural
 from molgdl.run.trainer_checks import check_trainer_environment
+from molgdl.uncertainty.members import train_members
+from molgdl.uncertainty.plan import plan_of
+from molgdl.uncertainty.stage import replicate_uncertainty
 
 log = logging.getLogger("molgdl")
 
@@ -145,22 +148,32 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
         write_split_file(seed_dir / "split.json", table, split)
     t0 = time.perf_counter()
     spec = res.spec("model", "model")
+    plan = plan_of(res)
     if getattr(spec, "family", "encoder") == "classical":
         trained: TrainedReplicate = train_classical(res, data, split, seed, seed_dir)
+    elif plan is not None and plan.members > 1:  # a deep ensemble per replicate (molgdl.uncertainty.members)
+        trained = train_members(res, data, split, seed, seed_dir, resume, plan)
     else:
         trained = train_neural(res, data, split, seed, seed_dir, resume)
     if is_worker_process() or trained.model is None:
         return {}
     train_seconds = time.perf_counter() - t0
+    unc_metrics, unc_columns = {}, {}
+    if plan is not None:  # the estimator's mean replaces the point prediction (molgdl.uncertainty.stage)
+        estimate, unc_metrics = replicate_uncertainty(res, data, split, seed_dir, seed)
+        trained.pred, unc_columns = estimate.mean, estimate.columns(table.target_names, table.task)
     check_predictions(table, trained.pred, data.graphs.graph_owner, label)
     metrics = evaluate_predictions(table, trained.pred, split)
+    for split_name, per_target in unc_metrics.items():
+        for target, values in per_target.items():
+            metrics.setdefault(split_name, {}).setdefault(target, {}).update(values)
     if res.config.loss.force_weight > 0:
         forces, arrays = force_metrics(trained.model, data.graphs.dataset, data.graphs.graph_owner, split)
         for name, values in forces.items():
             metrics.setdefault(name, {})["forces"] = values
         np.savez_compressed(seed_dir / "forces_test.npz", **arrays)
     labels = split_labels(len(table), split)
-    write_predictions(seed_dir / "predictions.csv", table, trained.pred, labels)
+    write_predictions(seed_dir / "predictions.csv", table, trained.pred, labels, extra=unc_columns)
     if table.task == "regression":
         parity_plot(seed_dir / "parity.png", table.targets, trained.pred, labels, table.target_names, table.units)
     learning_curve(seed_dir / "learning_curve.png", seed_dir / "logs" / "metrics.csv")
@@ -187,7 +200,7 @@ def write_resolved_config(path: Path, res: Resolved) -> None:
 def resolved_config(res: Resolved) -> dict[str, Any]:
     """The config with every default filled in (component blocks with all their params)."""
     cfg = res.config.model_dump(mode="json")
-    for section in ("tune", "ensemble"):
+    for section in ("tune", "ensemble", "uncertainty"):
         if cfg.get(section) is None:
             cfg.pop(section, None)
     for kind, key, ref in res.config.component_refs():

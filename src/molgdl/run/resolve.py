@@ -63,6 +63,10 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
         from molgdl.ensemble.members import check_members
 
         check_members(config, registry)  # every member's merged config, with paths ensemble.members.<name>.*
+    if config.uncertainty is not None:
+        from molgdl.uncertainty.checks import check_uncertainty
+
+        check_uncertainty(config, registry, params)  # estimator vs head dropout, early stopping, optimizer
     return Resolved(config, pm, registry, params, warnings)
 
 

@@ -40,16 +40,22 @@ def build_model(res: Resolved, dims: FeatureDims, n_targets: int):
     from molgdl.train.module import MolecularModel
 
     from molgdl.build_checks import built
+    from molgdl.uncertainty.plan import head_width
 
     encoder = built(res, "model", "model", dims)
     readout = built(res, "readout", "readout", encoder.out_dim)
     h = res.config.head
     return MolecularModel(encoder, readout, dims.extra_dim, n_targets, h.hidden_dim, h.num_layers, h.dropout,
-                          descriptor_scaling=res.config.scaling.descriptors)
+                          descriptor_scaling=res.config.scaling.descriptors, outputs_per_target=head_width(res))
 
 
 def graph_indices(owner: np.ndarray, molecules: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.nonzero(np.isin(owner, molecules))[0])
+    """The graphs of ``molecules``; a molecule listed k times (a bootstrap resample) gives its graphs k times."""
+    if len(np.unique(molecules)) == len(molecules):
+        return torch.from_numpy(np.nonzero(np.isin(owner, molecules))[0])
+    order = np.argsort(owner, kind="stable")
+    start, stop = np.searchsorted(owner[order], molecules, "left"), np.searchsorted(owner[order], molecules, "right")
+    return torch.from_numpy(np.concatenate([order[a:b] for a, b in zip(start, stop)]).astype(np.int64))
 
 
 def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int, seed_dir: Path,
@@ -63,6 +69,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     from molgdl.train.checkpoint_io import AtomicCheckpointIO, resume_checkpoint
     from molgdl.train.csv_history import HistoryCSVLogger
     from molgdl.train.module import PredictorModule
+    from molgdl.uncertainty.plan import loss_fn, plan_of
+    from molgdl.uncertainty.snapshots import snapshot_callbacks
 
     cfg = res.config
     tcfg = cfg.trainer
@@ -96,7 +104,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
 
     check_force_training(res, data)
     module = PredictorModule(model, table.task, make_opt, make_sched, energy_weight=cfg.loss.energy_weight,
-                             force_weight=cfg.loss.force_weight)
+                             force_weight=cfg.loss.force_weight, loss_fn=loss_fn(plan_of(res)))
     gen = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
                               num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
@@ -115,6 +123,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     if tcfg.early_stopping is not None:
         callbacks.append(EarlyStopping(monitor=tcfg.early_stopping.monitor, patience=tcfg.early_stopping.patience))
     callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
+    callbacks += snapshot_callbacks(plan_of(res), seed_dir, tcfg.max_epochs)  # Langevin posterior samples
     last = ckpt_dir / "last.ckpt"
     # a truncated or unreadable last.ckpt falls back to last.prev.ckpt or best.ckpt (molgdl.train.checkpoint_io)
     resume_from, resumed_epoch = resume_checkpoint(ckpt_dir, f"seed {seed}") if resume else (None, -1)

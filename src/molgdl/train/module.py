@@ -35,14 +35,18 @@ def mlp(in_dim: int, hidden_dim: int, out_dim: int, num_layers: int, dropout: fl
 
 
 class MolecularModel(nn.Module):
-    """encoder -> readout -> [concat extra] -> MLP head. ``forward(batch) -> Tensor[B, T]`` in scaled units."""
+    """encoder -> readout -> [concat extra] -> MLP head. ``forward(batch) -> Tensor[B, k*T]`` in scaled units
+    (``k = outputs_per_target``, 1 unless an uncertainty head adds variance parameters after the T predictions)."""
 
     def __init__(self, encoder: nn.Module, readout: nn.Module, extra_dim: int, n_targets: int,
-                 head_hidden: int, head_layers: int, head_dropout: float, descriptor_scaling: str = "standard") -> None:
+                 head_hidden: int, head_layers: int, head_dropout: float, descriptor_scaling: str = "standard",
+                 outputs_per_target: int = 1) -> None:
         super().__init__()
         self.encoder = encoder
         self.readout = readout
-        self.head = mlp(readout.out_dim + extra_dim, head_hidden, n_targets, head_layers, head_dropout)
+        # an uncertainty head (molgdl.uncertainty.losses) has k outputs per target; the first T are the prediction
+        self.head = mlp(readout.out_dim + extra_dim, head_hidden, n_targets * outputs_per_target, head_layers,
+                        head_dropout)
         self.register_buffer("y_mean", torch.zeros(n_targets))
         self.register_buffer("y_std", torch.ones(n_targets))
         # per-element reference values [119, T] (``molgdl.train.element_shift``); zero columns = not used
@@ -161,7 +165,7 @@ class PredictorModule(pl.LightningModule):
     """Lightning wrapper: optimizer/scheduler come from registered factories (closures)."""
 
     def __init__(self, model: MolecularModel, task: str, make_optimizer, make_scheduler=None, *,
-                 energy_weight: float = 1.0, force_weight: float = 0.0) -> None:
+                 energy_weight: float = 1.0, force_weight: float = 0.0, loss_fn=None) -> None:
         super().__init__()
         self.model = model
         self.task = task
@@ -169,6 +173,8 @@ class PredictorModule(pl.LightningModule):
         self._make_scheduler = make_scheduler
         self.energy_weight = energy_weight
         self.force_weight = force_weight  # > 0: forces = -dE/dpos enter the loss (``molgdl.train.forces``)
+        # (out [B, k*T], y [B, T] scaled) -> (loss, mask) [B, T]: an uncertainty head's loss (molgdl.uncertainty)
+        self.loss_fn = loss_fn
 
     def scaled_targets(self, batch: Any) -> Tensor:
         """Targets ``[B, T]`` in the units the model is trained in (standardised for regression)."""
@@ -189,7 +195,11 @@ class PredictorModule(pl.LightningModule):
                      sync_dist=stage != "train")
         else:
             out = self.model(batch)
-            loss = masked_loss(out, self.scaled_targets(batch), self.task)
+            if self.loss_fn is None:
+                loss = masked_loss(out, self.scaled_targets(batch), self.task)
+            else:
+                per, mask = self.loss_fn(out, self.scaled_targets(batch))
+                loss = per.sum() / mask.sum().clamp(min=1)
         aux = getattr(self.model.readout, "auxiliary_losses", None) or {}
         for name, value in aux.items():
             if stage == "train":  # regularisers: val/loss (checkpoint selection, early stopping) is the task loss

@@ -71,17 +71,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from molgdl.run.pipeline import run_pipeline
-    from molgdl.run.resolve import resolve_file
+    from molgdl import api  # the Python API's own function: the CLI and molgdl.run cannot drift apart
+    from molgdl.run.folder import is_worker_process
 
-    res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
-    result = run_pipeline(res, overwrite=args.overwrite, resume=args.resume)
-    if result.summary:
-        over = f"seeds {result.summary['seeds']}"
-        if "folds" in result.summary:
-            over = f"{len(result.summary['folds'])} folds x {over}"
-        _print_metrics(f"test metrics over {over} (mean ± std)", result.summary)
-        _console().print(f"run folder: [bold]{result.run_dir}[/]")
+    switches = _plugin_switches(args)
+    run = api.run(args.config, overwrite=args.overwrite, resume=args.resume, strict=switches["strict"],
+                  disable_plugins=switches["disabled"], **_overrides(args.set))
+    if not is_worker_process() and (run.path / "summary.json").is_file():
+        summary = run.summary
+        over = f"seeds {summary['seeds']}"
+        if "folds" in summary:
+            over = f"{len(summary['folds'])} folds x {over}"
+        _print_metrics(f"test metrics over {over} (mean ± std)", summary)
+        _console().print(f"run folder: [bold]{run.path}[/]")
     return 0
 
 
@@ -110,18 +112,28 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from molgdl.predict import predict_file
+    from molgdl import api
+    from molgdl.predict import check_output_path
 
-    out = predict_file(*_user_paths(args.run, args.input, args.output))
+    run_dir, input_path, output = _user_paths(args.run, args.input, args.output)
+    check_output_path(output)  # before any work
+    out = api.open_run(run_dir).predict(input_path)
+    out.to_csv(output, index=False)
     n_bad = int((out["error"] != "").sum())
     _console().print(f"wrote {len(out)} predictions to {args.output}" + (f" ({n_bad} molecules failed, see 'error')" if n_bad else ""))
     return 0
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from molgdl.predict import embed_file
+    from molgdl import api
+    from molgdl.ensemble.predict import refuse_embed
+    from molgdl.predict import check_output_path, write_embeddings
 
-    out = embed_file(*_user_paths(args.run, args.input, args.output))
+    run_dir, input_path, output = _user_paths(args.run, args.input, args.output)
+    refuse_embed(run_dir)
+    check_output_path(output)  # before any work
+    out = api.open_run(run_dir).embed(input_path)
+    write_embeddings(out, output)
     _console().print(f"wrote {len(out)} embeddings to {args.output}")
     return 0
 

@@ -91,11 +91,33 @@ def create_plugin_manager(
     if autoload:
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             _load_entry_point(pm, ep, disabled_set, strict)
+    for name, plugin in _SESSION_PLUGINS.items():
+        if name not in disabled_set and pm.get_plugin(name) is None:
+            pm.register(plugin, name=name)
+            pm.infos.append(PluginInfo(name, "(registered in this Python session)", "-", "loaded"))
     for plugin in extra_plugins:
         pm.register(plugin)
     if check_hooks:
         _check_pending(pm)
     return pm
+
+
+#: Plugins registered in this Python process (``molgdl.register_plugin``, e.g. from a notebook cell): every
+#: plugin manager created afterwards includes them, next to the entry points.
+_SESSION_PLUGINS: dict[str, object] = {}
+
+
+def register_session_plugin(plugin: object, name: str) -> None:
+    """Include ``plugin`` (a module, class or object with ``@hookimpl`` functions) in every plugin manager
+    created from now on in this process, under ``name``; registering a name again replaces that plugin."""
+    if not isinstance(name, str) or not name.strip():
+        raise PluginError(f"a plugin needs a name, got {name!r}", hint="e.g. register_plugin(MyPlugin(), 'mine')")
+    _SESSION_PLUGINS[name] = plugin
+
+
+def unregister_session_plugin(name: str) -> bool:
+    """Forget a plugin registered with :func:`register_session_plugin`; whether there was one."""
+    return _SESSION_PLUGINS.pop(name, None) is not None
 
 
 def _load_entry_point(pm: MolgdlPluginManager, ep: EntryPoint, disabled: set[str], strict: bool) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Sequence, Union
+
 import numpy as np
 import pandas as pd
 import torch
@@ -29,6 +31,9 @@ from molgdl.run.versions import drift_error, warn_drift
 from molgdl.specs import FeatureDims
 
 log = logging.getLogger("molgdl")
+
+#: New molecules: a CSV file with a SMILES column, a DataFrame with one, or a list of SMILES strings.
+Molecules = Union[str, Path, pd.DataFrame, Sequence[str]]
 
 
 def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
@@ -140,7 +145,30 @@ def _refuse_repeated_columns(path: Path) -> None:
                         hint="rename or remove the repeated columns in the header line")
 
 
-def replicate_predictions(run_dir: Path, input_path: Path) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
+def read_molecules(source: Molecules, smiles_column: str, target_names: list[str], task: str) -> MoleculeTable:
+    """New molecules from a CSV file (:func:`read_input`), a DataFrame with a SMILES column, or a list of SMILES."""
+    if isinstance(source, (str, Path)):
+        return read_input(Path(source), smiles_column, target_names, task)
+    if isinstance(source, pd.DataFrame):
+        column = smiles_column if smiles_column in source.columns else ("smiles" if "smiles" in source.columns else None)
+        if column is None:
+            raise DataError(f"the DataFrame has no SMILES column {smiles_column!r}; columns found: "
+                            f"{', '.join(map(str, source.columns))}", hint="rename the SMILES column or add one")
+        smiles, where = source[column].tolist(), "the DataFrame"
+    elif isinstance(source, Sequence) and all(isinstance(s, str) for s in source):
+        smiles, where = list(source), "the list of SMILES"
+    else:
+        raise DataError(f"cannot read molecules from a {type(source).__name__}",
+                        hint="pass a CSV file path, a pandas DataFrame with a SMILES column or a list of SMILES "
+                             "strings, e.g. ['CCO', 'c1ccccc1']")
+    records = [MoleculeRecord(id=str(i), smiles=s.strip() if isinstance(s, str) else "", row=i + 1)
+               for i, s in enumerate(smiles)]
+    if not records:
+        raise DataError(f"{where} holds no molecules", hint="give at least one SMILES")
+    return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, where)
+
+
+def replicate_predictions(run_dir: Path, input_path: Molecules) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
     """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name."""
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
@@ -168,11 +196,21 @@ def check_output_path(path: Path) -> None:
 
 
 def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+    """``molgdl predict``: :func:`predict_molecules` of the CSV ``input_path``, written to ``output_path``."""
     check_output_path(output_path)
+    out = predict_molecules(run_dir, input_path)
+    out.to_csv(output_path, index=False)
+    return out
+
+
+def predict_molecules(run_dir: Path, input_path: Molecules) -> pd.DataFrame:
+    """One row per input molecule: SMILES, ``<target>_pred`` (mean over replicates), ``<target>_std`` (with
+    several replicates) and ``error``. ``input_path``: a CSV file, a DataFrame or a list of SMILES
+    (:func:`read_molecules`); the one function behind ``molgdl predict`` and ``molgdl.api.Run.predict``."""
     from molgdl.ensemble.predict import ensemble_replicate_predictions, is_ensemble_run
 
     if is_ensemble_run(run_dir):  # the weighted sum of its members' predictions (docs/ensembles.md)
-        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), Path(input_path))
+        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), input_path)
     else:
         table, graphs, by_replicate = replicate_predictions(run_dir, input_path)
         failures = graphs.failures
@@ -185,13 +223,12 @@ def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataF
         if len(preds) > 1:
             out[f"{name}_std"] = np.std(preds, axis=0)[:, t]
     out["error"] = [failures.get(i, "") for i in range(len(table))]
-    out.to_csv(output_path, index=False)
     return out
 
 
-def _featurize_input(res: Resolved, input_path: Path, names: list[str], task: str) -> tuple[MoleculeTable, GraphSet]:
+def _featurize_input(res: Resolved, input_path: Molecules, names: list[str], task: str) -> tuple[MoleculeTable, GraphSet]:
     """Read new molecules and featurize them exactly as the run's training data (same featurizer, descriptors)."""
-    table = read_input(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
+    table = read_molecules(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
     featurizer = res.build("featurizer", "featurizer")
     descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
                    for i in range(len(res.config.descriptors))]
@@ -215,19 +252,40 @@ def _targets_of_run(run_dir: Path) -> tuple[list[str], str]:
 
 
 def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+    """``molgdl embed``: :func:`embed_molecules` of the CSV ``input_path``, written to ``output_path`` (CSV, or
+    ``.npz`` with arrays embeddings, smiles, ids)."""
+    from molgdl.ensemble.predict import refuse_embed
+
+    refuse_embed(Path(run_dir))
+    check_output_path(output_path)
+    out = embed_molecules(run_dir, input_path)
+    write_embeddings(out, output_path)
+    return out
+
+
+def write_embeddings(out: pd.DataFrame, output_path: Path) -> None:
+    """:func:`embed_molecules`' frame as CSV, or as ``.npz`` with arrays embeddings, smiles, ids."""
+    if str(output_path).endswith(".npz"):
+        np.savez(output_path, embeddings=out.iloc[:, 2:].to_numpy(dtype=np.float64),
+                 smiles=np.array(out["smiles"].tolist()), ids=np.array(out["id"].tolist()))
+    else:
+        out.to_csv(output_path, index=False)
+
+
+def embed_molecules(run_dir: Path, input_path: Molecules) -> pd.DataFrame:
     """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids;
-    for a classical run, the imputed descriptor vector its estimators see."""
+    for a classical run, the imputed descriptor vector its estimators see. ``input_path``: a CSV file, a
+    DataFrame or a list of SMILES; the one function behind ``molgdl embed`` and ``molgdl.api.Run.embed``."""
     from molgdl.ensemble.predict import refuse_embed
     from molgdl.run.evaluate import embed_graphs
 
     refuse_embed(Path(run_dir))
-    check_output_path(output_path)
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task)
     if len(graphs.dataset) == 0 and not is_classical(res):
         first = min(graphs.failures)
-        raise DataError(f"none of the {len(table)} molecules of {input_path} could be featurized, so there is "
+        raise DataError(f"none of the {len(table)} molecules of {table.source} could be featurized, so there is "
                         f"nothing to embed; first: {graphs.failures[first]}",
                         hint="fix the SMILES in the input file (`molgdl predict` lists every molecule's error)")
     if is_classical(res):
@@ -238,9 +296,5 @@ def embed_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFra
     out = pd.DataFrame(emb, columns=[f"f{i}" for i in range(emb.shape[1])])
     out.insert(0, "smiles", table.smiles)
     out.insert(0, "id", [r.id for r in table.records])
-    if str(output_path).endswith(".npz"):
-        np.savez(output_path, embeddings=emb, smiles=np.array(table.smiles), ids=np.array([r.id for r in table.records]))
-    else:
-        out.to_csv(output_path, index=False)
     return out
 

@@ -72,6 +72,53 @@ def read_csv_table(
             f"{where} has a header but no data rows (columns: {list(df.columns)})",
             hint="add data rows below the header line",
         )
+    return table_from_text_frame(
+        df, where=where, source=source or str(file), smiles_column=smiles_column, target_columns=target_columns,
+        id_column=id_column, task=task, validate_smiles=validate_smiles, units=units, split_column=split_column,
+        cliff_column=cliff_column, metadata_columns=metadata_columns,
+    )
+
+
+def read_frame_table(
+    frame: pd.DataFrame,
+    *,
+    where: str = "DataFrame",
+    smiles_column: str = "smiles",
+    target_columns: list[str],
+    **kwargs,
+) -> MoleculeTable:
+    """An in-memory DataFrame read exactly as a CSV file with the same cells would be (every cell as text:
+    NaN and None are missing values); ``kwargs`` as :func:`read_csv_table`. Row numbers count data rows from 1."""
+    columns = [str(c) for c in frame.columns]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise DataError(f"{where}: the DataFrame has repeated column names {repeated}; which one is meant is "
+                        "ambiguous", hint="rename the columns (df.columns = [...]) so that each name is unique")
+    if len(frame) == 0:
+        raise DataError(f"{where} has no rows (columns: {columns})", hint="pass a DataFrame with one row per molecule")
+    text = frame.astype(object).where(frame.notna(), "").astype(str).reset_index(drop=True)
+    text.columns = columns
+    return table_from_text_frame(text, where=where, source=where, smiles_column=smiles_column,
+                                 target_columns=target_columns, **kwargs)
+
+
+def table_from_text_frame(
+    df: pd.DataFrame,
+    *,
+    where: str,
+    source: str,
+    smiles_column: str = "smiles",
+    target_columns: list[str],
+    id_column: str | None = None,
+    task: str = "regression",
+    validate_smiles: bool = False,
+    units: dict[str, str] | None = None,
+    split_column: str | None = None,
+    cliff_column: str | None = None,
+    metadata_columns: list[str] | None = None,
+) -> MoleculeTable:
+    """A table of text cells (a CSV file's rows, or a DataFrame's) -> :class:`MoleculeTable`; see
+    :func:`read_csv_table` for what is checked and what becomes an invalid row."""
     columns = [str(c) for c in df.columns]
     _require_column(columns, smiles_column, "SMILES", "smiles_column", where)
     for col in target_columns:
@@ -125,7 +172,7 @@ def read_csv_table(
         targets=kept,
         target_names=list(target_columns),
         task=task,  # type: ignore[arg-type]
-        source=source or str(file),
+        source=source,
         invalid=invalid,
         n_read=n,
         units=dict(units or {}),

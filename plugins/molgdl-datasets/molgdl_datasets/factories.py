@@ -12,6 +12,7 @@ from molgdl_datasets.params import (
     BundledParams,
     BundledXyzParams,
     CsvParams,
+    DataFrameParams,
     MoleculeAceParams,
     Qm9Params,
     SdfParams,
@@ -28,6 +29,26 @@ def csv_dataset(params: CsvParams) -> "MoleculeTable":
 
     return read_csv_table(
         params.path,
+        smiles_column=params.smiles_column,
+        target_columns=list(params.target_columns),
+        id_column=params.id_column,
+        task=params.task,
+        validate_smiles=params.validate_smiles,
+        units=dict(params.units),
+        split_column=params.split_column,
+        cliff_column=params.cliff_column,
+        metadata_columns=list(params.metadata_columns),
+    )
+
+
+def dataframe_dataset(params: DataFrameParams) -> "MoleculeTable":
+    """An in-memory DataFrame held in this session (``molgdl.data.frames``), read as a CSV file would be."""
+    from molgdl.data.frames import get_frame
+    from molgdl_datasets.csv_reader import read_frame_table
+
+    return read_frame_table(
+        get_frame(params.frame),
+        where=f"DataFrame {params.frame}",
         smiles_column=params.smiles_column,
         target_columns=list(params.target_columns),
         id_column=params.id_column,

@@ -81,14 +81,33 @@ class CsvParams(_TargetFileParams):
 
     @model_validator(mode="after")
     def _metadata_keys(self):
-        taken = {"cliff"} | ({"split"} if self.split_column else set())
-        clash = sorted(taken & set(self.metadata_columns))
-        if clash:
-            raise ValueError(
-                f"metadata_columns {clash} would overwrite the split/cliff metadata; declare the split "
-                "with `split_column` and the cliff flag with `cliff_column`"
-            )
-        return self
+        return _check_metadata_keys(self)
+
+
+class DataFrameParams(_TargetFileParams):
+    """An in-memory pandas DataFrame (``molgdl.run(config, data=df)``), read as a CSV file with the same cells."""
+
+    frame: str = Field(
+        ..., description="key of a DataFrame held in this Python session (set by molgdl.run(config, data=df) "
+        "or data: {source: {name: dataframe, frame: df}}; a content hash, so the same table gives the same key)"
+    )
+    smiles_column: str = Field("smiles", description="column holding the SMILES strings")
+    target_columns: list[str] = Field(
+        ..., min_length=1, description="one or more numeric target columns (NaN or None = missing)"
+    )
+    id_column: str | None = Field(None, description="column used as record id (default: 'row<k>')")
+    validate_smiles: bool = Field(
+        False, description="parse every SMILES with RDKit and send unparseable rows to the invalid rows"
+    )
+    split_column: str | None = Field(None, description="column of split labels, for the `column` splitter")
+    cliff_column: str | None = Field(None, description="column of 0/1 activity-cliff flags (cliff_rmse)")
+    metadata_columns: list[str] = Field(
+        default_factory=list, description="further columns carried per molecule as text"
+    )
+
+    @model_validator(mode="after")
+    def _metadata_keys(self):
+        return _check_metadata_keys(self)
 
 
 class SdfParams(_TargetFileParams):
@@ -215,6 +234,17 @@ class Qm9Params(Params):
                 extra = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ValueError(f"unknown QM9 target {name!r}{extra}; known: {', '.join(QM9_TARGETS)}")
         return v
+
+
+def _check_metadata_keys(params):
+    taken = {"cliff"} | ({"split"} if params.split_column else set())
+    clash = sorted(taken & set(params.metadata_columns))
+    if clash:
+        raise ValueError(
+            f"metadata_columns {clash} would overwrite the split/cliff metadata; declare the split "
+            "with `split_column` and the cliff flag with `cliff_column`"
+        )
+    return params
 
 
 def _check_units(units: dict[str, str], targets: list[str]) -> None:

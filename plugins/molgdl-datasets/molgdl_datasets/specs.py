@@ -11,6 +11,7 @@ from molgdl_datasets.params import (
     BundledParams,
     BundledXyzParams,
     CsvParams,
+    DataFrameParams,
     MoleculeAceParams,
     Qm9Params,
     SdfParams,
@@ -25,6 +26,13 @@ def dataset_specs() -> list[DatasetSpec]:
             summary="CSV file with a SMILES column and numeric target columns (pandas)",
             factory=factories.csv_dataset,
             params=CsvParams,
+        ),
+        DatasetSpec(
+            name="dataframe",
+            summary="in-memory pandas DataFrame (molgdl.run(config, data=df)), read as a CSV file with the same "
+            "cells",
+            factory=factories.dataframe_dataset,
+            params=DataFrameParams,
         ),
         DatasetSpec(
             name="sdf",

@@ -42,7 +42,7 @@ def read_ensemble(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / ENSEMBLE_FILE).read_text())
 
 
-def ensemble_replicate_predictions(run_dir: Path, input_path: Path):
+def ensemble_replicate_predictions(run_dir: Path, input_path):
     """``(table, failures, {replicate: [M, T]})`` for the molecules of ``input_path``; ``failures``: molecule
     position -> why a member with a weight could not featurize it (its prediction is NaN)."""
     from molgdl.predict import replicate_predictions

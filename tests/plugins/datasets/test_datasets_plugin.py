@@ -11,7 +11,7 @@ import pytest
 from molgdl.data import MoleculeTable
 from molgdl.specs import DatasetSpec, Params
 
-NAMES = {"csv", "sdf", "xyz", "qm9", "esol", "freesolv", "lipo", "bbbp", "rmd17_ethanol", "3bpa", "moleculeace"}
+NAMES = {"csv", "dataframe", "sdf", "xyz", "qm9", "esol", "freesolv", "lipo", "bbbp", "rmd17_ethanol", "3bpa", "moleculeace"}
 
 
 def _specs():
@@ -36,7 +36,7 @@ def test_specs_are_typed_and_documented():
         spec.params.model_json_schema()  # listable by `molgdl components`
 
 
-@pytest.mark.parametrize("name", sorted(NAMES - {"csv", "sdf", "xyz", "moleculeace"}))  # moleculeace needs `set`
+@pytest.mark.parametrize("name", sorted(NAMES - {"csv", "dataframe", "sdf", "xyz", "moleculeace"}))  # moleculeace needs `set`
 def test_bundled_specs_build_with_default_params(name):
     spec = _specs()[name]
     params = spec.build_params({"limit": 5})

@@ -7,6 +7,7 @@ calibration fitted on the validation split (``calibration.json``), metrics per s
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from .plan import plan_of
 from .samples import mixture, model_files, pass_moments
 
 CALIBRATION_FILE = "calibration.json"
+log = logging.getLogger("molgdl")
 
 
 @dataclass
@@ -98,6 +100,10 @@ def replicate_uncertainty(res, data, split: dict[str, np.ndarray], replicate_dir
             state["targets"][name] = calibrator.fit(mean[rows, t], table.targets[rows, t])
     (Path(replicate_dir) / CALIBRATION_FILE).write_text(json.dumps(state, indent=1))
     est = calibrated(calibrator, state, task, mean, spread, coverage)
+    if task == "regression" and not np.isfinite(est.unc[np.isfinite(mean)]).all():
+        log.warning("%s: the validation split (%d molecules) is too small for %s intervals at coverage %g: the "
+                    "bounds are infinite; use more validation molecules or a lower uncertainty.coverage",
+                    Path(replicate_dir).name, len(val), state["calibrator"], coverage)
     metrics = split_metrics(est, calibrator, state, table, split, coverage)
     if task == "regression" and len(split.get("test", [])):
         _plots(Path(replicate_dir), est, calibrator, state, table, split["test"], coverage)

@@ -117,7 +117,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     run_dir, input_path, output = _user_paths(args.run, args.input, args.output)
     check_output_path(output)  # before any work
-    out = api.open_run(run_dir).predict(input_path)
+    out = api.open_run(run_dir).predict(input_path, coverage=args.coverage)
     out.to_csv(output, index=False)
     n_bad = int((out["error"] != "").sum())
     _console().print(f"wrote {len(out)} predictions to {args.output}" + (f" ({n_bad} molecules failed, see 'error')" if n_bad else ""))
@@ -279,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--run", required=True, help="run folder written by `molgdl run`")
         sp.add_argument("--input", required=True, help="CSV with a SMILES column")
         sp.add_argument("--output", required=True)
+        if name == "predict":  # uncertainty runs (docs/uncertainty.md)
+            sp.add_argument("--coverage", type=float, default=None,
+                            help="nominal coverage of <target>_lower/_upper for a run with uncertainty "
+                                 "(default: the run's uncertainty.coverage)")
         sp.set_defaults(func=func)
 
     sp = sub.add_parser("plugins", help="list installed plugins")

@@ -195,19 +195,22 @@ def check_output_path(path: Path) -> None:
                         hint=f"create it first (mkdir -p {path.parent}) or write elsewhere")
 
 
-def predict_file(run_dir: Path, input_path: Path, output_path: Path) -> pd.DataFrame:
+def predict_file(run_dir: Path, input_path: Path, output_path: Path, coverage: float | None = None) -> pd.DataFrame:
     """``molgdl predict``: :func:`predict_molecules` of the CSV ``input_path``, written to ``output_path``."""
     check_output_path(output_path)
-    out = predict_molecules(run_dir, input_path)
+    out = predict_molecules(run_dir, input_path, coverage=coverage)
     out.to_csv(output_path, index=False)
     return out
 
 
-def predict_molecules(run_dir: Path, input_path: Molecules) -> pd.DataFrame:
+def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | None = None) -> pd.DataFrame:
     """One row per input molecule: SMILES, ``<target>_pred`` (mean over replicates), ``<target>_std`` (with
-    several replicates) and ``error``. ``input_path``: a CSV file, a DataFrame or a list of SMILES
+    several replicates) and ``error``; a run with an ``uncertainty:`` section adds ``<target>_unc`` and the
+    interval ``<target>_lower``/``_upper`` at ``coverage`` (default: the run's; docs/uncertainty.md), and its
+    ``_pred`` is the estimator's mean. ``input_path``: a CSV file, a DataFrame or a list of SMILES
     (:func:`read_molecules`); the one function behind ``molgdl predict`` and ``molgdl.api.Run.predict``."""
     from molgdl.ensemble.predict import ensemble_replicate_predictions, is_ensemble_run
+    from molgdl.uncertainty.predict import has_uncertainty, uncertainty_columns
 
     if is_ensemble_run(run_dir):  # the weighted sum of its members' predictions (docs/ensembles.md)
         table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), input_path)
@@ -222,6 +225,9 @@ def predict_molecules(run_dir: Path, input_path: Molecules) -> pd.DataFrame:
         out[f"{name}_pred"] = pred[:, t]
         if len(preds) > 1:
             out[f"{name}_std"] = np.std(preds, axis=0)[:, t]
+    if not is_ensemble_run(run_dir) and has_uncertainty(run_dir):  # molgdl.uncertainty.predict
+        for column, values in uncertainty_columns(Path(run_dir), table, graphs, coverage).items():
+            out[column] = values
     out["error"] = [failures.get(i, "") for i in range(len(table))]
     return out
 

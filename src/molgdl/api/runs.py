@@ -208,11 +208,13 @@ class Run:
         return Figure(name, path)
 
     # --- using the trained models ----------------------------------------------------------------------------
-    def predict(self, molecules: Molecules) -> "pd.DataFrame":
+    def predict(self, molecules: Molecules, coverage: float | None = None) -> "pd.DataFrame":
         """Predict new molecules with every replicate (averaged), as ``molgdl predict``.
 
         Args:
             molecules: a CSV file with a SMILES column, a DataFrame with one, or a list of SMILES.
+            coverage: for a run with uncertainty, the nominal coverage of ``<target>_lower``/``_upper``
+                (default: the run's ``uncertainty.coverage``; docs/uncertainty.md).
 
         Returns:
             One row per molecule: ``smiles``, ``<target>_pred`` (``<target>_std`` with several replicates), and
@@ -227,7 +229,7 @@ class Run:
         """
         from molgdl.predict import predict_molecules
 
-        return predict_molecules(self.path, molecules)
+        return predict_molecules(self.path, molecules, coverage=coverage)
 
     def embed(self, molecules: Molecules) -> "pd.DataFrame":
         """The learned representation of new molecules (first replicate), as ``molgdl embed``.

@@ -38,6 +38,7 @@ def runs(tmp_path_factory):
     configs = {
         "ensemble": _config(tmp, "ensemble", {"name": "ensemble", "members": 2, "bootstrap": True}, "conformal"),
         "mve": _config(tmp, "mve", {"name": "mve"}, "zscaling"),
+        "cvplus": _config(tmp, "cvplus", {"name": "ensemble", "members": 3, "cv_folds": True}, "cv_plus"),
         "langevin": _config(tmp, "langevin", {"name": "langevin", "snapshots": 3}, "isotonic", epochs=6,
                             optimizer={"name": "sgld", "lr": 0.01, "temperature": 1e-4},
                             trainer={"early_stopping": None}),
@@ -50,7 +51,7 @@ def runs(tmp_path_factory):
 
 
 def test_regression_runs_write_calibrated_intervals_metrics_and_plots(runs):
-    for name in ("ensemble", "mve", "langevin"):
+    for name in ("ensemble", "mve", "langevin", "cvplus"):
         seed = runs / "runs" / name / "seed_0"
         pred = pd.read_csv(seed / "predictions.csv")
         target = [c[:-4] for c in pred.columns if c.endswith("_unc")][0]
@@ -69,19 +70,17 @@ def test_regression_runs_write_calibrated_intervals_metrics_and_plots(runs):
     assert len(list((runs / "runs" / "ensemble" / "seed_0" / "members").glob("member_*/model.pt"))) == 2
 
 
-def test_conformal_interval_is_mean_plus_minus_the_stored_quantile_times_the_spread(runs):
-    seed = runs / "runs" / "ensemble" / "seed_0"
-    scores = json.loads((seed / "calibration.json").read_text())["targets"]
-    (target, state), = scores.items()
-    q = np.sort(state["scores"])[int(np.ceil((len(state["scores"]) + 1) * 0.9)) - 1]
-    pred = pd.read_csv(seed / "predictions.csv")
-    half = (pred[f"{target}_upper"] - pred[f"{target}_lower"]) / 2
+def test_conformal_interval_is_centred_and_its_uncertainty_is_the_gaussian_equivalent_std(runs):
     from scipy import stats
 
-    assert np.allclose(half, q * pred[f"{target}_unc"] * stats.norm.ppf(0.95) / q, rtol=1e-6)
+    pred = pd.read_csv(runs / "runs" / "ensemble" / "seed_0" / "predictions.csv")
+    target = [c[:-4] for c in pred.columns if c.endswith("_unc")][0]
+    lo, hi, mu = pred[f"{target}_lower"], pred[f"{target}_upper"], pred[f"{target}_pred"]
+    assert np.allclose((lo + hi) / 2, mu, atol=1e-6)
+    assert np.allclose((hi - lo) / 2, stats.norm.ppf(0.95) * pred[f"{target}_unc"], rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["ensemble", "mve"])
+@pytest.mark.parametrize("name", ["ensemble", "mve", "cvplus"])
 def test_predict_reproduces_the_runs_columns_and_narrows_with_coverage(runs, tmp_path, name):
     from molgdl.cli import main
 
@@ -118,12 +117,13 @@ def test_classification_with_mc_dropout_gives_calibrated_probabilities_and_their
 
 @pytest.mark.parametrize("estimator,over,message", [
     ({"name": "mc_dropout"}, {}, "head.dropout is 0"),
+    ({"name": "ensemble", "members": 2}, {"calibrator": "cv_plus"}, "needs out-of-fold residuals"),
     ({"name": "langevin"}, {"trainer": {"early_stopping": None}}, "Langevin optimizer"),
     ({"name": "langevin"}, {"optimizer": {"name": "sgld"}}, "early stopping"),
     ({"name": "mve"}, {"source": {"name": "bbbp", "limit": 40}}, "for regression data, but the targets are "
                                                                  "classification"),
 ])
 def test_configs_that_cannot_work_are_refused_with_a_fix(run_cli, tmp_path, estimator, over, message):
-    path = _config(tmp_path, "bad", estimator, "none", **over)
+    path = _config(tmp_path, "bad", estimator, over.pop("calibrator", "none"), **over)
     code, out, err = run_cli("run", path)
     assert code != 0 and message in " ".join((out + err).split()) and "fix:" in out + err

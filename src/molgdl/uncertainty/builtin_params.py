@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from molgdl.specs import Params
 
@@ -13,6 +13,14 @@ class EnsembleParams(Params):
     bootstrap: bool = Field(False, description="train each member on a bootstrap resample of the training split")
     head: str = Field("point", pattern="^(point|mve)$",
                       description="point: spread of the members only; mve: each member also predicts a variance")
+    cv_folds: bool = Field(False, description="member k trains on the training split without its fold k of "
+                                              "`members` folds (what the cv_plus calibrator needs)")
+
+    @model_validator(mode="after")
+    def _one_resampling(self):
+        if self.bootstrap and self.cv_folds:
+            raise ValueError("bootstrap and cv_folds are two ways of resampling the training split; choose one")
+        return self
 
 
 class MVEParams(Params):

@@ -28,13 +28,17 @@ class RegressionCalibrator:
     def fit(self, mu: np.ndarray, sigma: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         return {}
 
-    def interval(self, state: dict[str, Any], mu: np.ndarray, sigma: np.ndarray,
-                 coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    #: whether ``interval`` needs each ensemble member's mean (``members: [K, N]``) and ``fit_folds`` is used
+    needs_members: ClassVar[bool] = False
+
+    def interval(self, state: dict[str, Any], mu: np.ndarray, sigma: np.ndarray, coverage: float,
+                 members: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         half = gaussian_z(coverage) * sigma
         return mu - half, mu + half
 
-    def uncertainty(self, state: dict[str, Any], mu: np.ndarray, sigma: np.ndarray, coverage: float) -> np.ndarray:
-        lower, upper = self.interval(state, mu, sigma, coverage)
+    def uncertainty(self, state: dict[str, Any], mu: np.ndarray, sigma: np.ndarray, coverage: float,
+                    members: np.ndarray | None = None) -> np.ndarray:
+        lower, upper = self.interval(state, mu, sigma, coverage, members)
         return (upper - lower) / (2.0 * gaussian_z(coverage))
 
 
@@ -47,7 +51,7 @@ class ZScaling(RegressionCalibrator):
         r2 = (y - mu) ** 2 / np.maximum(sigma, TINY) ** 2
         return {"scale": float(np.sqrt(np.mean(r2)))}
 
-    def interval(self, state, mu, sigma, coverage):
+    def interval(self, state, mu, sigma, coverage, members=None):
         return super().interval(state, mu, state["scale"] * sigma, coverage)
 
 
@@ -73,7 +77,7 @@ class IsotonicRegressionCalibrator(RegressionCalibrator):
         y = y + np.arange(len(y)) * 1e-12  # strictly increasing for the inverse on flat steps
         return float(np.clip(np.interp(target, y, x), 1e-9, 1 - 1e-9))
 
-    def interval(self, state, mu, sigma, coverage):
+    def interval(self, state, mu, sigma, coverage, members=None):
         lo = stats.norm.ppf(self.level(state, 0.5 - coverage / 2.0))
         hi = stats.norm.ppf(self.level(state, 0.5 + coverage / 2.0))
         return mu + lo * sigma, mu + hi * sigma
@@ -94,14 +98,46 @@ class ConformalCalibrator(RegressionCalibrator):
         k = int(np.ceil((len(scores) + 1) * coverage))
         return float("inf") if k > len(scores) else float(scores[k - 1])
 
-    def interval(self, state, mu, sigma, coverage):
+    def interval(self, state, mu, sigma, coverage, members=None):
         half = self.quantile(state, coverage) * np.maximum(sigma, TINY)
         return mu - half, mu + half
+
+
+class CVPlusCalibrator(RegressionCalibrator):
+    """CV+ intervals (Barber et al. 2021) from an ensemble trained on K folds of the training split
+    (``ensemble: {cv_folds: true}``): residuals ``R_i = |y_i - mu_{-k(i)}(x_i)|`` of each training molecule under
+    the member that left its fold out; the interval at ``x`` runs from the ``floor(alpha (n + 1))``-th smallest
+    ``mu_{-k(i)}(x) - R_i`` to the ``ceil((1 - alpha)(n + 1))``-th smallest ``mu_{-k(i)}(x) + R_i``."""
+
+    name = "cv_plus"
+    needs_members = True
+
+    def fit_folds(self, member_means: np.ndarray, fold_of: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        """``member_means: [K, n]`` every member's mean of the n training molecules, ``fold_of: [n]`` the member
+        that left each one out, ``y: [n]``."""
+        residual = np.abs(y - member_means[fold_of, np.arange(len(y))])
+        return {"member": fold_of.astype(int).tolist(), "residual": residual.tolist()}
+
+    def interval(self, state, mu, sigma, coverage, members=None):
+        if members is None:
+            raise ValueError("cv_plus needs each member's predictions")
+        k, r = np.asarray(state["member"]), np.asarray(state["residual"])
+        n, alpha = len(r), 1.0 - coverage
+        low_rank, high_rank = int(np.floor(alpha * (n + 1))), int(np.ceil((1 - alpha) * (n + 1)))
+        centres = members[k]  # [n, N]: the prediction at x of the member that left molecule i out
+        lower = np.full(members.shape[1], -np.inf)
+        upper = np.full(members.shape[1], np.inf)
+        if low_rank >= 1:
+            lower = np.partition(centres - r[:, None], low_rank - 1, axis=0)[low_rank - 1]
+        if high_rank <= n:
+            upper = np.partition(centres + r[:, None], high_rank - 1, axis=0)[high_rank - 1]
+        return lower, upper
 
 
 class ProbabilityCalibrator:
     name: ClassVar[str] = "none"
     task: ClassVar[str] = "classification"
+    needs_members: ClassVar[bool] = False
 
     def fit(self, p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         return {}

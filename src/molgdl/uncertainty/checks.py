@@ -23,6 +23,11 @@ def check_uncertainty(config, registry, params: dict) -> None:
     if plan.snapshots is not None and config.trainer.early_stopping is not None:
         raise ConfigError(f"{est} keeps weight snapshots at set epochs of the schedule, which early stopping "
                           "would cut short", hint="set trainer: {early_stopping: null}")
+    calibrator = registry.get("calibrator", unc.calibrator.name).factory(params["uncertainty.calibrator"])
+    if getattr(calibrator, "needs_members", False) and not plan.cv_folds:
+        raise ConfigError(f"uncertainty.calibrator {unc.calibrator.name!r} needs out-of-fold residuals from an "
+                          f"ensemble trained on folds of the training split, but the estimator is {est}",
+                          hint="use uncertainty: {estimator: {name: ensemble, members: 5, cv_folds: true}}")
     if plan.optimizers and config.optimizer.name not in plan.optimizers:
         raise ConfigError(f"{est} samples the posterior with a Langevin optimizer, but optimizer is "
                           f"{config.optimizer.name!r}", hint=f"use one of {list(plan.optimizers)}")

@@ -13,6 +13,7 @@ def _ensemble(params: EnsembleParams):
     from .plan import EstimatorPlan
 
     return EstimatorPlan(head=params.head, members=params.members, bootstrap=params.bootstrap,
+                         cv_folds=params.cv_folds,
                          tasks=("regression",) if params.head == "mve" else ("regression", "classification"))
 
 
@@ -68,6 +69,8 @@ def molgdl_calibrators():
                        _calibrator("IsotonicRegressionCalibrator"), CalibratorParams),
         CalibratorSpec("conformal", "split conformal intervals with normalised scores |y - mu| / sigma",
                        _calibrator("ConformalCalibrator"), CalibratorParams),
+        CalibratorSpec("cv_plus", "CV+ intervals from an ensemble trained on K folds of the training split "
+                       "(ensemble: {cv_folds: true})", _calibrator("CVPlusCalibrator"), CalibratorParams),
         CalibratorSpec("platt", "Platt scaling of classification probabilities", _calibrator("PlattCalibrator"),
                        CalibratorParams),
         CalibratorSpec("isotonic_probability", "isotonic regression of classification probabilities",

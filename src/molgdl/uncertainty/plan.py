@@ -51,6 +51,7 @@ class EstimatorPlan:
     head: Literal["point", "mve", "evidential"] = "point"
     members: int = 1
     bootstrap: bool = False
+    cv_folds: bool = False
     passes: int = 1
     snapshots: SnapshotPlan | None = None
     evidential_lambda: float = 0.2

@@ -38,8 +38,8 @@ def uncertainty_columns(run_dir: Path, table, graphs, coverage: float | None = N
             raise RunDirError(f"{seed_dir} has no {CALIBRATION_FILE}: the run has an uncertainty section but "
                               "its calibration was not written", hint="resume or rerun the run")
         state = json.loads(path.read_text())
-        mean, spread = raw_estimate(res, seed_dir, graphs, table, table.task)
-        estimates.append(calibrated(calibrator, state, table.task, mean, spread, coverage))
+        mean, spread, members = raw_estimate(res, seed_dir, graphs, table, table.task)
+        estimates.append(calibrated(calibrator, state, table.task, mean, spread, coverage, members))
     cols: dict[str, np.ndarray] = {}
     for t, name in enumerate(table.target_names):
         cols[f"{name}_pred"] = np.mean([e.mean[:, t] for e in estimates], axis=0)

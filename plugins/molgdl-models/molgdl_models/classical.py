@@ -64,3 +64,14 @@ def build_lightgbm(params, task: str):
         _no_class_weight("lightgbm", params)
         return LightGBMRegressor(**settings)
     return LightGBMClassifier(**settings)
+
+
+def build_gp(params, task: str):
+    """``GaussianProcessRegression`` or (binary) ``GaussianProcessClassification``."""
+    from .gaussian_process import GaussianProcessClassification, GaussianProcessRegression
+
+    if is_regression("gp", task):
+        return GaussianProcessRegression(length_scale=params.length_scale, noise=params.noise,
+                                         n_restarts=params.n_restarts, max_train=params.max_train)
+    return GaussianProcessClassification(length_scale=params.length_scale, n_restarts=params.n_restarts,
+                                         max_train=params.max_train)

@@ -9,6 +9,7 @@ from .params import (
     AtomwiseReadoutParams,
     AttentionReadoutParams,
     DMPNNParams,
+    GaussianProcessParams,
     GINEParams,
     KNNParams,
     LightGBMParams,
@@ -55,7 +56,7 @@ def _classical(name: str):
 
 
 # module-level names, so that the factories pickle by reference
-_svm, _knn, _linear, _lightgbm = (_classical(n) for n in ("svm", "knn", "linear", "lightgbm"))
+_svm, _knn, _linear, _lightgbm, _gp = (_classical(n) for n in ("svm", "knn", "linear", "lightgbm", "gp"))
 
 # fingerprint / descriptor models (molgdl_models.classical): name -> (summary, factory, params)
 CLASSICAL = {
@@ -65,6 +66,8 @@ CLASSICAL = {
     "linear": ("ridge (regression) or L2 logistic regression (classification) on standardised descriptors",
                _linear, LinearParams),
     "lightgbm": ("LightGBM gradient-boosted trees on molecule descriptors", _lightgbm, LightGBMParams),
+    "gp": ("Gaussian process (RBF kernel, fitted by marginal likelihood) on standardised descriptors", _gp,
+           GaussianProcessParams),
 }
 
 

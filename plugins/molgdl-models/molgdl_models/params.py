@@ -163,3 +163,18 @@ class LightGBMParams(Params):
     reg_lambda: float = Field(1.0, ge=0.0, description="L2 penalty on leaf values.")
     class_weight: Optional[Literal["balanced"]] = Field(None, description="Class weighting (classification only).")
     n_jobs: int = Field(-1, description="Threads (-1: all cores).")
+
+
+class GaussianProcessParams(Params):
+    """Exact Gaussian process on standardised descriptors: RBF kernel (isotropic) with a fitted signal
+    variance and, for regression, a fitted white-noise term; hyperparameters by maximum marginal likelihood
+    on the training rows. Suited to physical-chemistry descriptor sets (rdkit2d) of up to a few thousand
+    molecules; O(n^3) in the training molecules."""
+
+    length_scale: float = Field(10.0, gt=0.0, description="Starting RBF length scale (standardised descriptor "
+                                "units; fitted). ~sqrt(number of descriptors) suits rdkit2d's ~210.")
+    noise: float = Field(0.1, gt=0.0, description="Starting white-noise variance (normalised targets; fitted; "
+                         "regression only).")
+    n_restarts: int = Field(0, ge=0, description="Extra optimiser restarts from random hyperparameters.")
+    max_train: int = Field(10000, ge=2, description="Refuse more training molecules than this (the kernel "
+                           "matrix takes 8 n^2 bytes).")

@@ -115,6 +115,9 @@ def out_of_fold_stage(ens: Any, members: list[Member], data: dict[str, PreparedD
 
     oof: dict[str, dict[str, np.ndarray]] = {u.dir_name: {} for u in units}
     inner: dict[str, Any] = {}
+    if ens.inner_folds == 0:  # weights: mean without inner CV (the schema allows nothing else)
+        log.info("ensemble: equal weights, no inner CV (inner_folds: 0)")
+        return oof, inner
     for m in members:
         for unit in units:
             key, label = unit.dir_name, unit.dir_name.replace("_", " ")
@@ -149,6 +152,15 @@ def weights_stage(ens: Any, members: list[Member], units: list[Any], oof: dict[s
     weights: dict[str, np.ndarray] = {}
     for unit in units:
         key = unit.dir_name
+        if key not in inner:  # no inner CV: equal weights, nothing out of fold to score
+            W = np.full((len(table.target_names), len(members)), 1.0 / len(members))
+            weights[key] = W
+            info["replicates"][key] = {
+                "seed": unit.seed, "n_inner_molecules": 0,
+                "weights": {t: {m.name: float(W[i, j]) for j, m in enumerate(members)}
+                            for i, t in enumerate(table.target_names)},
+                "trained": [m.name for m in members], "oof": {}, "stack_oof": {}, "seconds": {}}
+            continue
         train, _, sub_table = inner[key]
         W = fit_weights(oof[key], sub_table.targets, ens.weights)
         weights[key] = W

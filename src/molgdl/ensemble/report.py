@@ -30,15 +30,20 @@ def why_text(info: dict[str, Any]) -> str:
                 if info["method"] == "stacking" else " (equal)") + "."]
     for key, rep in info["replicates"].items():
         lines.append("")
-        lines.append(f"{key}: inner {info['inner_folds']}-fold CV on the {rep['n_inner_molecules']} outer "
-                     "training molecules (the validation and test molecules were not used).")
+        if info["inner_folds"] == 0:
+            lines.append(f"{key}: no inner cross-validation (inner_folds: 0): every member trained once on "
+                         "the outer split, equal weights fixed in advance.")
+        else:
+            lines.append(f"{key}: inner {info['inner_folds']}-fold CV on the {rep['n_inner_molecules']} "
+                         "outer training molecules (the validation and test molecules were not used).")
         scores = ", ".join(f"{m} {rep['oof'][m]['overall'][metric]:.4f}" for m in members
-                           if metric in rep["oof"][m].get("overall", {}))
+                           if metric in rep["oof"].get(m, {}).get("overall", {}))
         best = best_member(rep["oof"], metric)
         best_note = f" (best single member: {best})" if best else ""
-        lines.append(f"  out-of-fold {metric}: {scores}{best_note}.")
+        if scores:
+            lines.append(f"  out-of-fold {metric}: {scores}{best_note}.")
         cliffs = ", ".join(f"{m} {rep['oof'][m]['overall']['cliff_rmse']:.4f}" for m in members
-                           if "cliff_rmse" in rep["oof"][m].get("overall", {}))
+                           if "cliff_rmse" in rep["oof"].get(m, {}).get("overall", {}))
         if cliffs:
             lines.append(f"  out-of-fold cliff_rmse (activity-cliff molecules): {cliffs}.")
         for target, weights in rep["weights"].items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MEMBER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
@@ -28,8 +28,11 @@ class EnsembleSection(BaseModel):
         "train", description="what a classical member (which has no use for a validation set) is fitted "
                              "on in the outer split: train, as in a run of its own, or train_and_val (the "
                              "outer validation molecules too; neural members still early-stop on them)")
-    inner_folds: int = Field(5, ge=2, description="k of the inner cross-validation over the outer training "
-                                                 "split that gives every member's out-of-fold predictions")
+    inner_folds: int = Field(5, ge=0, description="k of the inner cross-validation over the outer training "
+                                                 "split that gives every member's out-of-fold predictions; "
+                                                 "0 (weights: mean only): no inner CV, every member is "
+                                                 "trained once per replicate and why.txt has no "
+                                                 "out-of-fold scores")
 
     @field_validator("members")
     @classmethod
@@ -39,3 +42,13 @@ class EnsembleSection(BaseModel):
             raise ValueError(f"member name(s) {bad} are not folder names: use a letter, then letters, "
                              "digits, '_' or '-' (at most 64 characters)")
         return v
+
+    @model_validator(mode="after")
+    def _folds_fit_the_weights(self) -> "EnsembleSection":
+        if self.inner_folds == 1:
+            raise ValueError("inner_folds: 1 is not a cross-validation: use 2 or more, or 0 (no inner CV, "
+                             "weights: mean only)")
+        if self.inner_folds == 0 and self.weights == "stacking":
+            raise ValueError("inner_folds: 0 (no inner CV) leaves stacking nothing to fit its weights on: "
+                             "set weights: mean, or inner_folds: 2 or more")
+        return self

@@ -1,0 +1,92 @@
+"""The default ESOL config (issue 16: "ESOL stays at or below 0.50 test RMSE with the default config"): the
+ensemble of ``configs/esol.yaml`` against its own D-MPNN member, which is ``configs/esol_dmpnn.yaml`` (the
+single model that was the default before), paired by seed in the same run.
+
+Per seed ``s``: ``python -m molgdl run configs/esol.yaml --set run.seeds=[s]`` (a seed fixes the random
+80/10/10 split and every member's initialisation); the record keeps the ensemble's test RMSE, every member's
+test RMSE alone (``ensemble.json``), and the validation RMSE of each, so that choices can be checked against
+validation numbers only. One JSON record per seed in ``results/``; ``report.py`` turns them into BENCHMARKS.md.
+
+    OMP_NUM_THREADS=1 python benchmarks/esol_default/run.py              # seeds 0-4, missing records only
+    OMP_NUM_THREADS=1 python benchmarks/esol_default/run.py --seeds 0 --quick   # smoke: 3 epochs, .bench/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import BENCH_DIR, molgdl_command  # noqa: E402
+
+CONFIG = "configs/esol.yaml"
+
+
+def rmse_by_split(pred_csv: Path) -> dict[str, float]:
+    """RMSE of ``<target>_pred`` per split label in a predictions.csv (one regression target)."""
+    p = pd.read_csv(pred_csv)
+    pred = next(c for c in p.columns if c.endswith("_pred"))
+    err = p[pred] - p[pred[: -len("_pred")]]
+    return {s: float(np.sqrt(np.mean(err[p["split"] == s] ** 2))) for s in ("train", "val", "test")}
+
+
+def run_seed(seed: int, out: Path, quick: bool) -> dict:
+    name = f"esol_default_s{seed}"
+    runs = BENCH_DIR / ("esol_default_quick" if quick else "esol_default") / "runs"
+    sets = [f"run.seeds=[{seed}]", f"run.name={name}", f"run.output_dir={runs}", "data.progress=false",
+            "trainer.progress_bar=false"] + (["trainer.max_epochs=3"] if quick else [])
+    cmd = molgdl_command(ROOT / CONFIG, sets)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
+        raise SystemExit(f"seed {seed}: molgdl run failed")
+    run = runs / name
+    key = f"seed_{seed}"
+    info = json.loads((run / "ensemble.json").read_text())["replicates"][key]
+    members = {m: rmse_by_split(run / "members" / m / key / "predictions.csv") for m in info["trained"]}
+    record = {
+        "seed": seed, "config": CONFIG, "quick": quick, "ensemble": rmse_by_split(run / key / "predictions.csv"),
+        "members": members, "weights": info["weights"], "wall_s": round(wall, 1),
+        "member_seconds": info["seconds"], "command": " ".join(cmd[1:]).replace(str(ROOT) + "/", ""),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                 text=True).stdout.strip(),
+        "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
+    out.write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    ap.add_argument("--quick", action="store_true", help="3 epochs, records under .bench/ (not committed)")
+    ap.add_argument("--force", action="store_true", help="rerun seeds whose record exists")
+    args = ap.parse_args()
+    results = (BENCH_DIR / "esol_default_quick" / "results") if args.quick else HERE / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    for seed in args.seeds:
+        out = results / f"seed{seed}.json"
+        if out.exists() and not args.force:
+            continue
+        r = run_seed(seed, out, args.quick)
+        shown = ", ".join(f"{m} {v['test']:.3f}" for m, v in r["members"].items())
+        print(f"seed {seed}: ensemble test RMSE {r['ensemble']['test']:.3f} ({shown}); {r['wall_s']:.0f} s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -58,9 +58,15 @@ def mean_std(values: list[float]) -> str:
     return f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.3f}"
 
 
+def benchmarks_md() -> Path:
+    """The file that ``write_section`` edits: ``$MOLGDL_BENCHMARKS_MD`` if set (``regenerate.py`` points it at a
+    temp copy), else the repository's BENCHMARKS.md."""
+    return Path(os.environ.get("MOLGDL_BENCHMARKS_MD") or ROOT / "BENCHMARKS.md")
+
+
 def write_section(name: str, body: str) -> None:
     """Replace (or append) the section between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
-    path = ROOT / "BENCHMARKS.md"
+    path = benchmarks_md()
     text = path.read_text() if path.exists() else "# Benchmarks\n\nNumbers measured by the scripts in `benchmarks/`.\n"
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     block = f"{start}\n{body.rstrip()}\n{end}"

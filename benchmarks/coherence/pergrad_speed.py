@@ -20,18 +20,22 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / ".bench" / "coherence"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--m", type=int, default=512)
     ap.add_argument("--config", default=str(ROOT / "configs" / "esol.yaml"))
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--chunks", type=int, nargs="+", default=[16, 32], help="molecules per vmap call")
     ap.add_argument("--no-write", action="store_true", help="print the table, leave the JSON alone")
+    ap.add_argument("--quick", action="store_true", help="m = 64, 1 repeat")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="folder of the raw results")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (CUDA: timings synchronise the device)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.m, args.repeats = 64, 1
 
     import torch
     from torch_geometric.data import Batch
@@ -84,6 +88,7 @@ def main() -> None:
                                     [g.apply(lambda t: t.double() if t.is_floating_point() else t)
                                      for g in copy.deepcopy(graphs)], y.double(), "regression"), args.m)
     times: dict[str, float] = {}
+    all_times: dict[str, list[float]] = {name: [] for name in cases}
     ref = None
     err: dict[str, float] = {}
     err64: dict[str, float] = {}
@@ -95,6 +100,7 @@ def main() -> None:
             sync()
             dt = time.perf_counter() - t0
             times[name] = min(times.get(name, float("inf")), dt)
+            all_times[name].append(dt)
             if ref is None:
                 ref = sq
             err[name] = max(err.get(name, 0.0), float(((sq - ref).abs() / ref).max()))
@@ -103,11 +109,14 @@ def main() -> None:
                   f"{err64[name]:.1e})", file=sys.stderr)
     n_params = sum(p.numel() for p in model.parameters())
     speedup = {k: times["loop"] / v for k, v in times.items()}
-    result = {"m": args.m, "n_params": n_params, "device": args.device, "seconds": times, "max_rel_err": err,
+    argv_text = " ".join(sys.argv[1:] if argv is None else argv)
+    result = {"command": f"OMP_NUM_THREADS=1 python benchmarks/coherence/pergrad_speed.py {argv_text}".strip(),
+              "m": args.m, "n_params": n_params, "device": args.device, "repeats": args.repeats,
+              "seconds": times, "seconds_per_repeat": all_times, "max_rel_err": err,
               "max_rel_err_vs_float64": err64, "speedup_vs_loop": speedup}
     if not args.no_write:
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "pergrad_speed.json").write_text(json.dumps(result, indent=2))
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / f"pergrad_speed_{args.device}.json").write_text(json.dumps(result, indent=1) + "\n")
     print("| method | seconds | speed-up vs loop | max rel. diff of ‖g_i‖² vs loop | vs float64 loop |\n"
           "|---|---|---|---|---|")
     for name in cases:

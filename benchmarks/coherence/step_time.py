@@ -2,7 +2,7 @@
 process with interleaved repeats: ESOL batches of 50, the model of noisy_labels.py (D-MPNN 64x3, no
 descriptors) and the default configs/esol.yaml model (D-MPNN 300x3 + rdkit2d). A step = (the
 per_example_gradients callback for winsorized/m3) + forward + backward + optimizer step. Writes
-``.bench/coherence/step_time.json``.
+``benchmarks/coherence/results/step_time.json`` (every repeat's time per step).
 
     OMP_NUM_THREADS=1 nice -n 5 python benchmarks/coherence/step_time.py --steps 10
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / ".bench" / "coherence"
+RESULTS = Path(__file__).resolve().parent / "results"
 MODELS = {
     "D-MPNN 64x3, no descriptors": {"model": {"name": "dmpnn", "hidden_dim": 64, "depth": 3}, "descriptors": [],
                                     "head": {"hidden_dim": 64, "num_layers": 2}},
@@ -24,11 +25,15 @@ MODELS = {
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
+    ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="2 steps, 1 repeat")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="folder of the raw results")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.steps, args.repeats = 2, 1
 
     import torch
     from torch_geometric.loader import DataLoader
@@ -64,16 +69,17 @@ def main() -> None:
                 opt.step()
             return (time.perf_counter() - t0) / len(batches)
 
-        times: dict[str, float] = {}
-        for _ in range(args.repeats):
+        times: dict[str, list[float]] = {}
+        for _ in range(args.repeats):  # interleaved: every rule once per repeat
             for rule in (None, "winsorized", "m3", "rm3"):
-                name = rule or "adam"
-                times[name] = min(times.get(name, float("inf")), run(rule))
-        result[label] = {"ms_per_step": {k: 1e3 * v for k, v in times.items()},
-                         "ratio_to_adam": {k: v / times["adam"] for k, v in times.items()}}
+                times.setdefault(rule or "adam", []).append(1e3 * run(rule))
+        result[label] = {"ms_per_step": times}
         print(label, result[label], flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "step_time.json").write_text(json.dumps(result, indent=2))
+    args.results.mkdir(parents=True, exist_ok=True)
+    argv_text = " ".join(sys.argv[1:] if argv is None else argv)
+    (args.results / "step_time.json").write_text(json.dumps({
+        "command": f"OMP_NUM_THREADS=1 python benchmarks/coherence/step_time.py {argv_text}".strip(),
+        "steps": args.steps, "repeats": args.repeats, "models": result}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from common import write_section  # noqa: E402
 
+SECTIONS = ("descriptors-molnet", "descriptors-moleculeace")
 RESULTS = HERE / "results"
 ARM_TEXT = {"before": "before (raw Ipc)", "after": "after (default: z-score)", "after_cdf": "after, scaling.descriptors: cdf"}
 
 
-def load(prefix: str) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(RESULTS.glob(f"{prefix}*.json"))]
+def load(prefix: str, results: Path = RESULTS) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(results.glob(f"{prefix}*.json"))]
 
 
 def paired_verdict(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> str:
@@ -100,9 +101,14 @@ def moleculeace_section(records: list[dict]) -> str:
     return "\n".join(out)
 
 
-def main() -> int:
-    molnet = [r for r in load("") if "arm" in r]
-    mace = load("moleculeace_")
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    molnet = [r for r in load("", args.results) if "arm" in r]
+    mace = load("moleculeace_", args.results)
     if molnet:
         write_section("descriptors-molnet", molnet_section(molnet))
     if mace:

@@ -1,5 +1,5 @@
 """Cost of the coherence callback at its default settings (m = 128 molecules, every 5 epochs, factored
-per-example gradients) on the default ESOL config (configs/esol.yaml: D-MPNN 300x3 + rdkit2d, batch 50):
+per-example gradients) on the default ESOL config (configs/esol_dmpnn.yaml: D-MPNN 300x3 + rdkit2d, batch 50):
 one ``molgdl run`` with the callback and one without, same seed, one thread. Reported: seconds per
 measurement (from coherence.csv), training seconds per epoch of the run without the callback, and the overhead
 at the default frequency = (seconds per measurement / 5) / (seconds per epoch); also the whole-run ratio of
@@ -24,10 +24,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def run(name: str, epochs: int, callbacks: str, work: Path) -> Path:
-    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol.yaml"), "--overwrite"]
+    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol_dmpnn.yaml"), "--overwrite"]
     for s in (f"callbacks={callbacks}", f"trainer.max_epochs={epochs}", "trainer.num_threads=1",
               "data.progress=false", "trainer.progress_bar=false", "run.seeds=[0]", f"run.name={name}",
-              f"run.output_dir={work / 'runs'}", "trainer.early_stopping=null", "ensemble=null"):
+              f"run.output_dir={work / 'runs'}", "trainer.early_stopping=null"):
         cmd += ["--set", s]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:

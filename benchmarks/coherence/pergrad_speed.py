@@ -1,4 +1,4 @@
-"""Per-molecule gradient norms at m = 512 on the default ESOL model (configs/esol.yaml: D-MPNN 300x3 + rdkit2d
+"""Per-molecule gradient norms at m = 512 on the ESOL D-MPNN (configs/esol_dmpnn.yaml: D-MPNN 300x3 + rdkit2d
 descriptors + 300x2 head, 370k parameters): the per-example loop (reference) vs ``vmap`` over molecules of
 ``grad`` (``torch.func``, molecules sorted by size and padded a chunk at a time) vs the factored path, all in
 one process on the same training molecules, one thread. Each method is warmed up once, then timed in
@@ -26,7 +26,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--m", type=int, default=512)
-    ap.add_argument("--config", default=str(ROOT / "configs" / "esol.yaml"))
+    ap.add_argument("--config", default=str(ROOT / "configs" / "esol_dmpnn.yaml"))
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--chunks", type=int, nargs="+", default=[16, 32], help="molecules per vmap call")
     ap.add_argument("--no-write", action="store_true", help="print the table, leave the JSON alone")

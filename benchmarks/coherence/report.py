@@ -32,7 +32,7 @@ def ms(v, digits: int = 2) -> str:
 
 def speed_lines(d: dict) -> list[str]:
     per = {k: np.asarray(v) for k, v in d["seconds_per_repeat"].items()}
-    lines = [f"**Per-example gradient norms, m = {d['m']}** ({d['device']}, default ESOL model, {d['n_params']:,} "
+    lines = [f"**Per-example gradient norms, m = {d['m']}** ({d['device']}, ESOL D-MPNN of configs/esol_dmpnn.yaml, {d['n_params']:,} "
              f"parameters, one thread, {d['repeats']} interleaved repeats). Command: `{d['command']}`; raw results: "
              f"`benchmarks/coherence/results/pergrad_speed_{d['device']}.json`. Speed-up = the loop's seconds over the "
              f"method's in the same repeat; verdict against the {SPEEDUP_TARGET:g}x target: one-sided t tests over "
@@ -50,7 +50,7 @@ def speed_lines(d: dict) -> list[str]:
 def overhead_lines(d: dict) -> list[str]:
     per = d["seconds_per_evaluation"]
     return [f"**Callback overhead at its default settings** (m = 128, every 5 epochs, factored) on "
-            f"configs/esol.yaml, {d['epochs']} epochs, one thread, one run with and one without the callback "
+            f"configs/esol_dmpnn.yaml, {d['epochs']} epochs, one thread, one run with and one without the callback "
             f"(no verdict: one pair). Command: `{d['command']}`; raw results: "
             "`benchmarks/coherence/results/overhead.json`. "
             f"{len(per)} measurements of {min(per):.2f}-{max(per):.2f} s; training {d['epoch_seconds_plain']:.2f} "

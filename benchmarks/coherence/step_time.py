@@ -1,6 +1,6 @@
 """Cost of one training step with the robust aggregators, relative to the plain base optimizer (Adam), in one
 process with interleaved repeats: ESOL batches of 50, the model of noisy_labels.py (D-MPNN 64x3, no
-descriptors) and the default configs/esol.yaml model (D-MPNN 300x3 + rdkit2d). A step = (the
+descriptors) and the ESOL D-MPNN of configs/esol_dmpnn.yaml (D-MPNN 300x3 + rdkit2d). A step = (the
 per_example_gradients callback for winsorized/m3) + forward + backward + optimizer step. Writes
 ``benchmarks/coherence/results/step_time.json`` (every repeat's time per step).
 
@@ -21,7 +21,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MODELS = {
     "D-MPNN 64x3, no descriptors": {"model": {"name": "dmpnn", "hidden_dim": 64, "depth": 3}, "descriptors": [],
                                     "head": {"hidden_dim": 64, "num_layers": 2}},
-    "configs/esol.yaml (D-MPNN 300x3 + rdkit2d)": {},
+    "configs/esol_dmpnn.yaml (D-MPNN 300x3 + rdkit2d)": {},
 }
 
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     result = {}
     for label, over in MODELS.items():
-        res = resolve_file(ROOT / "configs" / "esol.yaml", overrides={"data.progress": False, **over})
+        res = resolve_file(ROOT / "configs" / "esol_dmpnn.yaml", overrides={"data.progress": False, **over})
         data = prepare_data(res, None)
         torch.manual_seed(0)
         model = build_model(res, feature_dims(data), 1)

@@ -1,0 +1,189 @@
+"""Regenerate the BENCHMARKS.md uncertainty section (issue 18) from the raw per-molecule results in
+``benchmarks/uncertainty/results/`` (written by ``run.py``). Every calibration, metric and verdict below is computed
+here from those files, with molgdl's calibrators and metrics (``molgdl.uncertainty``) applied alike to every arm;
+chemprop's arms also get chemprop's own calibrators (its zscaling variance and conformal-regression half interval).
+
+    python benchmarks/uncertainty/report.py            # the full benchmark's results (quick-mode ones if none)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import write_section  # noqa: E402
+
+from molgdl.uncertainty.calibration import (ConformalCalibrator, IsotonicRegressionCalibrator,  # noqa: E402
+                                            NoCalibration, ZScaling, gaussian_z)
+from molgdl.uncertainty.metrics import regression_metrics  # noqa: E402
+
+RESULTS = HERE / "results"
+COVERAGE = 0.9
+CALIBRATORS = {"none": NoCalibration(), "zscaling": ZScaling(), "isotonic": IsotonicRegressionCalibrator(),
+               "conformal": ConformalCalibrator()}
+
+
+def load() -> tuple[list[dict], bool]:
+    full = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json")) if not p.name.startswith("quick__")]
+    if full:
+        return full, False
+    return [json.loads(p.read_text()) for p in sorted(RESULTS.glob("quick__*.json"))], True
+
+
+def _arrays(part: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.asarray(part["y"], float), np.asarray(part["mu"], float),
+            np.maximum(np.asarray(part["sigma"], float), 1e-12))
+
+
+def arm_metrics(arm: dict) -> dict[str, dict[str, float]]:
+    """``{calibration: metrics on test}``: molgdl's four calibrators fitted on val, and for chemprop arms its own."""
+    yv, mv, sv = _arrays(arm["val"])
+    yt, mt, st = _arrays(arm["test"])
+    out = {"rmse": {"rmse": float(np.sqrt(np.mean((yt - mt) ** 2)))}}
+    for name, cal in CALIBRATORS.items():
+        state = cal.fit(mv, sv, yv)
+        out[name] = regression_metrics(yt, mt, cal.uncertainty(state, mt, st, COVERAGE),
+                                       lambda c, cal=cal, state=state: cal.interval(state, mt, st, c), COVERAGE)
+    if "chemprop_zscaling_sigma" in arm["test"]:
+        zs = np.maximum(np.asarray(arm["test"]["chemprop_zscaling_sigma"], float), 1e-12)
+        out["chemprop_zscaling"] = regression_metrics(
+            yt, mt, zs, lambda c: (mt - gaussian_z(c) * zs, mt + gaussian_z(c) * zs), COVERAGE)
+        half = np.asarray(arm["test"]["chemprop_conformal_half"], float)
+        out["chemprop_conformal"] = {"unc_coverage": float(np.mean(np.abs(yt - mt) <= half)),
+                                     "unc_width": float(np.mean(2 * half))}
+    return out
+
+
+def _fmt(v: float, pct: bool = False) -> str:
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return f"{100 * v:.1f}" if pct else f"{v:.3f}"
+
+
+def build(records: list[dict], quick: bool) -> str:
+    table = {(r["set"], r["split"], r["seed"]): {a: arm_metrics(v) for a, v in r["arms"].items()} for r in records}
+    arms = sorted({a for t in table.values() for a in t})
+    molgdl = [a for a in arms if a.startswith("molgdl:")]
+    chemprop = [a for a in arms if a.startswith("chemprop:")]
+    keys = sorted(table)
+    random_keys = [k for k in keys if k[1] == "random"]
+    n_test = {(r["set"], r["split"], r["seed"]): len(next(iter(r["arms"].values()))["test"]["y"]) for r in records}
+    s = records[0]["settings"]
+    lines = ["## Uncertainty: molgdl estimators vs chemprop 2.3.1 (issue 18)", ""]
+    if quick:
+        lines += ["**Quick-mode results only** (`run.py --quick`: ESOL, 300 molecules, a few epochs): a smoke run of "
+                  "the benchmark, not its measurement; the acceptance lines below are computed from it but prove "
+                  "nothing yet.", ""]
+    lines += [f"D-MPNN {s['hidden']} x 3, {s['epochs']} epochs, noam schedule; ensembles of {s['members']} "
+              f"members; mc_dropout {s['passes']} passes; langevin: one QAdam chain of {s['members']} x "
+              f"{s['epochs']} epochs with {s['snapshots']} snapshots in its second half (the ensemble's training "
+              "cost). chemprop 2.3.1 trains on the same splits (`chemprop_uq.py`). Calibrators are fitted on the "
+              f"validation split; metrics on the test split. Sets x splits x seeds: {len(keys)}. Command: "
+              f"`{records[0]['command']}`, then `python benchmarks/uncertainty/report.py`; raw per-molecule results: "
+              "`benchmarks/uncertainty/results/`. Machine: " + records[0]["machine"] + ".", ""]
+    # coverage of conformal intervals per set
+    lines += [f"### Coverage of {int(COVERAGE * 100)}% intervals on the test split (%)", "",
+              "molgdl arms: split-conformal (normalised scores) fitted on validation; chemprop arms: its own "
+              "conformal-regression calibrator.", "",
+              "| set | split | n test | " + " | ".join(a.split(":")[1] + (" (cp)" if a in chemprop else "")
+                                             for a in molgdl + chemprop) + " |",
+              "|---|---|---|" + "---|" * len(molgdl + chemprop)]
+    for k in keys:
+        row = [_fmt(table[k][a]["conformal"]["unc_coverage"], True) if a in molgdl else
+               _fmt(table[k][a]["chemprop_conformal"]["unc_coverage"], True) for a in molgdl + chemprop]
+        lines.append(f"| {k[0]} | {k[1]} | {n_test[k]} | " + " | ".join(row) + " |")
+    # mean miscalibration area and spearman on random splits
+    lines += ["", "### Mean over random-split sets (test split)", "",
+              "After z-scaling fitted on validation (molgdl's for molgdl arms; chemprop's own for chemprop arms, "
+              "and molgdl's z-scaling on chemprop's raw spread for a same-calibrator comparison).", "",
+              "| arm | calibration | RMSE | miscalibration area | Spearman(abs error, unc) | ENCE | NLL |",
+              "|---|---|---|---|---|---|---|"]
+    summary: dict[tuple[str, str], dict[str, float]] = {}
+    for a in molgdl + chemprop:
+        for cal in (["zscaling"] if a in molgdl else ["chemprop_zscaling", "zscaling"]):
+            vals = {m: float(np.nanmean([table[k][a][cal][m] for k in random_keys]))
+                    for m in ("unc_miscal_area", "unc_spearman", "unc_ence", "unc_nll")}
+            vals["rmse"] = float(np.mean([table[k][a]["rmse"]["rmse"] for k in random_keys]))
+            summary[(a, cal)] = vals
+            lines.append(f"| {a} | {cal} | {_fmt(vals['rmse'])} | {_fmt(vals['unc_miscal_area'])} | "
+                         f"{_fmt(vals['unc_spearman'])} | {_fmt(vals['unc_ence'])} | {_fmt(vals['unc_nll'])} |")
+    lines += ["", *langevin_section(table, keys), "", *acceptance(table, keys, random_keys, n_test, summary,
+                                                                  molgdl, chemprop)]
+    return "\n".join(lines)
+
+
+def langevin_section(table, keys) -> list[str]:
+    a, b = "molgdl:langevin", "molgdl:ensemble"
+    have = [k for k in keys if a in table[k] and b in table[k]]
+    if not have:
+        return ["### Langevin vs ensemble at equal training cost", "", "not measured (no results with both arms)"]
+    out = ["### Langevin posterior samples vs deep ensemble at equal training cost", "",
+           "| set | split | RMSE L / E | miscal. area L / E | Spearman L / E | NLL L / E |", "|---|---|---|---|---|---|"]
+    diffs = {m: [] for m in ("rmse", "unc_miscal_area", "unc_spearman", "unc_nll")}
+    for k in have:
+        la, en = table[k][a], table[k][b]
+        cells = [f"{_fmt(la['rmse']['rmse'])} / {_fmt(en['rmse']['rmse'])}"]
+        diffs["rmse"].append(la["rmse"]["rmse"] - en["rmse"]["rmse"])
+        for m in ("unc_miscal_area", "unc_spearman", "unc_nll"):
+            cells.append(f"{_fmt(la['zscaling'][m])} / {_fmt(en['zscaling'][m])}")
+            diffs[m].append(la["zscaling"][m] - en["zscaling"][m])
+        out.append(f"| {k[0]} | {k[1]} | " + " | ".join(cells) + " |")
+    better = {"rmse": "lower", "unc_miscal_area": "lower", "unc_spearman": "higher", "unc_nll": "lower"}
+    words = []
+    for m, d in diffs.items():
+        d = np.asarray(d)
+        wins = int(np.sum(d < 0) if better[m] == "lower" else np.sum(d > 0))
+        words.append(f"{m.replace('unc_', '')}: Langevin better on {wins} of {len(d)} (mean difference "
+                     f"L - E {d.mean():+.3f})")
+    out += ["", "Langevin (one chain, snapshots) vs ensemble (independent members), same number of epochs in all: "
+            + "; ".join(words) + "."]
+    return out
+
+
+def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop) -> list[str]:
+    out = ["### Acceptance (issue 18), computed from the results above", ""]
+    outside = [(k[0], a.split(":")[1], table[k][a]["conformal"]["unc_coverage"]) for k in random_keys
+               for a in molgdl if not 0.88 <= table[k][a]["conformal"]["unc_coverage"] <= 0.92]
+    se = {k: np.sqrt(COVERAGE * (1 - COVERAGE) / n_test[k]) for k in random_keys}
+    verdict = "holds" if not outside else "fails"
+    out.append(f"- Conformal 90% intervals cover 88-92% of test molecules on every random-split set: **{verdict}**"
+               + ("" if not outside else f" ({len(outside)} of {len(random_keys) * len(molgdl)} set x estimator "
+                  "cells outside: " + ", ".join(f"{s} {a} {100 * c:.1f}%" for s, a, c in outside[:8])
+                  + (", ..." if len(outside) > 8 else "") + ")")
+               + f". Binomial standard error of a test-set coverage at 90%: {100 * min(se.values()):.1f}-"
+               f"{100 * max(se.values()):.1f} points on these test sets, so a +/-2 point band is narrower than "
+               "sampling noise on the smaller sets.")
+    mg = {a: v for (a, cal), v in summary.items() if a in molgdl}
+    cp = {(a, cal): v for (a, cal), v in summary.items() if a in chemprop and cal == "chemprop_zscaling"}
+    if mg and cp:
+        best_mg_area = min(mg.items(), key=lambda kv: kv[1]["unc_miscal_area"])
+        best_cp_area = min(cp.items(), key=lambda kv: kv[1]["unc_miscal_area"])
+        best_mg_rho = max(mg.items(), key=lambda kv: kv[1]["unc_spearman"])
+        best_cp_rho = max(cp.items(), key=lambda kv: kv[1]["unc_spearman"])
+        area_ok = best_mg_area[1]["unc_miscal_area"] < best_cp_area[1]["unc_miscal_area"]
+        rho_ok = best_mg_rho[1]["unc_spearman"] > best_cp_rho[1]["unc_spearman"]
+        out.append(f"- molgdl's best estimator beats chemprop's best (random splits, mean over sets): "
+                   f"**{'holds' if area_ok and rho_ok else 'fails'}**: miscalibration area "
+                   f"{best_mg_area[0]} {best_mg_area[1]['unc_miscal_area']:.3f} vs {best_cp_area[0][0]} "
+                   f"{best_cp_area[1]['unc_miscal_area']:.3f} ({'lower' if area_ok else 'not lower'}); Spearman "
+                   f"{best_mg_rho[0]} {best_mg_rho[1]['unc_spearman']:.3f} vs {best_cp_rho[0][0]} "
+                   f"{best_cp_rho[1]['unc_spearman']:.3f} ({'higher' if rho_ok else 'not higher'}).")
+    return out
+
+
+def main() -> int:
+    records, quick = load()
+    if not records:
+        raise SystemExit(f"no results in {RESULTS}: run benchmarks/uncertainty/run.py first")
+    write_section("uncertainty", build(records, quick))
+    print(f"wrote the uncertainty section from {len(records)} result file(s)" + (" (quick mode)" if quick else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

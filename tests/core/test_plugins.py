@@ -323,7 +323,7 @@ def _model_names(data: dict) -> set[str]:
     return {i["name"] for i in data["model"]}
 
 
-MODELS_PLUGIN = {"dmpnn", "gine", "schnet", "random_forest", "svm", "knn", "linear", "lightgbm"}  # molgdl-models
+MODELS_PLUGIN = {"dmpnn", "gine", "schnet", "random_forest", "svm", "knn", "linear", "lightgbm", "gp"}  # molgdl-models
 
 
 def test_disable_plugins_env(run_cli, monkeypatch):

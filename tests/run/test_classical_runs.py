@@ -18,6 +18,7 @@ MODELS = {
     "knn": {"n_neighbors": 3},
     "linear": {},
     "lightgbm": {"n_estimators": 60, "n_jobs": 1},
+    "gp": {},
     "random_forest": {"n_estimators": 30, "n_jobs": 1},
 }
 N_BITS = 256

@@ -86,6 +86,12 @@ def test_section_refusals(tmp_path, esol_csv):
         "(remove the analyses list)")
     weights = _error(tmp_path, esol_csv, both, ensemble={"members": both, "weights": "median"})
     assert weights.split("\n")[1] == "  ensemble.weights: Input should be 'stacking' or 'mean' (got 'median')"
+    no_cv = _error(tmp_path, esol_csv, both, ensemble={"members": both, "inner_folds": 0})
+    assert no_cv.split("\n")[1] == (
+        "  ensemble: Value error, inner_folds: 0 (no inner CV) leaves stacking nothing to fit its weights on: "
+        "set weights: mean, or inner_folds: 2 or more")
+    one = _error(tmp_path, esol_csv, both, ensemble={"members": both, "inner_folds": 1, "weights": "mean"})
+    assert "inner_folds: 1 is not a cross-validation" in one
 
 
 def test_merge_rules():

@@ -118,6 +118,23 @@ def test_neural_member_and_predict(run_cli, tmp_path, esol_csv):
     np.testing.assert_allclose(pd.read_csv(tmp_path / "p.csv")["y_pred"], pred["y_pred"], rtol=0, atol=1e-5)
 
 
+def test_equal_weights_without_inner_cv(run_cli, tmp_path, esol_csv):
+    """``inner_folds: 0``: no inner CV at all (no out-of-fold files), every member trained once, and the
+    ensemble's predictions are the plain mean of the members' predictions.csv."""
+    members = {"svm": {}, "ridge": {"model": {"name": "linear"}}}
+    cfg = ensemble_config(tmp_path, esol_csv, name="eq", members=members, weights="mean", inner_folds=0)
+    code, _, err, run = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+    assert not list(run.rglob("oof_predictions.csv")) and not list(run.rglob("inner"))
+    rep = read_json(run / "ensemble.json")["replicates"]["seed_0"]
+    assert rep["weights"]["y"] == {"svm": 0.5, "ridge": 0.5} and rep["trained"] == ["svm", "ridge"]
+    preds = {m: pd.read_csv(run / "members" / m / "seed_0" / "predictions.csv")["y_pred"] for m in members}
+    ours = pd.read_csv(run / "seed_0" / "predictions.csv")["y_pred"]
+    np.testing.assert_allclose(ours, (preds["svm"] + preds["ridge"]) / 2, rtol=0, atol=1e-9)
+    why = (run / "why.txt").read_text()
+    assert "no inner cross-validation (inner_folds: 0)" in why and "out-of-fold" not in why
+
+
 def test_classical_members_fitted_on_train_and_val(run_cli, tmp_path, esol_csv):
     """``classical_fit: train_and_val``: a classical member's outer model also sees the outer validation
     molecules (its split.json lists them under train); the ensemble's split and the inner CV are unchanged.

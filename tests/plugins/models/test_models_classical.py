@@ -1,4 +1,4 @@
-"""svm, knn, linear and lightgbm: factories, errors, and each estimator against an independent computation."""
+"""svm, knn, linear, lightgbm and gp: factories, errors, and each estimator against an independent computation."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from molgdl.errors import ConfigError, DataError
 from molgdl.testing import ModelContract
 from molgdl_models import hooks
+from molgdl_models.gaussian_process import GaussianProcessClassification, GaussianProcessRegression
 from molgdl_models.kernel_knn import KernelKNNClassifier, KernelKNNRegressor
 from molgdl_models.kernel_svm import KernelSVC, KernelSVR
 from molgdl_models.linear import RIDGE_ALPHAS, StandardizedLogistic, StandardizedRidge
@@ -17,7 +18,7 @@ from molgdl_models.linear import RIDGE_ALPHAS, StandardizedLogistic, Standardize
 from kernel_brute import brute_minmax, brute_tanimoto
 
 SPECS = {s.name: s for s in hooks.molgdl_models()}
-NEW = ("svm", "knn", "linear", "lightgbm")
+NEW = ("svm", "knn", "linear", "lightgbm", "gp")
 
 
 def build(name: str, task: str, **params):
@@ -48,7 +49,8 @@ def test_specs_and_defaults():
 
 @pytest.mark.parametrize("name,regressor,classifier", [
     ("svm", KernelSVR, KernelSVC), ("knn", KernelKNNRegressor, KernelKNNClassifier),
-    ("linear", StandardizedRidge, StandardizedLogistic)])
+    ("linear", StandardizedRidge, StandardizedLogistic),
+    ("gp", GaussianProcessRegression, GaussianProcessClassification)])
 def test_factories_follow_the_task(name, regressor, classifier):
     assert isinstance(build(name, "regression"), regressor)
     assert isinstance(build(name, "classification"), classifier)
@@ -180,6 +182,56 @@ def test_lightgbm_equals_lightgbm_and_pickles_as_text():
     assert (clf.predict(X) == np.where(y > 0, 3, 7)).mean() > 0.8
 
 
+# ---------------------------------------------------------------------------------------- gaussian process
+
+
+def test_gp_equals_a_scikit_learn_pipeline_and_recovers_a_smooth_function():
+    """Our GP = StandardScaler + GaussianProcessRegressor(c * RBF + white, normalize_y) fitted by scikit-learn;
+    on a smooth 1-D function with known noise it interpolates, and its predictive std grows away from data."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(-3, 3, 60))
+    X = np.column_stack([x, np.full_like(x, 2.0)])  # a constant column: scale 1, no NaN
+    y = np.sin(2 * x) + 0.05 * rng.standard_normal(60)
+    gp = build("gp", "regression", length_scale=1.0)
+    pred = gp.fit(X, y).predict(X)
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(1.0, (1e-2, 1e4)) + WhiteKernel(0.1, (1e-6, 1e1))
+    ref = make_pipeline(StandardScaler(), GaussianProcessRegressor(kernel, normalize_y=True, random_state=0))
+    np.testing.assert_allclose(pred, ref.fit(X, y).predict(X), rtol=1e-8, atol=1e-10)
+    grid = np.linspace(-2.5, 2.5, 50)
+    err = gp.predict(np.column_stack([grid, np.full_like(grid, 2.0)])) - np.sin(2 * grid)
+    assert np.sqrt(np.mean(err ** 2)) < 0.05
+    fitted_noise = gp.kernel_.k2.noise_level * np.var(y)  # normalize_y: noise in normalised units
+    assert 0.3 * 0.05 ** 2 < fitted_noise < 3 * 0.05 ** 2
+    near, far = gp.predict_std(np.array([[0.0, 2.0], [9.0, 2.0]]))
+    assert far > 5 * near
+    assert np.array_equal(pickle.loads(pickle.dumps(gp)).predict(X), pred)
+
+
+def test_gp_classification_and_size_guard():
+    from sklearn.gaussian_process import GaussianProcessClassifier
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.random.default_rng(1).uniform(-3, 3, 80)
+    X, labels = np.column_stack([x, x ** 2]), np.where(x > 0.5, 3, 7)
+    clf = build("gp", "classification").fit(X, labels)
+    proba = clf.predict_proba(X)
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(10.0, (1e-2, 1e4))
+    ref = make_pipeline(StandardScaler(), GaussianProcessClassifier(kernel, random_state=0)).fit(X, labels)
+    np.testing.assert_allclose(proba, ref.predict_proba(X), rtol=1e-6, atol=1e-9)
+    assert list(clf.classes_) == [3, 7] and (clf.predict(X) == labels).mean() > 0.95
+    X, y = fingerprints(80)
+    with pytest.raises(ConfigError, match="max_train=50") as info:
+        build("gp", "regression", max_train=50).fit(X, y)
+    assert "lightgbm" in info.value.hint
+
+
 # ---------------------------------------------------------------------------------------- contracts
 
 
@@ -196,6 +248,11 @@ class TestKNNTanimotoContract(ModelContract):
     plugin = hooks
     name = "knn"
     params = {"metric": "tanimoto", "n_neighbors": 3}
+
+
+class TestGPContract(ModelContract):
+    plugin = hooks
+    name = "gp"
 
 
 class TestLightGBMContract(ModelContract):

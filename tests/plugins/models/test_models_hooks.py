@@ -37,7 +37,8 @@ def test_registered_names_and_kinds():
     readouts = [s for specs in pm.hook.molgdl_readouts() for s in specs]
     assert {s.name: s.family for s in models} == {
         "dmpnn": "encoder", "gine": "encoder", "schnet": "encoder", "random_forest": "classical",
-        "svm": "classical", "knn": "classical", "linear": "classical", "lightgbm": "classical"}
+        "svm": "classical", "knn": "classical", "linear": "classical", "lightgbm": "classical",
+        "gp": "classical"}
     assert [s.name for s in readouts] == ["sum", "mean", "max", "atomwise", "attention", "set2set"]
     assert all(isinstance(s, ModelSpec) for s in models)
     assert all(isinstance(s, ReadoutSpec) for s in readouts)

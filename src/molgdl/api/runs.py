@@ -190,6 +190,21 @@ class Run:
         out = pd.concat(frames, ignore_index=True)
         return out[["replicate", *[c for c in out.columns if c != "replicate"]]]
 
+    @property
+    def analyses(self) -> dict[str, "AnalysisResult"]:
+        """The analyses run so far (those of the config's ``analyses:`` list and of :meth:`analyse`), by name.
+
+        Example:
+            >>> _ = trained.analyse("learned_vs_descriptors", max_communities=4)
+            >>> "learned_vs_descriptors" in trained.analyses
+            True
+        """
+        from molgdl.api.results import AnalysisResult
+
+        found = self.summary.get("analyses") or {}
+        return {name: AnalysisResult(name, value if isinstance(value, dict) else {"result": value},
+                                     self.path / "analyses" / name) for name, value in found.items()}
+
     def figure(self, name: str = "parity", replicate: str | int | None = None) -> Figure:
         """A figure the run wrote for a replicate (``parity`` or ``learning_curve``), shown inline.
 

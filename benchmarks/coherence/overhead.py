@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         "overhead_at_default_frequency": mean_eval / 5 / epoch_s,
         "overhead_at_default_frequency_same_run": mean_eval / 5 / own_epoch_s,
         "whole_run_ratio": t_cb / t_plain - 1,
-        "command": "OMP_NUM_THREADS=1 python benchmarks/coherence/overhead.py "
-                   + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": ("OMP_NUM_THREADS=1 python benchmarks/coherence/overhead.py "
+                    + " ".join(sys.argv[1:] if argv is None else argv)).strip(),
     }
     args.results.mkdir(parents=True, exist_ok=True)
     (args.results / "overhead.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -33,7 +33,7 @@ def ms(v, digits: int = 2) -> str:
 def speed_lines(d: dict) -> list[str]:
     per = {k: np.asarray(v) for k, v in d["seconds_per_repeat"].items()}
     lines = [f"**Per-example gradient norms, m = {d['m']}** ({d['device']}, ESOL D-MPNN of configs/esol_dmpnn.yaml, {d['n_params']:,} "
-             f"parameters, one thread, {d['repeats']} interleaved repeats). Command: `{d['command']}`; raw results: "
+             f"parameters, one thread, {d['repeats']} interleaved repeats, clock: {d.get('clock', 'perf_counter')}). Command: `{d['command']}`; raw results: "
              f"`benchmarks/coherence/results/pergrad_speed_{d['device']}.json`. Speed-up = the loop's seconds over the "
              f"method's in the same repeat; verdict against the {SPEEDUP_TARGET:g}x target: one-sided t tests over "
              "the repeats ('above' = target reached).", "",

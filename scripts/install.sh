@@ -12,6 +12,6 @@ python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 python -m pip install -q "torch==2.13.0"
 plugins=()
 for p in plugins/molgdl-*/; do plugins+=(-e "$p"); done
-python -m pip install -q -c constraints.txt -e ".[test]" "${plugins[@]}"
+python -m pip install -q -c constraints.txt -e ".[test,notebook,docs]" "${plugins[@]}"
 python -m pip check >/dev/null 2>&1 || python -m pip check || true
 echo "installed: $(python -c 'import molgdl; print("molgdl", molgdl.__version__)') with plugins: ${plugins[*]}"

@@ -30,12 +30,17 @@ def render(results: Path) -> str:
     for p in sorted(results.glob("*.json")):
         r = json.loads(p.read_text())
         runs[r["dataset"]][r["readout"]][r["seed"]] = r
-    first = next(iter(next(iter(next(iter(runs.values())).values())).values()))
-    example = first["command"]
+    records = [r for by_readout in runs.values() for by_seed in by_readout.values() for r in by_seed.values()]
+    first = records[0]
+    readouts = sorted({r["readout"] for r in records}, key=lambda x: x != BASE)
+    seeds = sorted({r["seed"] for r in records})
+    invocation = (f"--datasets {' '.join(runs)} --readouts {' '.join(readouts)} --epochs "
+                  f"{' '.join(str(e) for e in sorted({r['epochs'] for r in records}))} "
+                  f"--seeds {' '.join(map(str, seeds))}")
     lines = ["## DiffPool vs other readouts (issue 5)", "",
-             "Command: `OMP_NUM_THREADS=1 python benchmarks/diffpool/compare_readouts.py --datasets <set> --readouts "
-             "<readouts> --epochs <n> --seeds <seeds>`, one `molgdl run` per dataset, readout and seed, e.g. "
-             f"`{example}`; raw results: `benchmarks/diffpool/results/<dataset>_<readout>_s<seed>.json`.", "",
+             f"Command: `OMP_NUM_THREADS=1 python benchmarks/diffpool/compare_readouts.py {invocation}`, one "
+             f"`molgdl run` per dataset, readout and seed, e.g. `{first['command']}`; raw results: "
+             "`benchmarks/diffpool/results/<dataset>_<readout>_s<seed>.json`.", "",
              f"Machine: {first['machine']}, one thread, shared with other jobs. D-MPNN 300 x 3 encoder of "
              "configs/<dataset>.yaml without the rdkit2d descriptors, only the readout changed; the readouts of a "
              "seed ran back to back, so rows pair up by seed (split and initialisation). s/epoch: training + "

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from molgdl.uncertainty.calibration import (ConformalCalibrator, CVPlusCalibrator, IsotonicProbabilityCalibrator,
+from molgdl.uncertainty.calibration import (ConformalCalibrator, CVPlusCalibrator, NoCalibration, IsotonicProbabilityCalibrator,
                                             IsotonicRegressionCalibrator, PlattCalibrator, ZScaling, gaussian_z)
 
 
@@ -97,3 +97,11 @@ def test_cv_plus_covers_at_the_nominal_rate_on_exchangeable_data():
         hits += int(np.sum((y[200:] >= lo) & (y[200:] <= hi)))
         total += 100
     assert 0.9 - 4 * np.sqrt(0.09 / total) - 0.02 <= hits / total <= 0.9 + 4 * np.sqrt(0.09 / total) + 0.02
+
+
+def test_no_calibration_is_the_identity_for_both_tasks():
+    cal = NoCalibration()
+    p = np.array([0.1, 0.7])
+    assert np.array_equal(cal.apply(cal.fit(p, np.array([0, 1])), p), p)
+    lo, hi = cal.interval(cal.fit(p, p, p), np.zeros(2), np.ones(2), 0.9)
+    assert np.allclose(hi, gaussian_z(0.9)) and np.allclose(lo, -gaussian_z(0.9))

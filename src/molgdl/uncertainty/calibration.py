@@ -189,5 +189,8 @@ class NoCalibration(RegressionCalibrator):
     name = "none"
     task = "any"
 
+    def fit(self, *arrays: np.ndarray) -> dict[str, Any]:  # (mu, sigma, y) for regression, (p, y) for classification
+        return {}
+
     def apply(self, state: dict[str, Any], p: np.ndarray) -> np.ndarray:
         return p

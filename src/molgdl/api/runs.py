@@ -92,7 +92,7 @@ def open_run(path: str | Path, *, data: "pd.DataFrame | None" = None) -> "Run":
     path = Path(path).expanduser()
     if not (path / "config.yaml").is_file():
         raise RunDirError(f"{path.resolve()} is not a molgdl run folder (no config.yaml)",
-                          hint="pass the folder that molgdl.run / `molgdl run` created, e.g. runs/esol")
+                          hint="pass the folder that `molgdl run` created, e.g. runs/esol")
     if data is not None:
         from molgdl.data.frames import register_frame
 

@@ -112,12 +112,14 @@ def build(records: list[dict], quick: bool) -> str:
             summary[(a, cal)] = vals
             lines.append(f"| {a} | {cal} | {_fmt(vals['rmse'])} | {_fmt(vals['unc_miscal_area'])} | "
                          f"{_fmt(vals['unc_spearman'])} | {_fmt(vals['unc_ence'])} | {_fmt(vals['unc_nll'])} |")
-    lines += ["", *langevin_section(table, keys), "", *acceptance(table, keys, random_keys, n_test, summary,
+    seconds = {(r["set"], r["split"], r["seed"]): {a: v.get("train_seconds", float("nan"))
+                                                   for a, v in r["arms"].items()} for r in records}
+    lines += ["", *langevin_section(table, keys, seconds), "", *acceptance(table, keys, random_keys, n_test, summary,
                                                                   molgdl, chemprop)]
     return "\n".join(lines)
 
 
-def langevin_section(table, keys) -> list[str]:
+def langevin_section(table, keys, table_seconds) -> list[str]:
     a, b = "molgdl:langevin", "molgdl:ensemble"
     have = [k for k in keys if a in table[k] and b in table[k]]
     if not have:
@@ -140,7 +142,9 @@ def langevin_section(table, keys) -> list[str]:
         wins = int(np.sum(d < 0) if better[m] == "lower" else np.sum(d > 0))
         words.append(f"{m.replace('unc_', '')}: Langevin better on {wins} of {len(d)} (mean difference "
                      f"L - E {d.mean():+.3f})")
-    out += ["", "Langevin (one chain, snapshots) vs ensemble (independent members), same number of epochs in all: "
+    ratio = [table_seconds[k][a] / table_seconds[k][b] for k in have if table_seconds[k][b] > 0]
+    out += ["", "Langevin (one chain, snapshots) vs ensemble (independent members), same number of epochs in all "
+            f"(measured training time Langevin / ensemble: {np.mean(ratio):.2f} on average): "
             + "; ".join(words) + "."]
     return out
 

@@ -29,7 +29,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import BENCH_DIR, CHEMPROP_PY, ROOT, machine  # noqa: E402
+from common import CHEMPROP_PY, ROOT, machine  # noqa: E402
 
 RESULTS = HERE / "results"
 MOLECULEACE = ["CHEMBL1862_Ki", "CHEMBL2047_EC50", "CHEMBL204_Ki", "CHEMBL214_Ki", "CHEMBL218_EC50",
@@ -147,7 +147,7 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
     if out.exists():
         print(f"{out.name}: exists, kept")
         return out
-    with tempfile.TemporaryDirectory(dir=BENCH_DIR if BENCH_DIR.is_dir() else None) as tmp:
+    with tempfile.TemporaryDirectory(prefix="molgdl_uq_") as tmp:  # outside .bench/ (a pinned worktree's)
         tmp = Path(tmp)
         arms, first = {}, None
         for arm, (estimator, change) in estimator_arms(s).items():

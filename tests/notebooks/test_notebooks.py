@@ -76,3 +76,7 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
         client.execute()
     except CellExecutionError as exc:
         pytest.fail(f"{path.name}: a cell raised\n{exc}", pytrace=False)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.get("name") == "stderr" and "ipywidgets" in o.get("text", "")]
+    if path.stem == "bring_your_own_csv":  # featurization and training progress bars render as Jupyter widgets
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

@@ -22,17 +22,19 @@ from molgdl.uncertainty.calibration import (ConformalCalibrator, IsotonicRegress
                                             NoCalibration, ZScaling, gaussian_z)
 from molgdl.uncertainty.metrics import regression_metrics  # noqa: E402
 
+SECTIONS = ("uncertainty",)
+QUICK = ("run.py --quick",)
 RESULTS = HERE / "results"
 COVERAGE = 0.9
 CALIBRATORS = {"none": NoCalibration(), "zscaling": ZScaling(), "isotonic": IsotonicRegressionCalibrator(),
                "conformal": ConformalCalibrator()}
 
 
-def load() -> tuple[list[dict], bool]:
-    full = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json")) if not p.name.startswith("quick__")]
+def load(results: Path = RESULTS) -> tuple[list[dict], bool]:
+    full = [json.loads(p.read_text()) for p in sorted(results.glob("*.json")) if not p.name.startswith("quick__")]
     if full:
         return full, False
-    return [json.loads(p.read_text()) for p in sorted(RESULTS.glob("quick__*.json"))], True
+    return [json.loads(p.read_text()) for p in sorted(results.glob("quick__*.json"))], True
 
 
 def _arrays(part: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,7 +87,8 @@ def build(records: list[dict], quick: bool) -> str:
               "cost). chemprop 2.3.1 trains on the same splits (`chemprop_uq.py`). Calibrators are fitted on the "
               f"validation split; metrics on the test split. Sets x splits x seeds: {len(keys)}. Command: "
               f"`{records[0]['command']}`, then `python benchmarks/uncertainty/report.py`; raw per-molecule results: "
-              "`benchmarks/uncertainty/results/`. Machine: " + records[0]["machine"] + ".", ""]
+              f"`benchmarks/uncertainty/results/{'quick__' if quick else ''}<set>__<split>__s<seed>.json`. "
+              "Machine: " + records[0]["machine"] + ".", ""]
     # coverage of conformal intervals per set
     lines += [f"### Coverage of {int(COVERAGE * 100)}% intervals on the test split (%)", "",
               "molgdl arms: split-conformal (normalised scores) fitted on validation; chemprop arms: its own "
@@ -180,10 +183,15 @@ def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop) -> l
     return out
 
 
-def main() -> int:
-    records, quick = load()
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results", type=Path, default=RESULTS, help="folder of raw results (default: the committed)")
+    args = p.parse_args(argv)
+    records, quick = load(args.results)
     if not records:
-        raise SystemExit(f"no results in {RESULTS}: run benchmarks/uncertainty/run.py first")
+        raise SystemExit(f"no results in {args.results}: run benchmarks/uncertainty/run.py first")
     write_section("uncertainty", build(records, quick))
     print(f"wrote the uncertainty section from {len(records)} result file(s)" + (" (quick mode)" if quick else ""))
     return 0

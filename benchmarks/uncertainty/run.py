@@ -142,8 +142,8 @@ def run_chemprop(pred: pd.DataFrame, target: str, seed: int, s: dict, work: Path
     return arms
 
 
-def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool) -> Path:
-    out = RESULTS / f"{'quick__' if quick else ''}{name}__{split}__s{seed}.json"
+def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool, results: Path = RESULTS) -> Path:
+    out = results / f"{'quick__' if quick else ''}{name}__{split}__s{seed}.json"
     if out.exists():
         print(f"{out.name}: exists, kept")
         return out
@@ -171,16 +171,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="ESOL (300 molecules), 6 epochs, 3 members: a smoke run")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--sets", nargs="+", default=None, help="only these set names (e.g. esol CHEMBL204_Ki)")
+    p.add_argument("--results", type=Path, default=RESULTS, help="where the raw results go (default: results/)")
     args = p.parse_args(argv)
     if not CHEMPROP_PY.exists():
         raise SystemExit(f"no chemprop venv at {CHEMPROP_PY}: run benchmarks/peers/setup_chemprop.sh first")
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
     s = settings(args.quick)
     for name, source, split in benchmark_sets(args.quick):
         if args.sets and name not in args.sets:
             continue
         for seed in args.seeds:
-            run_one(name, source, split, seed, s, args.quick)
+            run_one(name, source, split, seed, s, args.quick, args.results)
     return 0
 
 

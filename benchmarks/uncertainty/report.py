@@ -168,12 +168,18 @@ def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop) -> l
     mg = {a: v for (a, cal), v in summary.items() if a in molgdl}
     cp = {(a, cal): v for (a, cal), v in summary.items() if a in chemprop and cal == "chemprop_zscaling"}
     if mg and cp:
-        best_mg_area = min(mg.items(), key=lambda kv: kv[1]["unc_miscal_area"])
-        best_cp_area = min(cp.items(), key=lambda kv: kv[1]["unc_miscal_area"])
-        best_mg_rho = max(mg.items(), key=lambda kv: kv[1]["unc_spearman"])
-        best_cp_rho = max(cp.items(), key=lambda kv: kv[1]["unc_spearman"])
-        area_ok = best_mg_area[1]["unc_miscal_area"] < best_cp_area[1]["unc_miscal_area"]
-        rho_ok = best_mg_rho[1]["unc_spearman"] > best_cp_rho[1]["unc_spearman"]
+        def worst_if_nan(value: float, sign: float) -> float:  # an undefined metric never wins
+            return sign * value if np.isfinite(value) else np.inf
+
+        best_mg_area = min(mg.items(), key=lambda kv: worst_if_nan(kv[1]["unc_miscal_area"], 1))
+        best_cp_area = min(cp.items(), key=lambda kv: worst_if_nan(kv[1]["unc_miscal_area"], 1))
+        best_mg_rho = min(mg.items(), key=lambda kv: worst_if_nan(kv[1]["unc_spearman"], -1))
+        best_cp_rho = min(cp.items(), key=lambda kv: worst_if_nan(kv[1]["unc_spearman"], -1))
+        area_ok = bool(best_mg_area[1]["unc_miscal_area"] < best_cp_area[1]["unc_miscal_area"]
+                       or not np.isfinite(best_cp_area[1]["unc_miscal_area"]))
+        rho_ok = bool(best_mg_rho[1]["unc_spearman"] > best_cp_rho[1]["unc_spearman"]
+                      or (np.isfinite(best_mg_rho[1]["unc_spearman"])
+                          and not np.isfinite(best_cp_rho[1]["unc_spearman"])))
         out.append(f"- molgdl's best estimator beats chemprop's best (random splits, mean over sets): "
                    f"**{'holds' if area_ok and rho_ok else 'fails'}**: miscalibration area "
                    f"{best_mg_area[0]} {best_mg_area[1]['unc_miscal_area']:.3f} vs {best_cp_area[0][0]} "

@@ -12,6 +12,7 @@ from molgdl.builtin_params import (
     AdamParams,
     ColumnSplitParams,
     CosineParams,
+    CyclicalParams,
     FileSplitParams,
     KFoldParams,
     NoamParams,
@@ -54,6 +55,12 @@ def _cosine(params: CosineParams, optimizer, steps_per_epoch: int, max_epochs: i
     return cosine_scheduler(optimizer, params, steps_per_epoch, max_epochs)
 
 
+def _cyclical(params: CyclicalParams, optimizer, steps_per_epoch: int, max_epochs: int):
+    from molgdl.train.schedulers import cyclical_scheduler
+
+    return cyclical_scheduler(optimizer, params, steps_per_epoch, max_epochs)
+
+
 def _random_split(params: RandomSplitParams):
     from molgdl.data.splits import RandomSplitter
 
@@ -93,6 +100,8 @@ def molgdl_schedulers() -> Iterable[SchedulerSpec]:
     return [
         SchedulerSpec("noam", "linear warm-up then exponential decay, per step (chemprop's default)", _noam, NoamParams),
         SchedulerSpec("cosine", "linear warm-up then cosine decay, per step", _cosine, CosineParams),
+        SchedulerSpec("cyclical", "cosine decay restarted every cycle_epochs (cyclical SG-MCMC, Zhang et al. 2020)",
+                      _cyclical, CyclicalParams),
     ]
 
 

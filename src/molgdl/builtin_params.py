@@ -46,6 +46,11 @@ class CosineParams(Params):
         "on resume)")
 
 
+class CyclicalParams(Params):
+    cycle_epochs: float = Field(10.0, gt=0, description="epochs per cycle: the lr restarts at its maximum")
+    min_lr_ratio: float = Field(0.01, ge=0, description="lr / optimizer lr at the end of each cycle")
+
+
 class RandomSplitParams(Params):
     sizes: list[float] = Field([0.8, 0.1, 0.1], description="train, val, test fractions (sum to 1)")
 

@@ -26,3 +26,25 @@ def test_member_zero_keeps_the_replicate_seed_and_members_differ():
     plan = EstimatorPlan(members=4)
     seeds = [plan.member_seed(3, k) for k in range(4)]
     assert seeds[0] == 3 and len(set(seeds)) == 4
+
+
+def test_cyclical_schedule_restarts_every_cycle_and_snapshots_sit_at_cycle_ends():
+    import math
+
+    import torch
+
+    from molgdl.builtin_params import CyclicalParams
+    from molgdl.train.schedulers import cyclical_scheduler
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = cyclical_scheduler(opt, CyclicalParams(cycle_epochs=2, min_lr_ratio=0.1), steps_per_epoch=5,
+                               max_epochs=6)
+    lrs = []
+    for _ in range(30):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    # period 10 steps: 0.1 + 0.9 * (1 + cos(pi t / 10)) / 2
+    assert lrs[:10] == [0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t / 10)) for t in range(10)]
+    assert lrs[10:20] == lrs[:10] == lrs[20:30]
+    assert SnapshotPlan(0.5, 3, cycle_epochs=2).epochs(6) == [1, 3, 5]  # the lowest-lr epoch of each cycle

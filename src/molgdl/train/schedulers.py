@@ -40,3 +40,16 @@ def cosine_scheduler(optimizer: torch.optim.Optimizer, params, steps_per_epoch: 
         return params.min_lr_ratio + (1 - params.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def cyclical_scheduler(optimizer: torch.optim.Optimizer, params, steps_per_epoch: int, max_epochs: int):
+    """Cyclical cosine (cSG-MCMC, Zhang et al. 2020): every ``cycle_epochs`` the factor restarts at 1 and decays
+    as a half cosine to ``min_lr_ratio``; Langevin snapshots at each cycle's end sample a new mode
+    (``uncertainty: {estimator: {name: langevin, cycle_epochs: ...}}``)."""
+    period = max(1, int(round(params.cycle_epochs * steps_per_epoch)))
+
+    def factor(step: int) -> float:
+        t = (step % period) / period
+        return params.min_lr_ratio + (1 - params.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

@@ -9,6 +9,7 @@ validation numbers only. One JSON record per seed in ``results/``; ``report.py``
 
     OMP_NUM_THREADS=1 python benchmarks/esol_default/run.py              # seeds 0-4, missing records only
     OMP_NUM_THREADS=1 python benchmarks/esol_default/run.py --seeds 0 --quick   # smoke: 3 epochs, .bench/
+    python benchmarks/esol_default/report.py                                  # BENCHMARKS.md section
 """
 
 from __future__ import annotations
@@ -75,8 +76,10 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--quick", action="store_true", help="3 epochs, records under .bench/ (not committed)")
     ap.add_argument("--force", action="store_true", help="rerun seeds whose record exists")
+    ap.add_argument("--results", type=Path, default=None,
+                    help="records folder (default: results/ here; .bench/esol_default_quick/results with --quick)")
     args = ap.parse_args()
-    results = (BENCH_DIR / "esol_default_quick" / "results") if args.quick else HERE / "results"
+    results = args.results or ((BENCH_DIR / "esol_default_quick" / "results") if args.quick else HERE / "results")
     results.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         out = results / f"seed{seed}.json"

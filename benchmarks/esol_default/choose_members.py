@@ -1,0 +1,109 @@
+"""How configs/esol.yaml's members were chosen (exploratory, once): equal-weight member sets compared on the
+validation RMSE of ESOL's random 80/10/10 splits, seeds 0-4, never the test split.
+
+Inputs: the predictions of the default D-MPNN (``dmpnn``, z-scored rdkit2d) and of the same network with
+CDF-normalised descriptors (``dmpnn_cdf``) from ``benchmarks/descriptors/molnet_before_after.py`` (run folders
+``.bench/descriptors/runs/esol_after{,_cdf}_s<seed>``, arms ``after`` and ``after_cdf``), plus classical models
+fitted here on each seed's training rows: LightGBM on rdkit2d (``lgbm_d``) and on rdkit2d + ECFP4 counts
+(``lgbm_df``), a Gaussian process (``gp_d``) and an RBF SVR (``svr_d``) on standardised rdkit2d, a random forest
+on rdkit2d + ECFP4 counts (``rf_df``). Every set of 1-4 members containing ``dmpnn`` is scored by the mean of
+its members' predictions; ``results/choice.json`` keeps validation and test RMSE per set and seed.
+
+    OMP_NUM_THREADS=1 python benchmarks/esol_default/choose_members.py
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RUNS = ROOT / ".bench" / "descriptors" / "runs"
+
+
+def rdkit2d(mols) -> np.ndarray:
+    from molgdl_rdkit.descriptors import RDKit2DDescriptors
+    from molgdl.data.table import MoleculeRecord  # noqa: F401  (record type of compute)
+
+    d = RDKit2DDescriptors()
+    out = []
+    for m in mols:
+        v = []
+        for f in d._callables():
+            try:
+                v.append(float(f(m)))
+            except Exception:  # noqa: BLE001 - as RDKit2DDescriptors.compute
+                v.append(np.nan)
+        out.append(v)
+    X = np.array(out)
+    X[~np.isfinite(X)] = np.nan
+    return X
+
+
+def classical(seed: int):
+    from molgdl_models.boosting import LightGBMRegressor
+    from molgdl_models.gaussian_process import GaussianProcessRegression
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVR
+
+    return {
+        "lgbm_d": (make_pipeline(SimpleImputer(), LightGBMRegressor(n_jobs=1, random_state=seed)), "d"),
+        "lgbm_df": (make_pipeline(SimpleImputer(), LightGBMRegressor(n_jobs=1, random_state=seed)), "df"),
+        "gp_d": (make_pipeline(SimpleImputer(), GaussianProcessRegression(random_state=seed)), "d"),
+        "svr_d": (make_pipeline(SimpleImputer(), StandardScaler(), SVR(C=5.0, epsilon=0.05)), "d"),
+        "rf_df": (make_pipeline(SimpleImputer(), RandomForestRegressor(300, n_jobs=1, random_state=seed)), "df"),
+    }
+
+
+def main() -> int:
+    from rdkit import Chem, RDLogger
+    from rdkit.Chem import rdFingerprintGenerator
+
+    RDLogger.DisableLog("rdApp.*")
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    rows, feats = [], {}
+    for seed in range(5):
+        dirs = {"dmpnn": RUNS / f"esol_after_s{seed}", "dmpnn_cdf": RUNS / f"esol_after_cdf_s{seed}"}
+        if not all(d.exists() for d in dirs.values()):
+            sys.exit(f"missing {dirs}: run benchmarks/descriptors/molnet_before_after.py first")
+        frames = {k: pd.read_csv(d / f"seed_{seed}" / "predictions.csv") for k, d in dirs.items()}
+        p = frames["dmpnn"]
+        assert (frames["dmpnn_cdf"]["smiles"] == p["smiles"]).all() and (frames["dmpnn_cdf"]["split"] == p["split"]).all()
+        pred_col = next(c for c in p.columns if c.endswith("_pred"))
+        y = p[pred_col[: -len("_pred")]].to_numpy()
+        preds = {k: f[pred_col].to_numpy() for k, f in frames.items()}
+        if "d" not in feats:
+            mols = [Chem.MolFromSmiles(s) for s in p["smiles"]]
+            feats["d"] = rdkit2d(mols)
+            feats["df"] = np.hstack([feats["d"], np.stack([gen.GetCountFingerprintAsNumPy(m) for m in mols])])
+        masks = {s: (p["split"] == s).to_numpy() for s in ("train", "val", "test")}
+        for name, (est, key) in classical(seed).items():
+            preds[name] = est.fit(feats[key][masks["train"]], y[masks["train"]]).predict(feats[key])
+        others = [n for n in preds if n != "dmpnn"]
+        for k in range(0, 4):
+            for combo in itertools.combinations(others, k):
+                members = ("dmpnn", *combo)
+                mean = np.mean([preds[m] for m in members], axis=0)
+                rows.append({"seed": seed, "members": "+".join(members),
+                             **{s: float(np.sqrt(np.mean((mean[masks[s]] - y[masks[s]]) ** 2)))
+                                for s in ("val", "test")}})
+        print(f"seed {seed}: {len(rows)} rows", flush=True)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "choice.json").write_text(json.dumps(
+        {"command": "OMP_NUM_THREADS=1 python benchmarks/esol_default/choose_members.py", "rows": rows}, indent=0) + "\n")
+    df = pd.DataFrame(rows).groupby("members")[["val", "test"]].mean().sort_values("val")
+    print(df.head(10).round(3))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

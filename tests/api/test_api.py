@@ -38,9 +38,9 @@ def test_cli_predict_and_embed_call_the_api_methods(trained, tmp_path, monkeypat
     calls = []
     original = getattr(api.Run, method)
 
-    def spy(self, molecules):
+    def spy(self, molecules, **options):  # options: e.g. predict's coverage (uncertainty runs)
         calls.append((self.path, molecules))
-        return original(self, molecules)
+        return original(self, molecules, **options)
 
     monkeypatch.setattr(api.Run, method, spy)
     inp, out = tmp_path / "in.csv", tmp_path / "out.csv"

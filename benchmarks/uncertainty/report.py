@@ -128,7 +128,8 @@ def langevin_section(table, keys, table_seconds) -> list[str]:
     if not have:
         return ["### Langevin vs ensemble at equal training cost", "", "not measured (no results with both arms)"]
     out = ["### Langevin posterior samples vs deep ensemble at equal training cost", "",
-           "| set | split | RMSE L / E | miscal. area L / E | Spearman L / E | NLL L / E |", "|---|---|---|---|---|---|"]
+           "| set | split | RMSE L / E | miscal. area L / E | Spearman L / E | NLL L / E |",
+           "|---|---|---|---|---|---|"]
     diffs = {m: [] for m in ("rmse", "unc_miscal_area", "unc_spearman", "unc_nll")}
     for k in have:
         la, en = table[k][a], table[k][b]

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from molgdl.uncertainty.calibration import (ConformalCalibrator, CVPlusCalibrator, NoCalibration, IsotonicProbabilityCalibrator,
-                                            IsotonicRegressionCalibrator, PlattCalibrator, ZScaling, gaussian_z)
+from molgdl.uncertainty.calibration import (ConformalCalibrator, CVPlusCalibrator, IsotonicProbabilityCalibrator,
+                                            IsotonicRegressionCalibrator, NoCalibration, PlattCalibrator, ZScaling,
+                                            gaussian_z)
 
 
 def _data(rng, n, true_scale=1.0):

@@ -36,7 +36,8 @@ def runs(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("unc")
     configs = {
-        "ensemble": _config(tmp, "ensemble", {"name": "ensemble", "members": 2, "bootstrap": True}, "conformal"),
+        "ensemble": _config(tmp, "ensemble", {"name": "ensemble", "members": 2, "bootstrap": True, "head": "mve"},
+                            "conformal"),
         "mve": _config(tmp, "mve", {"name": "mve"}, "zscaling"),
         "cvplus": _config(tmp, "cvplus", {"name": "ensemble", "members": 3, "cv_folds": True}, "cv_plus"),
         "langevin": _config(tmp, "langevin", {"name": "langevin", "snapshots": 3}, "isotonic", epochs=6,

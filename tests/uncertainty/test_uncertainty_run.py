@@ -114,6 +114,12 @@ def test_classification_with_mc_dropout_gives_calibrated_probabilities_and_their
     assert {"unc_nll", "unc_ece", "unc_spearman"} <= set(test)
     state = json.loads((seed / "calibration.json").read_text())["targets"][target]
     assert set(state) == {"coef", "intercept"}
+    from molgdl.predict import predict_molecules
+
+    out = predict_molecules(seed.parent, pred["smiles"].head(4).tolist())
+    assert {f"{target}_pred", f"{target}_unc"} <= set(out.columns) and f"{target}_lower" not in out.columns
+    # Platt on top of the dropout mean: a monotone map of probabilities into (0, 1)
+    assert out[f"{target}_pred"].between(0, 1).all() and (out[f"{target}_unc"] >= 0).all()
 
 
 @pytest.mark.parametrize("estimator,over,message", [

@@ -160,9 +160,15 @@ def split_metrics(est: Estimate, calibrator, state, table, split, coverage: floa
             per[target] = m
         if per:
             keys = sorted({k for m in per.values() for k in m})
-            per["overall"] = {k: float(np.nanmean([m[k] for m in per.values() if k in m])) for k in keys}
+            per["overall"] = {k: _nanmean([m[k] for m in per.values() if k in m]) for k in keys}
             out[name] = per
     return out
+
+
+def _nanmean(values: list[float]) -> float:
+    """Mean of the defined values; NaN (written as null) when none is defined."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
 
 
 def _gauss(mu: np.ndarray, sigma: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:

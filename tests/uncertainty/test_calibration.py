@@ -106,3 +106,12 @@ def test_no_calibration_is_the_identity_for_both_tasks():
     assert np.array_equal(cal.apply(cal.fit(p, np.array([0, 1])), p), p)
     lo, hi = cal.interval(cal.fit(p, p, p), np.zeros(2), np.ones(2), 0.9)
     assert np.allclose(hi, gaussian_z(0.9)) and np.allclose(lo, -gaussian_z(0.9))
+
+
+def test_isotonic_recovers_coverage_even_when_the_spread_is_a_hundred_times_too_small():
+    rng = np.random.default_rng(5)
+    mu, sigma, y = _data(rng, 4000, true_scale=100.0)
+    cal = IsotonicRegressionCalibrator()
+    state = cal.fit(mu[:2000], sigma[:2000], y[:2000])
+    lo, hi = cal.interval(state, mu[2000:], sigma[2000:], 0.9)
+    assert np.mean((y[2000:] >= lo) & (y[2000:] <= hi)) == pytest.approx(0.9, abs=0.025)

@@ -57,18 +57,21 @@ class ZScaling(RegressionCalibrator):
 
 class IsotonicRegressionCalibrator(RegressionCalibrator):
     """Recalibration of the predictive CDF (Kuleshov et al. 2018): an isotonic map from the Gaussian CDF level
-    ``p = Phi((y - mu) / sigma)`` to the observed frequency of levels ``<= p`` on the validation split."""
+    ``p = Phi((y - mu) / (s sigma))`` to the observed frequency of levels ``<= p`` on the validation split. The
+    spread is z-scaled first (``s``, as :class:`ZScaling`): a spread far too small would otherwise put every level
+    at 0 or 1, where no map of levels can widen the intervals enough."""
 
     name = "isotonic"
 
     def fit(self, mu, sigma, y):
         from sklearn.isotonic import IsotonicRegression
 
-        p = np.sort(stats.norm.cdf((y - mu) / np.maximum(sigma, TINY)))
+        scale = ZScaling().fit(mu, sigma, y)["scale"]
+        p = np.sort(stats.norm.cdf((y - mu) / np.maximum(scale * sigma, TINY)))
         observed = np.arange(1, len(p) + 1) / len(p)
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
         iso.fit(np.concatenate([[0.0], p, [1.0]]), np.concatenate([[0.0], observed, [1.0]]))
-        return {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
+        return {"scale": scale, "x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}
 
     @staticmethod
     def level(state: dict[str, Any], target: float) -> float:
@@ -80,7 +83,8 @@ class IsotonicRegressionCalibrator(RegressionCalibrator):
     def interval(self, state, mu, sigma, coverage, members=None):
         lo = stats.norm.ppf(self.level(state, 0.5 - coverage / 2.0))
         hi = stats.norm.ppf(self.level(state, 0.5 + coverage / 2.0))
-        return mu + lo * sigma, mu + hi * sigma
+        scaled = state.get("scale", 1.0) * sigma
+        return mu + lo * scaled, mu + hi * scaled
 
 
 class ConformalCalibrator(RegressionCalibrator):

@@ -134,3 +134,11 @@ def test_configs_that_cannot_work_are_refused_with_a_fix(run_cli, tmp_path, esti
     path = _config(tmp_path, "bad", estimator, over.pop("calibrator", "none"), **over)
     code, out, err = run_cli("run", path)
     assert code != 0 and message in " ".join((out + err).split()) and "fix:" in out + err
+
+
+def test_a_coverage_that_is_not_a_probability_is_refused(runs, run_cli, tmp_path):
+    inp = tmp_path / "in.csv"
+    pd.DataFrame({"smiles": ["CCO"]}).to_csv(inp, index=False)
+    code, out, err = run_cli("predict", "--run", runs / "runs" / "mve", "--input", inp, "--output",
+                             tmp_path / "o.csv", "--coverage", "1.5")
+    assert code != 0 and "--coverage 1.5 is not a probability" in " ".join((out + err).split())

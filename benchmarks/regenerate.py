@@ -5,6 +5,7 @@
     python benchmarks/regenerate.py --out FILE   # write elsewhere
     python benchmarks/regenerate.py --quick      # rerun a small version of every benchmark that has one, into a
                                                  # temp folder, and render from those (nothing committed changes)
+    python benchmarks/regenerate.py --quick --only qlangevin covariance   # some benchmarks only
 
 The report scripts are discovered, not listed: every ``benchmarks/<name>/report.py`` that declares, at module
 level, the sections it owns (``SECTIONS = ("a", "b")`` or ``SECTION = "a"``). Contract of such a script:
@@ -136,8 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     ap.add_argument("--quick", action="store_true", help="rerun small versions into a temp folder and render "
                     "from them into a temp file (printed path); BENCHMARKS.md is not touched")
+    ap.add_argument("--only", nargs="+", metavar="NAME", help="with --quick: only these benchmark folders")
     args = ap.parse_args(argv)
     reports = discover()
+    if args.only:
+        if not args.quick:
+            ap.error("--only needs --quick (BENCHMARKS.md is always built from every report)")
+        unknown = sorted(set(args.only) - {r.path.parent.name for r in reports})
+        if unknown:
+            ap.error(f"no report script declares sections in {unknown}; choices: "
+                     f"{sorted(r.path.parent.name for r in reports)}")
+        reports = [r for r in reports if r.path.parent.name in args.only]
     with tempfile.TemporaryDirectory(prefix="molgdl-regenerate-") as tmp:
         page = Path(tmp) / "BENCHMARKS.md"
         if args.quick:

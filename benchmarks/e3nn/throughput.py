@@ -16,10 +16,12 @@ random energy-like target, batch of 128 molecules, cutoff 5 Å. Models:
 
 Every configuration runs in its own process (peak RSS on CPU, ``torch.cuda.max_memory_allocated`` on CUDA).
 CPU: 1 thread, batch ``--cpu-batch`` (default 32, to keep the run under 3 minutes: on CPU the cost per
-molecule does not depend on the batch size), 1 warm-up + ``--cpu-steps`` timed steps. CUDA (when available): fp32 and bf16 autocast,
-3 warm-up + ``--cuda-steps`` timed steps. The table goes to BENCHMARKS.md (section ``e3nn-throughput``).
+molecule does not depend on the batch size), 1 warm-up + ``--cpu-steps`` timed steps, each timed as thread CPU
+time. CUDA (when available): fp32 and bf16 autocast, 3 warm-up + ``--cuda-steps`` timed steps (synchronised wall
+clock). Every model sees the same batches, so step times pair up by batch. Every step's time goes to
+``benchmarks/e3nn/results/throughput_<device>.json``; ``report.py`` writes the section ``e3nn-throughput``.
 
-    nice -n 5 python benchmarks/e3nn/throughput.py [--cpu-steps 2] [--cuda-steps 20] [--no-write]
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/e3nn/throughput.py [--cpu-steps 5] [--cuda-steps 20] [--quick]
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import machine, timed, write_section  # noqa: E402
+from common import machine, timed  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 MODELS = ["e3nn l1", "e3nn l2", "e3nn natural l1", "e3nn natural l2", "e3nn natural c2 l1", "e3nn natural c2 l2",
           "plain e3nn l1", "plain e3nn l2", "schnet"]
@@ -63,14 +67,13 @@ def build(name: str):
         from molgdl_e3nn.model import E3NNEncoder
 
         enc = E3NNEncoder(num_layers=4, l_max=int(name[-1]), parity=True, num_features=32, cutoff=5.0,
-                          avg_num_neighbors=17.0, max_num_neighbors=32, natural_parity="natural" in name,
+                          avg_num_neighbors=17.0, natural_parity="natural" in name,
                           correlation=2 if " c2 " in name else 1)
         return _with_sum_head(enc, enc.out_dim)
     if name == "schnet":
         from molgdl_models.schnet import SchNetEncoder
 
-        enc = SchNetEncoder(hidden_channels=128, num_filters=128, num_interactions=6, cutoff=5.0,
-                            max_num_neighbors=32)
+        enc = SchNetEncoder(hidden_channels=128, num_filters=128, num_interactions=6, cutoff=5.0)
         return _with_sum_head(enc, enc.out_dim)
     if name.startswith("plain e3nn"):
         from e3nn import o3
@@ -134,17 +137,20 @@ def run_one(name: str, device: str, precision: str, steps: int, warmup: int, bat
     if device == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
-    loss = None
+    clock = time.thread_time if device == "cpu" else time.perf_counter
+    loss, step_s = None, []
     for b, t in zip(batches[warmup:], targets[warmup:]):
+        t0 = clock()
         loss = step(b, t)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    wall = time.perf_counter() - t0
+        if device == "cuda":
+            torch.cuda.synchronize()
+        step_s.append(clock() - t0)
+    wall = sum(step_s)
     n_mol = sum(b.num_graphs for b in batches[warmup:])
     n_atoms = sum(b.num_nodes for b in batches[warmup:]) / steps
     out = {"model": name, "device": device, "precision": precision, "mol_per_s": n_mol / wall,
-           "s_per_step": wall / steps, "atoms_per_batch": n_atoms, "finite": bool(torch.isfinite(loss)),
+           "s_per_step": wall / steps, "step_s": step_s, "atoms_per_batch": n_atoms,
+           "finite": bool(torch.isfinite(loss)),
            "params": sum(p.numel() for p in module.parameters())}
     if device == "cuda":
         out["peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
@@ -161,68 +167,52 @@ def child(name: str, device: str, precision: str, steps: int, warmup: int, batch
     return row
 
 
-def table(rows: list[dict]) -> str:
-    lines = ["| device | precision | model | params | atoms/batch | molecules/s | s/step | peak memory (MiB) | vs plain e3nn |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
-    by_key = {(r["device"], r["precision"], r["model"]): r for r in rows}
-    for r in rows:
-        ref = None
-        if r["model"].startswith("e3nn"):
-            ref = by_key.get((r["device"], r["precision"], "plain " + r["model"].replace("natural ", "").replace("c2 ", "")))
-        ratio = f"{r['mol_per_s'] / ref['mol_per_s']:.2f}x" if ref else ""
-        mem_kind = "RSS" if r["device"] == "cpu" else "CUDA alloc"
-        lines.append(f"| {r['device']} | {r['precision']} | {r['model']} | {r['params']:,} | {r['atoms_per_batch']:.0f} | "
-                     f"{r['mol_per_s']:.1f} | "
-                     f"{r['s_per_step']:.3f} | {r['peak_mb']:.0f} ({mem_kind}) | {ratio} |")
-    return "\n".join(lines)
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--one", nargs=3, metavar=("MODEL", "DEVICE", "PRECISION"), help=argparse.SUPPRESS)
     ap.add_argument("--steps", type=int, default=2, help=argparse.SUPPRESS)
     ap.add_argument("--warmup", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--batch", type=int, default=128, help="molecules per batch")
     ap.add_argument("--cpu-batch", type=int, default=32, help="molecules per batch on CPU")
-    ap.add_argument("--cpu-steps", type=int, default=2, help="timed CPU steps per model (after 1 warm-up)")
+    ap.add_argument("--cpu-steps", type=int, default=5, help="timed CPU steps per model (after 1 warm-up)")
     ap.add_argument("--cuda-steps", type=int, default=20, help="timed CUDA steps per model (after 3 warm-ups)")
     ap.add_argument("--models", nargs="*", default=MODELS, help=f"subset of {MODELS}")
     ap.add_argument("--no-cpu", action="store_true", help="skip the CPU runs")
-    ap.add_argument("--no-write", action="store_true", help="print only; do not update BENCHMARKS.md")
-    args = ap.parse_args()
+    ap.add_argument("--quick", action="store_true", help="3 models, batch 8, 2 CPU steps")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="folder of the raw results")
+    args = ap.parse_args(argv)
     if args.one:
         name, device, precision = args.one
         print(json.dumps(run_one(name, device, precision, args.steps, args.warmup, args.batch)))
         return
+    if args.quick:
+        args.models, args.cpu_batch, args.cpu_steps = ["e3nn natural c2 l1", "plain e3nn l1", "schnet"], 8, 2
 
     import torch
 
-    rows = []
+    argv_text = " ".join(sys.argv[1:] if argv is None else argv)
+    command = f"OMP_NUM_THREADS=1 python benchmarks/e3nn/throughput.py {argv_text}".strip()
+    args.results.mkdir(parents=True, exist_ok=True)
+    runs = []
     if not args.no_cpu:
-        for name in args.models:
-            rows.append(child(name, "cpu", "fp32", args.cpu_steps, 1, args.cpu_batch))
-            print(json.dumps(rows[-1]), flush=True)
+        runs.append(("cpu", [("fp32", args.cpu_steps, 1, args.cpu_batch)]))
     if torch.cuda.is_available():
-        for precision in ("fp32", "bf16"):
+        runs.append(("cuda", [(p, args.cuda_steps, 3, args.batch) for p in ("fp32", "bf16")]))
+    for device, settings in runs:
+        rows = []
+        for precision, steps, warmup, batch in settings:
             for name in args.models:
                 try:
-                    rows.append(child(name, "cuda", precision, args.cuda_steps, 3, args.batch))
+                    rows.append(child(name, device, precision, steps, warmup, batch))
                 except RuntimeError as exc:  # e.g. an op without bf16 support: report, keep going
-                    print(f"{name} cuda {precision} failed: {exc}", file=sys.stderr)
+                    print(f"{name} {device} {precision} failed: {exc}", file=sys.stderr)
                     continue
                 print(json.dumps(rows[-1]), flush=True)
-    gpu = f"; CUDA: {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "; CUDA: not available"
-    body = (f"### e3nn training throughput (bundled QM9 slice, cutoff 5 Å)\n\n"
-            f"`nice -n 5 python benchmarks/e3nn/throughput.py --cpu-batch {args.cpu_batch} --cpu-steps "
-            f"{args.cpu_steps}` on {machine()}{gpu}; CPU runs: 1 thread, batch {args.cpu_batch}, 1 warm-up + "
-            f"{args.cpu_steps} timed steps, peak RSS of the whole process; CUDA runs: batch {args.batch}, 3 warm-ups + "
-            f"{args.cuda_steps} timed steps, peak CUDA allocation. A step = forward + backward + Adam on an energy-like target "
-            f"(sum readout + linear head). e3nn: 4 layers, 32 channels per irrep, parity; plain e3nn: e3nn's "
-            f"`gate_points_2101.Network` with the same hidden irreps; SchNet: 128 hidden, 6 interactions. "
-            f"'vs plain e3nn' = molecules/s ratio (> 1: molgdl-e3nn faster).\n\n{table(rows)}\n")
-    print(body)
-    if not args.no_write:
-        write_section("e3nn-throughput", body)
+        gpu = torch.cuda.get_device_name(0) if device == "cuda" else None
+        (args.results / f"throughput_{device}.json").write_text(json.dumps({
+            "command": command, "machine": machine(), "gpu": gpu, "torch": torch.__version__,
+            "clock": "thread_time" if device == "cpu" else "perf_counter (synchronised)",
+            "warmup": settings[0][2], "batch": settings[0][3], "rows": rows}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ Arms (``--arms``; run in this order, each over the sets smallest first):
   chemprop                                  chemprop 2.3.1 defaults in .bench/chemprop-venv
                                             (benchmarks/peers/setup_chemprop.sh), a fixed 10 % of train
                                             (rng seed 0) as validation, the same test split
-  assay_preset                              SLOT: molgdl's assay preset (a config that picks the model by
-                                            inner CV) does not exist yet; runs only with --assay-preset-config
+  assay_preset                              molgdl's assay preset (members stacked by inner CV on training
+                                            molecules only): runs only with --assay-preset-config
+                                            configs/assay_preset.yaml
 
     OMP_NUM_THREADS=1 python benchmarks/assay/run.py                       # everything missing, seeds 0-4
     OMP_NUM_THREADS=1 python benchmarks/assay/run.py --arms chemprop --sets CHEMBL2047_EC50 --seeds 0

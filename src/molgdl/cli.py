@@ -113,14 +113,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from molgdl import api
-    from molgdl.predict import check_output_path
 
     run_dir, input_path, output = _user_paths(args.run, args.input, args.output)
-    check_output_path(output)  # before any work
-    out = api.open_run(run_dir).predict(input_path, coverage=args.coverage)
-    out.to_csv(output, index=False)
-    n_bad = int((out["error"] != "").sum())
-    _console().print(f"wrote {len(out)} predictions to {args.output}" + (f" ({n_bad} molecules failed, see 'error')" if n_bad else ""))
+    summary = api.open_run(run_dir).predict_file(input_path, output, **_stream_options(args),
+                                                 coverage=args.coverage)
+    _print_screen_summary("predictions", args.output, summary)
     return 0
 
 
@@ -130,11 +127,48 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from molgdl.predict import check_output_path, write_embeddings
 
     run_dir, input_path, output = _user_paths(args.run, args.input, args.output)
-    refuse_embed(run_dir)
-    check_output_path(output)  # before any work
-    out = api.open_run(run_dir).embed(input_path)
-    write_embeddings(out, output)
-    _console().print(f"wrote {len(out)} embeddings to {args.output}")
+    if str(output).endswith(".npz"):  # one array file: written at the end, not streamed
+        if args.resume or args.shard:
+            raise MolgdlError("--resume and --shard stream the output, which a .npz file cannot take",
+                              hint="write CSV, CSV.gz or Parquet (e.g. --output emb.parquet)")
+        refuse_embed(run_dir)
+        check_output_path(output)  # before any work
+        out = api.open_run(run_dir).embed(input_path)
+        write_embeddings(out, output)
+        _console().print(f"wrote {len(out)} embeddings to {args.output}")
+        return 0
+    summary = api.open_run(run_dir).embed_file(input_path, output, **_stream_options(args))
+    _print_screen_summary("embeddings", args.output, summary)
+    return 0
+
+
+def _stream_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"chunk_size": args.chunk_size, "shard": args.shard, "resume": args.resume, "progress": not args.quiet}
+
+
+def _print_screen_summary(what: str, output: str, summary) -> None:
+    """One line for the user (issue 17): rows written, failures and where they are, RDKit's messages."""
+    from rich.markup import escape
+
+    rate = summary.written / summary.seconds if summary.seconds > 0 else 0.0
+    line = f"wrote {summary.written} {what} to {escape(output)} ({rate:,.0f} molecules/s"
+    line += f", continued after {summary.resumed_chunks} chunks)" if summary.resumed_chunks else ")"
+    if summary.failed:
+        line += (f"; {summary.failed} molecules failed, see 'error' and "
+                 f"{escape(str(summary.failures_file))}")
+    if summary.log_lines:
+        line += f"; {summary.log_lines} RDKit/featurization messages in {escape(str(summary.log_file))}"
+    _console().print(line, highlight=False)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from molgdl.screen.merge import merge_outputs
+
+    output, *parts = _user_paths(args.output, *args.parts)
+    rows = merge_outputs(output, parts)
+    _console().print(f"merged {len(parts)} shards: {rows} rows in {escape(args.output)}", highlight=False)
     return 0
 
 
@@ -277,13 +311,26 @@ def build_parser() -> argparse.ArgumentParser:
                                  ("embed", cmd_embed, "write learned molecule representations")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--run", required=True, help="run folder written by `molgdl run`")
-        sp.add_argument("--input", required=True, help="CSV with a SMILES column")
-        sp.add_argument("--output", required=True)
+        sp.add_argument("--input", required=True, help="CSV(.gz) with a SMILES column, SMI, SDF or Parquet")
+        sp.add_argument("--output", required=True, help="CSV, CSV.gz or Parquet, written chunk by chunk"
+                        + (" (or .npz, written at the end)" if name == "embed" else ""))
+        sp.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
+                        help="molecules read, featurized and written at a time (default 10000)")
+        sp.add_argument("--resume", action="store_true",
+                        help="continue a killed job from its last completed chunk (<output>.progress.json)")
+        sp.add_argument("--shard", metavar="K/N", help="score only part K of N of the input (1 <= K <= N); "
+                        "join the parts with `molgdl merge` (docs/screening.md)")
+        sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         if name == "predict":  # uncertainty runs (docs/uncertainty.md)
             sp.add_argument("--coverage", type=float, default=None,
                             help="nominal coverage of <target>_lower/_upper for a run with uncertainty "
                                  "(default: the run's uncertainty.coverage)")
         sp.set_defaults(func=func)
+
+    sp = sub.add_parser("merge", help="join the outputs of `--shard K/N` predict or embed jobs in input order")
+    sp.add_argument("output", help="merged file (CSV, CSV.gz or Parquet, as the parts)")
+    sp.add_argument("parts", nargs="+", help="the --output files of shards 1/N .. N/N, in any order")
+    sp.set_defaults(func=cmd_merge)
 
     sp = sub.add_parser("plugins", help="list installed plugins")
     sp.add_argument("--json", action="store_true")
@@ -349,9 +396,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.command in ("run", "tune"):
             _console().print(f"[bold red]interrupted[/]: resume with `molgdl {args.command} CONFIG --resume`")
-        else:  # predict/embed write their output at the end: nothing was written
-            _console().print(f"[bold red]interrupted[/]: `molgdl {args.command}` stopped, nothing was written; "
-                             "run it again")
+        elif args.command in ("predict", "embed"):  # streamed: the completed chunks are kept
+            _console().print(f"[bold red]interrupted[/]: `molgdl {args.command}` stopped after its last completed "
+                             "chunk; continue it with the same command and --resume")
+        else:
+            _console().print(f"[bold red]interrupted[/]: `molgdl {args.command}` stopped; run it again")
         return 130
     except OSError as exc:  # a full disk is not a bug: say which file and how to go on
         if args.traceback or exc.errno not in (errno.ENOSPC, errno.EDQUOT):

@@ -31,6 +31,8 @@ from molgdl.run.versions import drift_error, warn_drift
 from molgdl.specs import FeatureDims
 
 log = logging.getLogger("molgdl")
+#: Featurization notes (missing or float32-overflowing descriptor values); streaming predict sends them to its log file.
+notes_log = logging.getLogger("molgdl.featurize")
 
 #: New molecules: a CSV file with a SMILES column, a DataFrame with one, or a list of SMILES strings.
 Molecules = Union[str, Path, pd.DataFrame, Sequence[str]]
@@ -154,25 +156,29 @@ def read_molecules(source: Molecules, smiles_column: str, target_names: list[str
         if column is None:
             raise DataError(f"the DataFrame has no SMILES column {smiles_column!r}; columns found: "
                             f"{', '.join(map(str, source.columns))}", hint="rename the SMILES column or add one")
-        smiles, where = source[column].tolist(), "the DataFrame"
+        smiles, where = source[column].tolist(), source.attrs.get("source", "the DataFrame")
+        index = source.index  # a RangeIndex from k numbers rows and ids from k (streamed chunks, molgdl.screen)
+        offset = int(index.start) if isinstance(index, pd.RangeIndex) and index.step == 1 else 0
     elif isinstance(source, Sequence) and all(isinstance(s, str) for s in source):
-        smiles, where = list(source), "the list of SMILES"
+        smiles, where, offset = list(source), "the list of SMILES", 0
     else:
         raise DataError(f"cannot read molecules from a {type(source).__name__}",
                         hint="pass a CSV file path, a pandas DataFrame with a SMILES column or a list of SMILES "
                              "strings, e.g. ['CCO', 'c1ccccc1']")
     records = [MoleculeRecord(id=str(i), smiles=s.strip() if isinstance(s, str) else "", row=i + 1)
-               for i, s in enumerate(smiles)]
+               for i, s in enumerate(smiles, start=offset)]
     if not records:
         raise DataError(f"{where} holds no molecules", hint="give at least one SMILES")
     return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, where)
 
 
-def replicate_predictions(run_dir: Path, input_path: Molecules) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
-    """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name."""
+def replicate_predictions(run_dir: Path, input_path: Molecules, cache: bool = True
+                          ) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
+    """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name;
+    ``cache=False`` featurizes without the on-disk cache (streaming predict: chunks are seen once)."""
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
-    table, graphs = _featurize_input(res, input_path, names, task)
+    table, graphs = _featurize_input(res, input_path, names, task, cache)
     preds = {}
     for seed_dir in seed_dirs:
         if is_classical(res):
@@ -203,19 +209,21 @@ def predict_file(run_dir: Path, input_path: Path, output_path: Path, coverage: f
     return out
 
 
-def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | None = None) -> pd.DataFrame:
+def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | None = None,
+                      cache: bool = True) -> pd.DataFrame:
     """One row per input molecule: SMILES, ``<target>_pred`` (mean over replicates), ``<target>_std`` (with
     several replicates) and ``error``; a run with an ``uncertainty:`` section adds ``<target>_unc`` and the
     interval ``<target>_lower``/``_upper`` at ``coverage`` (default: the run's; docs/uncertainty.md), and its
     ``_pred`` is the estimator's mean. ``input_path``: a CSV file, a DataFrame or a list of SMILES
-    (:func:`read_molecules`); the one function behind ``molgdl predict`` and ``molgdl.api.Run.predict``."""
+    (:func:`read_molecules`); the one function behind ``molgdl predict`` and ``molgdl.api.Run.predict`` (streamed
+    chunk by chunk by :mod:`molgdl.screen`, with ``cache=False``)."""
     from molgdl.ensemble.predict import ensemble_replicate_predictions, is_ensemble_run
     from molgdl.uncertainty.predict import has_uncertainty, uncertainty_columns
 
     if is_ensemble_run(run_dir):  # the weighted sum of its members' predictions (docs/ensembles.md)
-        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), input_path)
+        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), input_path, cache)
     else:
-        table, graphs, by_replicate = replicate_predictions(run_dir, input_path)
+        table, graphs, by_replicate = replicate_predictions(run_dir, input_path, cache)
         failures = graphs.failures
     names = table.target_names
     preds = list(by_replicate.values())
@@ -232,7 +240,8 @@ def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | No
     return out
 
 
-def _featurize_input(res: Resolved, input_path: Molecules, names: list[str], task: str) -> tuple[MoleculeTable, GraphSet]:
+def _featurize_input(res: Resolved, input_path: Molecules, names: list[str], task: str,
+                     cache: bool = True) -> tuple[MoleculeTable, GraphSet]:
     """Read new molecules and featurize them exactly as the run's training data (same featurizer, descriptors)."""
     table = read_molecules(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
     featurizer = res.build("featurizer", "featurizer")
@@ -240,9 +249,9 @@ def _featurize_input(res: Resolved, input_path: Molecules, names: list[str], tas
                    for i in range(len(res.config.descriptors))]
     cache_root = Path(res.config.data.cache_dir) if res.config.data.cache_dir else default_cache_dir()
     graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
-                             FeatureCache(cache_root), res.config.data.num_workers, progress=False)
+                             FeatureCache(cache_root) if cache else None, res.config.data.num_workers, progress=False)
     for note in graphs.notes:
-        log.warning(note)
+        notes_log.warning(note)
     return table, graphs
 
 
@@ -278,17 +287,19 @@ def write_embeddings(out: pd.DataFrame, output_path: Path) -> None:
         out.to_csv(output_path, index=False)
 
 
-def embed_molecules(run_dir: Path, input_path: Molecules) -> pd.DataFrame:
+def embed_molecules(run_dir: Path, input_path: Molecules, cache: bool = True,
+                    with_errors: bool = False) -> pd.DataFrame:
     """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids;
     for a classical run, the imputed descriptor vector its estimators see. ``input_path``: a CSV file, a
-    DataFrame or a list of SMILES; the one function behind ``molgdl embed`` and ``molgdl.api.Run.embed``."""
+    DataFrame or a list of SMILES; the one function behind ``molgdl embed`` and ``molgdl.api.Run.embed``
+    (streamed by :mod:`molgdl.screen`, which asks for a last column ``error`` with ``with_errors``)."""
     from molgdl.ensemble.predict import refuse_embed
     from molgdl.run.evaluate import embed_graphs
 
     refuse_embed(Path(run_dir))
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
-    table, graphs = _featurize_input(res, input_path, names, task)
+    table, graphs = _featurize_input(res, input_path, names, task, cache)
     if len(graphs.dataset) == 0 and not is_classical(res):
         first = min(graphs.failures)
         raise DataError(f"none of the {len(table)} molecules of {table.source} could be featurized, so there is "
@@ -302,5 +313,7 @@ def embed_molecules(run_dir: Path, input_path: Molecules) -> pd.DataFrame:
     out = pd.DataFrame(emb, columns=[f"f{i}" for i in range(emb.shape[1])])
     out.insert(0, "smiles", table.smiles)
     out.insert(0, "id", [r.id for r in table.records])
+    if with_errors:
+        out["error"] = [graphs.failures.get(i, "") for i in range(len(table))]
     return out
 

@@ -35,20 +35,22 @@ def test_cli_run_calls_molgdl_api_run(trained, tiny_config, tmp_path, monkeypatc
 
 @pytest.mark.parametrize("command,method", [("predict", "predict"), ("embed", "embed")])
 def test_cli_predict_and_embed_call_the_api_methods(trained, tmp_path, monkeypatch, command, method):
+    """The CLI streams through ``Run.predict_file``/``embed_file``, whose chunks go through ``Run``'s core function
+    (molgdl.predict): the file has the columns and numbers of ``Run.predict``/``embed``."""
     calls = []
-    original = getattr(api.Run, method)
+    original = getattr(api.Run, f"{method}_file")
 
-    def spy(self, molecules, **options):  # options: e.g. predict's coverage (uncertainty runs)
-        calls.append((self.path, molecules))
-        return original(self, molecules, **options)
+    def spy(self, inp, out, **options):  # options: chunk size, shard, resume, coverage (uncertainty runs)
+        calls.append((self.path, inp, out))
+        return original(self, inp, out, **options)
 
-    monkeypatch.setattr(api.Run, method, spy)
+    monkeypatch.setattr(api.Run, f"{method}_file", spy)
     inp, out = tmp_path / "in.csv", tmp_path / "out.csv"
     pd.DataFrame({"smiles": ["CCO", "c1ccccc1"]}).to_csv(inp, index=False)
     assert main([command, "--run", str(trained.path), "--input", str(inp), "--output", str(out)]) == 0
-    assert calls == [(trained.path, inp)]
+    assert calls == [(trained.path, inp, out)]
     written = pd.read_csv(out, keep_default_na=False)
-    expected = original(trained, ["CCO", "c1ccccc1"])
+    expected = getattr(api.Run, method)(trained, ["CCO", "c1ccccc1"])
     assert list(written.columns) == list(expected.columns)
     numeric = [c for c in expected.columns if c not in ("smiles", "id", "error")]
     assert written[numeric].to_numpy() == pytest.approx(expected[numeric].to_numpy(), rel=1e-6)

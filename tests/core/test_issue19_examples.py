@@ -185,7 +185,7 @@ def test_ctrl_c_at_each_stage_marks_the_run_interrupted(stage, run_cli, tmp_path
     assert status["state"] == "interrupted"
 
 
-def test_ctrl_c_in_predict_says_nothing_was_written(run_cli, tmp_path, monkeypatch):
+def test_ctrl_c_in_predict_says_how_to_resume(run_cli, tmp_path, monkeypatch):
     from molgdl import predict
 
     cfg = tiny_config(tmp_path)
@@ -196,11 +196,16 @@ def test_ctrl_c_in_predict_says_nothing_was_written(run_cli, tmp_path, monkeypat
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
 
+    featurize = predict._featurize_input
     monkeypatch.setattr(predict, "_featurize_input", ctrl_c)
     code, out, err = run_cli("predict", "--run", run_dir(cfg), "--input", "new.csv", "--output", "p.csv")
     assert code == 130
-    assert "interrupted: `molgdl predict` stopped, nothing was written; run it again" in flat(err)
+    assert "interrupted: `molgdl predict` stopped after its last completed chunk; continue it with the same " \
+           "command and --resume" in flat(err)
     assert not (tmp_path / "p.csv").exists()
+    monkeypatch.setattr(predict, "_featurize_input", featurize)  # streaming predict: --resume finishes the job
+    code, out, err = run_cli("predict", "--run", run_dir(cfg), "--input", "new.csv", "--output", "p.csv", "--resume")
+    assert code == 0 and len(list(csv.reader(open(tmp_path / "p.csv")))) == 1 + 3
 
 
 def test_every_test_named_in_docs_bad_inputs_exists():

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from molgdl.api.results import AnalysisResult
+    from molgdl.screen.stream import ScreenSummary
 
 #: What :meth:`Run.predict` and :meth:`Run.embed` accept: a CSV path, a DataFrame with a SMILES column, or
 #: a list of SMILES strings.
@@ -260,6 +261,57 @@ class Run:
         from molgdl.predict import embed_molecules
 
         return embed_molecules(self.path, molecules)
+
+    def predict_file(self, input: str | Path, output: str | Path, *, chunk_size: int = 10_000,
+                     shard: str | None = None, resume: bool = False, coverage: float | None = None,
+                     progress: bool = True) -> "ScreenSummary":
+        """Predict a molecule library of any size, streamed in chunks, as ``molgdl predict`` (docs/screening.md).
+
+        Args:
+            input: CSV, CSV.gz, SMI, SDF or Parquet file with the molecules.
+            output: CSV, CSV.gz or Parquet file; the rows of :meth:`predict`, appended chunk by chunk, with
+                ``<output>.failures.csv`` (molecules that failed), ``<output>.log`` (RDKit's messages) and, until
+                the job completes, ``<output>.progress.json``.
+            chunk_size: molecules read, featurized and written at a time (memory grows with it).
+            shard: ``"K/N"``: score only the K-th of N parts of the input (merge them with ``molgdl merge``).
+            resume: continue a killed job from its last completed chunk.
+            coverage: as in :meth:`predict`.
+            progress: show a progress bar (only on a terminal).
+
+        Returns:
+            A summary: rows read and written, molecules that failed, seconds.
+
+        Example:
+            >>> import pandas as pd
+            >>> pd.DataFrame({"smiles": ["CCO", "c1ccccc1", "not a smiles"]}).to_csv("library.csv", index=False)
+            >>> summary = trained.predict_file("library.csv", "scores.csv", chunk_size=2, progress=False)
+            >>> summary.written, summary.failed
+            (3, 1)
+            >>> pd.read_csv("scores.csv.failures.csv")["row"].tolist()
+            [3]
+        """
+        from molgdl.screen.shards import parse_shard
+        from molgdl.screen.stream import stream_file
+
+        return stream_file("predict", self.path, Path(input), Path(output), chunk_size=chunk_size,
+                           shard=parse_shard(shard), resume=resume, coverage=coverage, progress=progress)
+
+    def embed_file(self, input: str | Path, output: str | Path, *, chunk_size: int = 10_000,
+                   shard: str | None = None, resume: bool = False, progress: bool = True) -> "ScreenSummary":
+        """The rows of :meth:`embed` for a library of any size, streamed as :meth:`predict_file`.
+
+        Example:
+            >>> import pandas as pd
+            >>> pd.DataFrame({"smiles": ["CCO", "CCN", "c1ccccc1"]}).to_csv("library.csv", index=False)
+            >>> summary = trained.embed_file("library.csv", "emb.parquet", chunk_size=2, progress=False)
+            >>> pd.read_parquet("emb.parquet").shape
+            (3, 18)
+        """
+        from molgdl.screen.shards import parse_shard
+        from molgdl.screen.stream import stream_file
+
+        return stream_file("embed", self.path, Path(input), Path(output), chunk_size=chunk_size,
+                           shard=parse_shard(shard), resume=resume, progress=progress)
 
     def analyse(self, name: str, **params: Any) -> "AnalysisResult":
         """Run a registered analysis (``molgdl.components("analysis")``) on this run.

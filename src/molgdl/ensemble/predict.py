@@ -42,7 +42,7 @@ def read_ensemble(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / ENSEMBLE_FILE).read_text())
 
 
-def ensemble_replicate_predictions(run_dir: Path, input_path):
+def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True):
     """``(table, failures, {replicate: [M, T]})`` for the molecules of ``input_path``; ``failures``: molecule
     position -> why a member with a weight could not featurize it (its prediction is NaN)."""
     from molgdl.predict import replicate_predictions
@@ -54,7 +54,7 @@ def ensemble_replicate_predictions(run_dir: Path, input_path):
     table = None
     for name in used:
         member_dir = Path(run_dir) / MEMBERS_DIR / name
-        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path)
+        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path, cache)
         for pos, why in graphs.failures.items():
             failures.setdefault(pos, f"member {name}: {why}")
     out = {}

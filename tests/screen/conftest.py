@@ -1,0 +1,58 @@
+"""Fixtures of the streaming predict tests: tiny trained runs and a small library of Lipophilicity SMILES."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from molgdl.cli import main
+
+
+def _train(tmp: Path, name: str, **sections) -> Path:
+    cfg = {"run": {"name": name, "output_dir": str(tmp / "runs"), "seeds": [0, 1]},
+           "data": {"source": {"name": "esol", "limit": 150}, "cache_dir": str(tmp / "cache"), "progress": False,
+                    "num_workers": 1}, **sections}
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["run", str(path)]) == 0
+    return tmp / "runs" / name
+
+
+@pytest.fixture(scope="session")
+def forest_run(tmp_path_factory) -> Path:
+    """A two-seed random forest on ECFP counts: fast to apply, exact to compare."""
+    return _train(tmp_path_factory.mktemp("forest"), "forest",
+                  descriptors=[{"name": "ecfp", "radius": 2, "n_bits": 256, "counts": True}],
+                  model={"name": "random_forest", "n_estimators": 20, "n_jobs": 1})
+
+
+@pytest.fixture(scope="session")
+def dmpnn_run(tmp_path_factory) -> Path:
+    """A two-seed D-MPNN with an MC-dropout uncertainty (``_unc``, ``_lower``, ``_upper`` columns)."""
+    return _train(tmp_path_factory.mktemp("dmpnn"), "dmpnn",
+                  model={"name": "dmpnn", "hidden_dim": 16, "depth": 2},
+                  head={"hidden_dim": 16, "dropout": 0.2},
+                  trainer={"max_epochs": 1, "batch_size": 32, "progress_bar": False, "accelerator": "cpu"},
+                  uncertainty={"estimator": {"name": "mc_dropout", "passes": 3}, "calibrator": {"name": "zscaling"},
+                               "coverage": 0.9})
+
+
+def library(n: int, invalid: dict[int, str] | None = None) -> list[str]:
+    """``n`` SMILES of the bundled Lipophilicity set in RDKit's canonical form (an SDF round trip keeps them),
+    with ``invalid`` strings placed at the given positions."""
+    from molgdl_datasets.bundled import data_path
+    from rdkit import Chem
+
+    smiles = pd.read_csv(data_path("lipo_Lipophilicity.csv"))["smiles"].head(n).tolist()
+    smiles = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in smiles]
+    for i, s in (invalid or {}).items():
+        smiles[i] = s
+    return smiles
+
+
+def write_csv(path: Path, smiles: list[str]) -> Path:
+    pd.DataFrame({"smiles": smiles}).to_csv(path, index=False)
+    return path

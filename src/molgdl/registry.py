@@ -13,6 +13,9 @@ from molgdl.spec_checks import check_hook_result, check_spec, location
 from molgdl.specs import ComponentSpec
 
 
+PLURALS = {"analysis": "analyses"}  # kind -> its plural in messages (default: kind + "s")
+
+
 @dataclass(frozen=True)
 class Registered:
     spec: ComponentSpec
@@ -105,7 +108,7 @@ class Registry:
             loc = f"{where}: " if where else ""
             raise ConfigError(
                 f"{loc}unknown {kind} {name!r}{did_you_mean(name, choices)}; "
-                f"installed {kind}s: {', '.join(choices) or '(none)'}",
+                f"installed {PLURALS.get(kind, kind + 's')}: {', '.join(choices) or '(none)'}",
                 hint=f"run `molgdl components --kind {kind}` to list them, or install the plugin that provides it",
             ) from None
 

@@ -104,6 +104,13 @@ class MorganFingerprint:
             return self._gen().GetCountFingerprintAsNumPy(mol).astype(np.float64)
         return self._gen().GetFingerprintAsNumPy(mol).astype(np.float64)
 
+    def atom_environments(self, record: MoleculeRecord) -> dict[int, list[tuple[int, ...]]]:
+        """Column -> atom indices (of ``mol_from_record(record)``) of every occurrence of the Morgan
+        environment behind it (``molgdl_rdkit.atom_map``)."""
+        from molgdl_rdkit.atom_map import environments
+
+        return environments(self._gen(), "morgan", mol_from_record(record), self.counts)
+
     def __getstate__(self) -> dict[str, Any]:
         return {"radius": self.radius, "n_bits": self.n_bits, "counts": self.counts, "names": self.names}
 

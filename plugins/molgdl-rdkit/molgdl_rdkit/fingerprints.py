@@ -105,6 +105,23 @@ class Fingerprint:
         self._fn = None
 
 
+class MappedFingerprint(Fingerprint):
+    """A fingerprint set whose columns can be traced back to atoms (``molgdl_rdkit.atom_map``): ECFP, FCFP,
+    atom pairs, torsions, RDKit paths."""
+
+    def atom_environments(self, record: MoleculeRecord) -> dict[int, list[tuple[int, ...]]]:
+        """Column -> atom indices (of ``mol_from_record(record)``) of every occurrence of the feature."""
+        from molgdl_rdkit.atom_map import environments
+
+        gen = self.__dict__.get("_env_generator")
+        if gen is None:  # not pickled (__getstate__ keeps plain data): rebuilt once per process
+            gen = self._env_generator = _generator(self.kind, self.settings)
+        return environments(gen, self.kind, mol_from_record(record), bool(self.settings.get("counts", False)))
+
+
 def build_fingerprint(kind: str, params: Any) -> Fingerprint:
-    """Factory behind every fingerprint descriptor spec of ``hooks.py``."""
-    return Fingerprint(kind, params)
+    """Factory behind every fingerprint descriptor spec of ``hooks.py`` (MACCS and Avalon have no atom
+    mapping; the others are ``MappedFingerprint``)."""
+    from molgdl_rdkit.atom_map import MAPPED_KINDS
+
+    return (MappedFingerprint if kind in MAPPED_KINDS else Fingerprint)(kind, params)

@@ -31,13 +31,20 @@ def forest_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def dmpnn_run(tmp_path_factory) -> Path:
-    """A two-seed D-MPNN with an MC-dropout uncertainty (``_unc``, ``_lower``, ``_upper`` columns)."""
+    """A two-seed D-MPNN with a mean-variance head (``_unc``, ``_lower``, ``_upper`` columns)."""
     return _train(tmp_path_factory.mktemp("dmpnn"), "dmpnn",
-                  model={"name": "dmpnn", "hidden_dim": 16, "depth": 2},
-                  head={"hidden_dim": 16, "dropout": 0.2},
+                  model={"name": "dmpnn", "hidden_dim": 16, "depth": 2}, head={"hidden_dim": 16},
                   trainer={"max_epochs": 1, "batch_size": 32, "progress_bar": False, "accelerator": "cpu"},
-                  uncertainty={"estimator": {"name": "mc_dropout", "passes": 3}, "calibrator": {"name": "zscaling"},
-                               "coverage": 0.9})
+                  uncertainty={"estimator": {"name": "mve"}, "calibrator": {"name": "zscaling"}, "coverage": 0.9})
+
+
+@pytest.fixture(scope="session")
+def ensemble_run(tmp_path_factory) -> Path:
+    """An ensemble of a ridge regression and a 3-NN on ECFP counts (weights by stacking out-of-fold)."""
+    return _train(tmp_path_factory.mktemp("ensemble"), "ensemble",
+                  descriptors=[{"name": "ecfp", "radius": 2, "n_bits": 256, "counts": True}],
+                  model={"name": "linear"},
+                  ensemble={"inner_folds": 3, "members": {"ridge": {}, "knn": {"model": {"name": "knn"}}}})
 
 
 def library(n: int, invalid: dict[int, str] | None = None) -> list[str]:

@@ -90,8 +90,15 @@ def iter_chunks(path: Path, smiles_column: str, chunk_size: int) -> Iterator[Raw
 
 
 def count_records(path: Path) -> int | None:
-    """The number of records (for the progress bar's ETA): a fast line count, Parquet's metadata."""
-    kind = input_kind(path)
+    """The number of records (for the progress bar's ETA): a fast line count, Parquet's metadata; None when the
+    file cannot be counted (the reader then says why)."""
+    try:
+        return _count(path, input_kind(path))
+    except (OSError, EOFError, ValueError):
+        return None
+
+
+def _count(path: Path, kind: str) -> int:
     if kind == "parquet":
         import pyarrow.parquet as pq
 

@@ -10,6 +10,7 @@ size. RDKit's messages and featurization notes go to ``<output>.log``, failed mo
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,8 @@ def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, 
     job = {"command": command, "input_sha256": file_digest(input_path), "run_sha256": run_digest(run_dir),
            "chunk_size": chunk_size, "shard": str(shard) if shard else None, "coverage": coverage,
            "output_format": output_kind(output)}
+    chunks = iter_chunks(input_path, smiles_column, chunk_size)
+    first = next(chunks)  # an unreadable input is refused before any output is touched
     state = _start_or_resume(job, output, resume)
     writer, failures = ChunkWriter(output), FailureLog(output)
     log_file = output.with_name(output.name + ".log")
@@ -75,7 +78,7 @@ def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, 
         state.save(output)  # from here on, --resume continues the job (after Ctrl+C in its first chunk too)
     total = _rows_to_score(count_records(input_path), chunk_size, shard) if progress else None
     with captured_logs(log_file) as log_lines, ScreenBar(command, total, state.rows_written, progress) as bar:
-        for raw in iter_chunks(input_path, smiles_column, chunk_size):
+        for raw in itertools.chain([first], chunks):
             if raw.index < state.chunks_done:
                 continue
             if shard is not None and not shard.takes(raw.index):
@@ -99,8 +102,8 @@ def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, 
     return _summary(state, output, failures, log_file, log_lines(), time.perf_counter() - t0, resumed)
 
 
-def _rows_to_score(total: int, chunk_size: int, shard: Shard | None) -> int:
-    if shard is None:
+def _rows_to_score(total: int | None, chunk_size: int, shard: Shard | None) -> int | None:
+    if shard is None or total is None:
         return total
     return sum(min(chunk_size, total - c * chunk_size) for c in range(-(-total // chunk_size)) if shard.takes(c))
 

@@ -22,7 +22,7 @@ from common import BENCH_DIR, CHEMPROP_PY, ROOT, dump, machine, mean_std, timed,
 DATASETS = {
     # name: (bundled csv, smiles column, target column, molgdl config)
     "esol": ("esol_delaney-processed.csv", "smiles", "measured log solubility in mols per litre", "configs/esol_dmpnn.yaml"),
-    "freesolv": ("freesolv_SAMPL.csv", "smiles", "expt", "configs/freesolv.yaml"),
+    "freesolv": ("freesolv_SAMPL.csv", "smiles", "expt", "configs/freesolv_dmpnn.yaml"),
 }
 
 

@@ -1,19 +1,20 @@
-"""How configs/esol.yaml's members were chosen (exploratory, once): equal-weight member sets compared on the
-validation RMSE of ESOL's random 80/10/10 splits, seeds 0-4, never the test split.
+"""How configs/esol.yaml's (and configs/freesolv.yaml's) members were chosen: equal-weight member sets compared
+on the validation RMSE of the dataset's random 80/10/10 splits, seeds 0-4, never the test split.
 
 Inputs: the predictions of the default D-MPNN (``dmpnn``, z-scored rdkit2d) and of the same network with
 CDF-normalised descriptors (``dmpnn_cdf``) from ``benchmarks/descriptors/molnet_before_after.py`` (run folders
-``.bench/descriptors/runs/esol_after{,_cdf}_s<seed>``, arms ``after`` and ``after_cdf``), plus classical models
+``.bench/descriptors/runs/<dataset>_after{,_cdf}_s<seed>``, arms ``after`` and ``after_cdf``), plus classical models
 fitted here on each seed's training rows: LightGBM on rdkit2d (``lgbm_d``) and on rdkit2d + ECFP4 counts
 (``lgbm_df``), a Gaussian process (``gp_d``) and an RBF SVR (``svr_d``) on standardised rdkit2d, a random forest
 on rdkit2d + ECFP4 counts (``rf_df``). Every set of 1-4 members containing ``dmpnn`` is scored by the mean of
-its members' predictions; ``results/choice.json`` keeps validation and test RMSE per set and seed.
+its members' predictions; ``results/choice_<dataset>.json`` keeps validation and test RMSE per set and seed.
 
-    OMP_NUM_THREADS=1 python benchmarks/esol_default/choose_members.py
+    OMP_NUM_THREADS=1 python benchmarks/physchem_default/choose_members.py [--dataset esol|freesolv]
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import sys
@@ -65,6 +66,9 @@ def classical(seed: int):
 
 
 def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", default="esol", choices=["esol", "freesolv"])
+    dataset = ap.parse_args().dataset
     from rdkit import Chem, RDLogger
     from rdkit.Chem import rdFingerprintGenerator
 
@@ -72,7 +76,7 @@ def main() -> int:
     gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
     rows, feats = [], {}
     for seed in range(5):
-        dirs = {"dmpnn": RUNS / f"esol_after_s{seed}", "dmpnn_cdf": RUNS / f"esol_after_cdf_s{seed}"}
+        dirs = {"dmpnn": RUNS / f"{dataset}_after_s{seed}", "dmpnn_cdf": RUNS / f"{dataset}_after_cdf_s{seed}"}
         if not all(d.exists() for d in dirs.values()):
             sys.exit(f"missing {dirs}: run benchmarks/descriptors/molnet_before_after.py first")
         frames = {k: pd.read_csv(d / f"seed_{seed}" / "predictions.csv") for k, d in dirs.items()}
@@ -98,8 +102,9 @@ def main() -> int:
                                 for s in ("val", "test")}})
         print(f"seed {seed}: {len(rows)} rows", flush=True)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "choice.json").write_text(json.dumps(
-        {"command": "OMP_NUM_THREADS=1 python benchmarks/esol_default/choose_members.py", "rows": rows}, indent=0) + "\n")
+    command = f"OMP_NUM_THREADS=1 python benchmarks/physchem_default/choose_members.py --dataset {dataset}"
+    (HERE / "results" / f"choice_{dataset}.json").write_text(json.dumps({"command": command, "rows": rows},
+                                                                        indent=0) + "\n")
     df = pd.DataFrame(rows).groupby("members")[["val", "test"]].mean().sort_values("val")
     print(df.head(10).round(3))
     return 0

@@ -1,8 +1,9 @@
-"""BENCHMARKS.md section ``esol-default`` from the raw records of ``run.py`` (``results/seed<s>.json``): the
-default ESOL ensemble (configs/esol.yaml) against each of its members alone, paired by seed, every number and
-verdict computed here.
+"""BENCHMARKS.md section ``physchem-default`` from the raw records of ``run.py``
+(``results/<dataset>_seed<s>.json``) and ``choose_members.py`` (``results/choice_<dataset>.json``): the default
+ESOL and FreeSolv ensembles against each of their members alone, paired by seed, and how the members were
+chosen; every number and verdict computed here.
 
-    python benchmarks/esol_default/report.py [--results DIR]
+    python benchmarks/physchem_default/report.py [--results DIR]
 """
 
 from __future__ import annotations
@@ -19,30 +20,30 @@ sys.path.insert(0, str(HERE.parent))
 from common import write_section  # noqa: E402
 from stats import below_threshold, mean_std, paired  # noqa: E402
 
-SECTION = "esol-default"
-QUICK = ("run.py --quick --seeds 0",)
+SECTION = "physchem-default"
+QUICK = ("run.py --quick --datasets esol --seeds 0",)
 RESULTS = HERE / "results"
-TARGET = 0.50  # issue 16: "ESOL stays at or below 0.50 test RMSE with the default config"
+TARGETS = {"esol": 0.50}  # issue 16: "ESOL stays at or below 0.50 test RMSE with the default config"
+TITLES = {"esol": "ESOL (log10 mol/L)", "freesolv": "FreeSolv (kcal/mol)"}
 
 
-def load(results: Path) -> list[dict]:
-    return sorted((json.loads(p.read_text()) for p in results.glob("seed*.json")), key=lambda r: r["seed"])
+def load(results: Path, dataset: str) -> list[dict]:
+    return sorted((json.loads(p.read_text()) for p in results.glob(f"{dataset}_seed*.json")),
+                  key=lambda r: r["seed"])
 
 
-def section(records: list[dict], results: Path) -> str:
+def dataset_lines(dataset: str, records: list[dict], results: Path) -> list[str]:
     seeds = [r["seed"] for r in records]
     members = list(records[0]["members"])
     ens = {s: np.array([r["ensemble"][s] for r in records]) for s in ("val", "test")}
     alone = {m: {s: np.array([r["members"][m][s] for r in records]) for s in ("val", "test")} for m in members}
     rel = results.relative_to(HERE.parents[1]) if results.is_relative_to(HERE.parents[1]) else results
     lines = [
-        "## Default ESOL config: the ensemble against its members (issue 16)", "",
-        f"`configs/esol.yaml` (random 80/10/10 split per seed; equal-weight mean of {len(members)} members, each "
-        f"trained once on the split: {', '.join(f'`{m}`' for m in members)}). Every member's own predictions "
-        "come from the same run, so the comparison is paired by seed (same split, same training). `dmpnn` "
-        "alone is `configs/esol_dmpnn.yaml`, the single model that was the default before. "
-        "Command: `OMP_NUM_THREADS=1 python benchmarks/esol_default/run.py`; raw results: "
-        f"`{rel}/seed<s>.json` (each with its command and commit); seeds {', '.join(map(str, seeds))}.", "",
+        f"### {TITLES[dataset]}", "",
+        f"`configs/{dataset}.yaml`: equal-weight mean of {len(members)} members "
+        f"({', '.join(f'`{m}`' for m in members)}); `dmpnn` alone is `configs/{dataset}_dmpnn.yaml`, the single "
+        f"model that was the default before. Raw results: `{rel}/{dataset}_seed<s>.json`; seeds "
+        f"{', '.join(map(str, seeds))}.", "",
         "| model | validation RMSE | test RMSE mean ± std | test RMSE per seed |", "|---|---|---|---|",
         f"| **ensemble (default)** | {mean_std(ens['val'])} | {mean_std(ens['test'])} | "
         + " / ".join(f"{v:.3f}" for v in ens["test"]) + " |",
@@ -54,22 +55,40 @@ def section(records: list[dict], results: Path) -> str:
     for m in members:
         lines.append(f"- vs {m}: {paired(ens['test'], alone[m]['test'], 'ensemble lower', 'ensemble higher')}")
     first3 = [i for i, s in enumerate(seeds) if s in (0, 1, 2)]
-    lines += ["", f"Against the issue's target of {TARGET:.2f}: ensemble test RMSE mean over all seeds "
-              f"{ens['test'].mean():.3f}, {below_threshold(ens['test'], TARGET)}"
-              + (f"; over seeds 0-2 (the three seeds of the earlier accuracy table) "
-                 f"{ens['test'][first3].mean():.3f}" if len(first3) == 3 else "") + "."]
+    if dataset in TARGETS:
+        target = TARGETS[dataset]
+        lines += ["", f"Against the issue's target of {target:.2f}: ensemble test RMSE mean over all seeds "
+                  f"{ens['test'].mean():.3f}, {below_threshold(ens['test'], target)}"
+                  + (f"; over seeds 0-2 (the three seeds of the earlier accuracy table) "
+                     f"{ens['test'][first3].mean():.3f}" if len(first3) == 3 else "") + "."]
     wall = np.array([r["wall_s"] for r in records])
     lines += ["", f"Cost: {wall.mean():.0f} s per seed on average (whole `molgdl run`, one thread, "
               f"{records[0]['machine']}, on a machine shared with other jobs, so ± 50 %); the members' own "
-              "seconds are in each record (`member_seconds`).",
-              ""]
-    lines += choice_lines(results)
+              "seconds are in each record (`member_seconds`).", ""]
+    return lines + choice_lines(results, dataset)
+
+
+def section(results: Path) -> str:
+    lines = ["## Default physical-chemistry configs: ensembles against their members (issue 16)", "",
+             "Random 80/10/10 split per seed; each member trained once on the split, no inner CV. Every member's "
+             "own predictions come from the same run, so each comparison is paired by seed (same split, same "
+             "training). Command: `OMP_NUM_THREADS=1 python benchmarks/physchem_default/run.py` (each record "
+             "keeps its exact `molgdl run` command and commit).", ""]
+    found = False
+    for dataset in TITLES:
+        records = load(results, dataset)
+        if records:
+            found = True
+            lines += dataset_lines(dataset, records, results) + [""]
+    if not found:
+        raise SystemExit(f"no records in {results}: run benchmarks/physchem_default/run.py first")
     return "\n".join(lines)
 
 
-def choice_lines(results: Path) -> list[str]:
-    """How the members were chosen, from ``choice.json`` (``choose_members.py``): the best sets by validation."""
-    path = results / "choice.json"
+def choice_lines(results: Path, dataset: str) -> list[str]:
+    """How the members were chosen, from ``choice_<dataset>.json`` (``choose_members.py``): the best sets by
+    validation."""
+    path = results / f"choice_{dataset}.json"
     if not path.exists():
         return []
     import pandas as pd
@@ -77,9 +96,10 @@ def choice_lines(results: Path) -> list[str]:
     table = pd.DataFrame(json.loads(path.read_text())["rows"])
     by_set = table.groupby("members")[["val", "test"]].mean().sort_values("val")
     n_seeds = table["seed"].nunique()
-    out = [f"How the members were chosen: `python benchmarks/esol_default/choose_members.py` scored {len(by_set)} "
+    out = [f"How the members were chosen: `python benchmarks/physchem_default/choose_members.py --dataset {dataset}` "
+           f"scored {len(by_set)} "
            f"equal-weight member sets (every set of up to 4 candidates containing the D-MPNN) on the validation "
-           f"split of seeds 0-{n_seeds - 1}, never the test split (raw: `benchmarks/esol_default/results/choice.json`; "
+           f"split of seeds 0-{n_seeds - 1}, never the test split (raw: `benchmarks/physchem_default/results/choice_{dataset}.json`; "
            "its D-MPNN predictions come from the `benchmarks/descriptors/` runs). The 5 lowest mean validation "
            "RMSEs, with their test RMSE for reference:", "",
            "| members | mean validation RMSE | mean test RMSE |", "|---|---|---|"]
@@ -91,10 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
-    records = load(args.results)
-    if not records:
-        raise SystemExit(f"no records in {args.results}: run benchmarks/esol_default/run.py first")
-    write_section(SECTION, section(records, args.results.resolve()))
+    write_section(SECTION, section(args.results.resolve()))
     return 0
 
 

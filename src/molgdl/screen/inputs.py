@@ -112,6 +112,15 @@ def _count(path: Path, kind: str) -> int:
     return max(0, n - (1 if kind == "csv" else 0))
 
 
+def _pick_column(names: list[str], wanted: str) -> str | None:
+    """``wanted``, else ``smiles``, else the one column named so in any case (``SMILES`` in MOSES, ZINC)."""
+    for name in (wanted, "smiles"):
+        if name in names:
+            return name
+    loose = [n for n in names if n.strip().lower() in (wanted.lower(), "smiles")]
+    return loose[0] if len(loose) == 1 else None
+
+
 def _open_binary(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
@@ -134,7 +143,7 @@ def _csv_items(path: Path, smiles_column: str, chunk_size: int) -> Iterator[str]
         if repeated:
             raise DataError(f"{path}: the header names column(s) {repeated} more than once",
                             hint="rename or remove the repeated columns in the header line")
-        column = smiles_column if smiles_column in header else ("smiles" if "smiles" in header else None)
+        column = _pick_column(header, smiles_column)
         if column is None:
             raise DataError(f"{path}: no SMILES column {smiles_column!r}; columns found: {', '.join(header)}",
                             hint="rename the SMILES column or add one")
@@ -202,7 +211,7 @@ def _parquet_items(path: Path, smiles_column: str, chunk_size: int) -> Iterator[
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a file that is not Parquet
         raise DataError(f"could not read {path} as Parquet: {exc}", hint="give a Parquet file") from None
     names = pf.schema_arrow.names
-    column = smiles_column if smiles_column in names else ("smiles" if "smiles" in names else None)
+    column = _pick_column(names, smiles_column)
     if column is None:
         raise DataError(f"{path}: no SMILES column {smiles_column!r}; columns found: {', '.join(names)}",
                         hint="rename the SMILES column or add one")

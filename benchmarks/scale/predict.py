@@ -1,0 +1,143 @@
+"""Streaming ``molgdl predict`` at growing input sizes: molecules/s and peak RSS (issue 17).
+
+Each measurement is one ``python -m molgdl predict --quiet`` process under ``/usr/bin/time`` (peak RSS of the
+largest process of the tree, featurization workers included), on the first N molecules of a library. Two runs:
+``configs/esol_dmpnn.yaml`` (D-MPNN with RDKit's 2D descriptors) and the same D-MPNN graph-only
+(``descriptors: []``); both are trained for ``--epochs`` epochs here (prediction speed does not depend on how
+well the model was trained), or taken from ``--run LABEL=DIR``.
+
+    OMP_NUM_THREADS=1 python benchmarks/scale/predict.py --library /path/to/moses/train.csv.gz --sizes 10000 100000 0
+    python benchmarks/scale/predict.py --quick     # 2,000 and 10,000 molecules of the bundled data sets
+
+A size of 0 means the whole library. One JSON record per (run, size) goes to ``benchmarks/scale/results/``
+(``--results DIR``); ``report.py`` writes the BENCHMARKS.md section from them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import ROOT, machine  # noqa: E402
+
+RESULTS = HERE / "results"
+RUNS = {"esol_dmpnn": [], "graph_only": ["descriptors=[]"]}
+BUNDLED = ("esol_delaney-processed.csv", "lipo_Lipophilicity.csv", "bbbp_BBBP.csv", "freesolv_SAMPL.csv")
+
+
+def bundled_smiles() -> list[str]:
+    """The SMILES of the bundled data sets (about 8,000), in file order."""
+    import pandas as pd
+    from molgdl_datasets.bundled import data_path
+
+    out = []
+    for name in BUNDLED:
+        df = pd.read_csv(data_path(name))
+        column = next(c for c in df.columns if c.lower() == "smiles")
+        out += df[column].astype(str).str.strip().tolist()
+    return out
+
+
+def library_smiles(path: Path, n: int) -> list[str]:
+    """The first ``n`` SMILES (all with n = 0) of a CSV(.gz) library with a ``smiles`` column (any case)."""
+    import pandas as pd
+
+    df = pd.read_csv(path, nrows=n or None, dtype=str, keep_default_na=False)
+    column = next(c for c in df.columns if c.lower() == "smiles")
+    return df[column].tolist()
+
+
+def train(label: str, overrides: list[str], epochs: int, out: Path) -> Path:
+    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol_dmpnn.yaml"), "--overwrite",
+           "--set", f"run.name={label}", "--set", f"run.output_dir={out}", "--set", f"trainer.max_epochs={epochs}",
+           "--set", "trainer.progress_bar=false", "--set", f"data.cache_dir={out / 'cache'}"]
+    for o in overrides:
+        cmd += ["--set", o]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
+        raise RuntimeError(f"training {label} failed")
+    return out / label
+
+
+def measure(run: Path, smiles: list[str], chunk: int, tmp: Path) -> dict:
+    """One predict process over ``smiles``: wall seconds, peak RSS (MiB), the molecules/s molgdl reports."""
+    inp, out = tmp / f"in_{len(smiles)}.csv.gz", tmp / f"out_{len(smiles)}.csv"
+    with gzip.open(inp, "wt") as fh:
+        fh.write("smiles\n" + "\n".join(smiles) + "\n")
+    for p in tmp.glob(f"out_{len(smiles)}.csv*"):
+        p.unlink()
+    cmd = [sys.executable, "-m", "molgdl", "predict", "--run", str(run), "--input", str(inp), "--output", str(out),
+           "--chunk-size", str(chunk), "--quiet"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB=%M", *cmd], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "1000"})
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-3000:])
+        raise RuntimeError("predict failed")
+    reported = re.search(r"wrote (\d+) predictions .*?\(([\d,]+) molecules/s", proc.stderr)
+    rows = sum(1 for _ in open(out)) - 1
+    if rows != len(smiles) or reported is None:
+        raise RuntimeError(f"predict wrote {rows} rows for {len(smiles)} molecules: {proc.stderr[-1000:]}")
+    return {"wall_s": wall, "peak_rss_mb": int(re.findall(r"MAXRSS_KB=(\d+)", proc.stderr)[-1]) / 1024,
+            "streaming_mol_per_s": float(reported.group(2).replace(",", "")),
+            "failed": sum(1 for _ in open(f"{out}.failures.csv")) - 1 if Path(f"{out}.failures.csv").exists() else 0,
+            "command": shlex.join(["python", "-m", "molgdl", "predict", "--run", run.name, "--input", "INPUT.csv.gz",
+                                   "--output", "OUT.csv", "--chunk-size", str(chunk), "--quiet"])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--library", type=Path, help="CSV(.gz) with a SMILES column (e.g. MOSES train.csv.gz)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 0])
+    ap.add_argument("--runs", nargs="+", choices=sorted(RUNS), default=sorted(RUNS))
+    ap.add_argument("--run", action="append", default=[], metavar="LABEL=DIR", help="use a trained run folder")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--chunk-size", type=int, default=10_000)
+    ap.add_argument("--quick", action="store_true", help="2,000 and 10,000 molecules of the bundled data sets")
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes, args.chunk_size, args.epochs = [2_000, 10_000], 2_000, 1
+    elif args.library is None:
+        ap.error("give --library PATH (or --quick)")
+    args.results.mkdir(parents=True, exist_ok=True)
+    given = dict(r.split("=", 1) for r in args.run)
+    command = "python benchmarks/scale/predict.py " + (" ".join(["--quick"]) if args.quick else shlex.join(
+        [*(["--library", args.library.name]), "--sizes", *map(str, args.sizes), "--chunk-size", str(args.chunk_size)]))
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for label in args.runs:
+            run = Path(given[label]) if label in given else train(label, RUNS[label], args.epochs, tmp / "runs")
+            for size in args.sizes:
+                if args.quick:
+                    pool = bundled_smiles()
+                    smiles = (pool * (size // len(pool) + 1))[:size]
+                    source = f"bundled data sets ({', '.join(BUNDLED)}) repeated"
+                else:
+                    smiles = library_smiles(args.library, size)
+                    source = args.library.name
+                record = {"run": label, "molecules": len(smiles), "chunk_size": args.chunk_size, "source": source,
+                          "epochs_trained": None if label in given else args.epochs, "machine": machine(),
+                          "benchmark_command": command, **measure(run, smiles, args.chunk_size, tmp)}
+                name = f"predict_{label}_{len(smiles)}{'_quick' if args.quick else ''}.json"
+                (args.results / name).write_text(json.dumps(record, indent=1) + "\n")
+                print(f"{label} {len(smiles):>8,} molecules: {record['wall_s']:.1f} s, "
+                      f"{record['streaming_mol_per_s']:,.0f} mol/s streaming, {record['peak_rss_mb']:.0f} MiB peak")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

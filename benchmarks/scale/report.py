@@ -1,0 +1,98 @@
+"""Writes the ``scale`` section of BENCHMARKS.md from ``benchmarks/scale/results/predict_*.json`` (written by
+``predict.py``); every number and sentence is computed here from the records.
+
+    python benchmarks/scale/report.py [--results DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import write_section  # noqa: E402
+
+SECTIONS = ("scale",)
+QUICK = ("predict.py --quick",)
+RESULTS = HERE / "results"
+RSS_FLAT = 1.2  # issue 17: peak RSS at 1.58 M molecules at most 1.2x its value at 100k
+RSS_LIMIT_MB = 2048  # issue 17: under 2 GB for the default run
+RATE_GOAL = 1000  # issue 17: the default run reaches 1,000 molecules/s
+
+
+def load(results: Path) -> list[dict]:
+    records = [json.loads(p.read_text()) for p in sorted(results.glob("predict_*.json"))]
+    return sorted(records, key=lambda r: (r["run"], r["molecules"]))
+
+
+def rss_sentence(run: str, rows: list[dict]) -> str:
+    small, large = rows[0], rows[-1]
+    ratio = large["peak_rss_mb"] / small["peak_rss_mb"]
+    text = (f"{run}: peak RSS {small['peak_rss_mb']:,.0f} MiB at {small['molecules']:,} molecules and "
+            f"{large['peak_rss_mb']:,.0f} MiB at {large['molecules']:,} ({ratio:.2f}x for "
+            f"{large['molecules'] / small['molecules']:.0f}x the molecules)")
+    if small["molecules"] >= 100_000 and large["molecules"] >= 1_500_000:
+        text += f"; the issue's bound ({RSS_FLAT}x from 100k to 1.58 M) {'holds' if ratio <= RSS_FLAT else 'fails'}"
+    else:
+        text += f"; the issue's bound ({RSS_FLAT}x from 100k to 1.58 M) is not measured at these sizes"
+    return text + "."
+
+
+def render(records: list[dict]) -> str:
+    commands = sorted({r["benchmark_command"] for r in records})
+    lines = ["## Streaming predict at scale", "",
+             f"Command: {', '.join(f'`{c}`' for c in commands)}; raw results: `benchmarks/scale/results/"
+             "predict_*.json` (one per run and input size).", "",
+             f"Machine: {records[0]['machine']}, shared with other jobs. One `molgdl predict --quiet` process per row "
+             "under `/usr/bin/time` (peak RSS of the largest process, featurization workers included); wall time "
+             "includes start-up (imports, opening the run); streaming molecules/s is the rate molgdl reports for "
+             "its read-featurize-predict-write loop. Runs: `esol_dmpnn` = configs/esol_dmpnn.yaml (D-MPNN 300x3 "
+             "with RDKit 2D descriptors), `graph_only` = the same D-MPNN without descriptors.", "",
+             "| run | molecules | input | chunk size | wall s | molecules/s (wall) | molecules/s (streaming) | "
+             "peak RSS MiB | failed |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        lines.append(f"| {r['run']} | {r['molecules']:,} | {r['source']} | {r['chunk_size']:,} | {r['wall_s']:.1f} | "
+                     f"{r['molecules'] / r['wall_s']:,.0f} | {r['streaming_mol_per_s']:,.0f} | "
+                     f"{r['peak_rss_mb']:,.0f} | {r['failed']:,} |")
+    lines.append("")
+    by_run: dict[str, list[dict]] = {}
+    for r in records:
+        by_run.setdefault(r["run"], []).append(r)
+    for run, rows in by_run.items():
+        if len(rows) > 1:
+            lines.append("- " + rss_sentence(run, rows))
+    default = by_run.get("esol_dmpnn", [])
+    if default:
+        top = max(default, key=lambda r: r["streaming_mol_per_s"])
+        peak = max(r["peak_rss_mb"] for r in default)
+        lines.append(f"- esol_dmpnn: at most {top['streaming_mol_per_s']:,.0f} molecules/s streaming; the issue's goal "
+                     f"of {RATE_GOAL:,} molecules/s is {'reached' if top['streaming_mol_per_s'] >= RATE_GOAL else 'not reached'}"
+                     f"; peak RSS at most {peak:,.0f} MiB ({'under' if peak < RSS_LIMIT_MB else 'over'} the "
+                     f"{RSS_LIMIT_MB:,} MiB bound).")
+    if "graph_only" in by_run and default:
+        pairs = [(g, d) for g in by_run["graph_only"] for d in default if g["molecules"] == d["molecules"]]
+        for g, d in pairs:
+            lines.append(f"- At {g['molecules']:,} molecules the graph-only run streams "
+                         f"{g['streaming_mol_per_s'] / d['streaming_mol_per_s']:.1f}x the molecules/s of esol_dmpnn "
+                         "(the RDKit 2D descriptors' share of the cost).")
+    if not any(r["run"].startswith("chemprop") for r in records):
+        lines.append("- No chemprop `predict` arm in these records: the comparison with chemprop is not measured here.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    records = load(args.results)
+    if not records:
+        raise SystemExit(f"no predict_*.json in {args.results}: run benchmarks/scale/predict.py first")
+    write_section("scale", render(records))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,3 +85,15 @@ def machine() -> str:
 
 def dump(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2))
+
+
+def report_main(doc: str, results: Path, section: str, render, argv: list[str] | None = None) -> int:
+    """The command line of a one-section report script: ``--results DIR`` (default ``results``, the committed
+    raw results), then the text ``render(DIR)`` written as section ``section`` of BENCHMARKS.md."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", type=Path, default=results)
+    args = ap.parse_args(argv)
+    write_section(section, render(args.results))
+    return 0

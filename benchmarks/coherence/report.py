@@ -7,7 +7,6 @@ computed here.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import write_section  # noqa: E402
+from common import report_main  # noqa: E402
 from stats import below_threshold  # noqa: E402
 
 SECTIONS = ("coherence",)
@@ -87,11 +86,7 @@ def render(results: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", type=Path, default=RESULTS)
-    args = ap.parse_args(argv)
-    write_section("coherence", render(args.results))
-    return 0
+    return report_main(__doc__, RESULTS, "coherence", render, argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import write_section  # noqa: E402
+from common import report_main  # noqa: E402
 from stats import paired  # noqa: E402
 
 SECTIONS = ("covariance",)
@@ -75,11 +74,8 @@ def render(d: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", type=Path, default=RESULTS)
-    args = ap.parse_args(argv)
-    write_section("covariance", render(json.loads((args.results / "scenario1.json").read_text())))
-    return 0
+    return report_main(__doc__, RESULTS, "covariance",
+                       lambda results: render(json.loads((results / "scenario1.json").read_text())), argv)
 
 
 if __name__ == "__main__":

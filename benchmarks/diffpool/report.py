@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import defaultdict
@@ -16,7 +15,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import write_section  # noqa: E402
+from common import report_main  # noqa: E402
 from stats import mean_std, paired  # noqa: E402
 
 SECTIONS = ("diffpool",)
@@ -73,11 +72,7 @@ def render(results: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", type=Path, default=RESULTS)
-    args = ap.parse_args(argv)
-    write_section("diffpool", render(args.results))
-    return 0
+    return report_main(__doc__, RESULTS, "diffpool", render, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ chosen; every number and verdict computed here.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import write_section  # noqa: E402
+from common import report_main  # noqa: E402
 from stats import below_threshold, mean_std, paired  # noqa: E402
 
 SECTION = "physchem-default"
@@ -108,11 +107,7 @@ def choice_lines(results: Path, dataset: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", type=Path, default=RESULTS)
-    args = ap.parse_args(argv)
-    write_section(SECTION, section(args.results.resolve()))
-    return 0
+    return report_main(__doc__, RESULTS, SECTION, lambda results: section(results.resolve()), argv)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,10 @@ def _print_screen_summary(what: str, output: str, summary) -> None:
     """One line for the user (issue 17): rows written, failures and where they are, RDKit's messages."""
     from rich.markup import escape
 
+    if summary.was_complete:
+        _console().print(f"{escape(output)} is complete ({summary.written} {what}); nothing to resume",
+                         highlight=False)
+        return
     rate = summary.written / summary.seconds if summary.seconds > 0 else 0.0
     line = f"wrote {summary.written} {what} to {escape(output)} ({rate:,.0f} molecules/s"
     line += f", continued after {summary.resumed_chunks} chunks)" if summary.resumed_chunks else ")"

@@ -43,6 +43,9 @@ def test_merge_refuses_missing_unfinished_or_foreign_parts(forest_run, run_cli, 
     parts = [tmp_path / f"p{k}.csv" for k in (1, 2)]
     for k, part in enumerate(parts, start=1):
         _score(run_cli, "predict", forest_run, inp, part, "--shard", f"{k}/2")
+    code, _, err = run_cli("predict", "--run", forest_run, "--input", inp, "--output", parts[0], "--chunk-size", CHUNK,
+                           "--shard", "1/2", "--resume")  # a requeued array task whose shard had completed
+    assert code == 0 and "is complete (60 predictions); nothing to resume" in " ".join(err.split())
     code, _, err = run_cli("merge", tmp_path / "m.csv", parts[0])
     assert code == 2 and "shard(s) 2/2 missing" in err
     code, _, err = run_cli("merge", tmp_path / "m.csv", parts[0], parts[0])

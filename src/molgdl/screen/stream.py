@@ -42,6 +42,7 @@ class ScreenSummary:
     log_file: Path
     log_lines: int
     resumed_chunks: int
+    was_complete: bool = False  # --resume of a job that had already completed: nothing was done
 
 
 def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -67,7 +68,9 @@ def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, 
     log_file = output.with_name(output.name + ".log")
     t0, resumed = time.perf_counter(), state.chunks_done
     if state.complete:
-        return _summary(state, output, failures, log_file, 0, time.perf_counter() - t0, resumed)
+        done = _summary(state, output, failures, log_file, 0, time.perf_counter() - t0, resumed)
+        done.was_complete = True
+        return done
     if resumed or resume:
         writer.resume_to(state.output_bytes, state.chunks_written)
         failures.resume_to(state.failures_bytes)

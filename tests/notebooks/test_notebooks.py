@@ -33,7 +33,7 @@ def _code(path: Path) -> list[str]:
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
     assert {"learned_vs_descriptors_esol", "ub_covariance_scenario1", "learned_features_three_models",
-            "bring_your_own_csv", "plugin_in_a_notebook", "attributions"} <= names
+            "bring_your_own_csv", "plugin_in_a_notebook", "attributions", "uncertainty"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

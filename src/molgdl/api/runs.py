@@ -207,7 +207,9 @@ class Run:
                                      self.path / "analyses" / name) for name, value in found.items()}
 
     def figure(self, name: str = "parity", replicate: str | int | None = None) -> Figure:
-        """A figure the run wrote for a replicate (``parity`` or ``learning_curve``), shown inline.
+        """A figure the run wrote for a replicate, shown inline: ``parity`` and ``learning_curve``, and for a run
+        with an ``uncertainty:`` section ``reliability`` (observed against nominal coverage of the test
+        intervals) and ``error_vs_uncertainty`` (docs/uncertainty.md).
 
         Example:
             >>> trained.figure("parity").name

@@ -103,10 +103,9 @@ def draw_grid(mols: Sequence, weights: Sequence[np.ndarray], legends: Sequence[s
 def plot_substructures(up, down, path: Path, title: str, unit: str = "") -> None:
     """Horizontal bars: mean centre-atom score (± s.e.m.) of the top substructures up (red) and down
     (blue)."""
-    import matplotlib
+    from molgdl.run.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     rows = list(down.itertuples())[::-1] + list(up.itertuples())[::-1]
     height = max(2.5, 0.32 * len(rows) + 1.2)

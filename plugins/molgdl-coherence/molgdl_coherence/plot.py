@@ -10,10 +10,9 @@ def plot_rows(runs: Mapping[str, Sequence[Mapping[str, Any]]], path: Path,
               metric: str = "m_coherence") -> None:
     """One line per (run label, parameter group); ``runs[label]`` are coherence.csv rows. Log y axis, with the
     orthogonal reference m-coherence = 1 dashed."""
-    import matplotlib
+    from molgdl.run.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     positive = False

@@ -9,12 +9,9 @@ import pandas as pd
 
 
 def _pyplot():
-    import matplotlib
+    from molgdl.run.plots import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot()
 
 
 def correlation_heatmap(R: np.ndarray, order: np.ndarray, communities: np.ndarray, n_learned: int,

@@ -8,19 +8,27 @@ import numpy as np
 import pandas as pd
 
 
-def _plt():
+def pyplot():
+    """``matplotlib.pyplot`` for writing figure files. Selects the file-only Agg backend unless a backend was
+    chosen already (``MPLBACKEND``, which Jupyter kernels set to their inline backend, or a ``pyplot`` imported
+    before): a notebook that calls molgdl keeps showing its own figures."""
+    import os
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
 
 
+
 def parity_plot(path: Path, y: np.ndarray, pred: np.ndarray, split: np.ndarray, target_names: list[str],
                 units: dict[str, str]) -> None:
     """Predicted vs true for every target, coloured by split."""
-    plt = _plt()
+    plt = pyplot()
     n = len(target_names)
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4), squeeze=False)
     for t, (ax, name) in enumerate(zip(axes[0], target_names)):
@@ -45,7 +53,7 @@ def learning_curve(path: Path, metrics_csv: Path) -> bool:
     if not metrics_csv.exists():
         return False
     df = pd.read_csv(metrics_csv)
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.6))
     for col, label in (("train/loss", "train"), ("val/loss", "validation")):
         if col in df:

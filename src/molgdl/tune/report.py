@@ -32,10 +32,9 @@ def write_plots(study: Any, tune_dir: Path) -> dict[str, str]:
     Returns ``{file: "written" or why not}``."""
     import warnings
 
-    import matplotlib
+    from molgdl.run.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import optuna.visualization.matplotlib as ovm
     from optuna.exceptions import ExperimentalWarning
 

@@ -7,14 +7,14 @@ from typing import Callable
 
 import numpy as np
 
-from molgdl.run.plots import _plt
+from molgdl.run.plots import pyplot
 
 from .metrics import LEVELS, coverage_curve
 
 
 def reliability_plot(path: Path, curves: dict[str, tuple[np.ndarray, Callable]], split: str = "test") -> None:
     """Observed vs nominal coverage of central intervals; ``curves``: target -> (y, interval(coverage))."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.4, 4))
     for name, (y, interval) in curves.items():
         ax.plot(LEVELS, coverage_curve(y, interval), label=name)
@@ -29,7 +29,7 @@ def reliability_plot(path: Path, curves: dict[str, tuple[np.ndarray, Callable]],
 
 def error_vs_uncertainty(path: Path, points: dict[str, tuple[np.ndarray, np.ndarray]], split: str = "test") -> None:
     """|error| against the calibrated uncertainty per molecule; ``points``: target -> (|error|, uncertainty)."""
-    plt = _plt()
+    plt = pyplot()
     n = len(points)
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4), squeeze=False)
     for ax, (name, (err, unc)) in zip(axes[0], points.items()):

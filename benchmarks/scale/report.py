@@ -31,7 +31,8 @@ def load(results: Path) -> list[dict]:
 def rss_sentence(run: str, rows: list[dict]) -> str:
     small, large = rows[0], rows[-1]
     ratio = large["peak_rss_mb"] / small["peak_rss_mb"]
-    text = (f"{run}: peak RSS {small['peak_rss_mb']:,.0f} MiB at {small['molecules']:,} molecules and "
+    text = (f"{run} on {small['source']}, chunks of {small['chunk_size']:,}: peak RSS "
+            f"{small['peak_rss_mb']:,.0f} MiB at {small['molecules']:,} molecules and "
             f"{large['peak_rss_mb']:,.0f} MiB at {large['molecules']:,} ({ratio:.2f}x for "
             f"{large['molecules'] / small['molecules']:.0f}x the molecules)")
     if small["molecules"] >= 100_000 and large["molecules"] >= 1_500_000:
@@ -58,12 +59,15 @@ def render(records: list[dict]) -> str:
                      f"{r['molecules'] / r['wall_s']:,.0f} | {r['streaming_mol_per_s']:,.0f} | "
                      f"{r['peak_rss_mb']:,.0f} | {r['failed']:,} |")
     lines.append("")
+    series: dict[tuple[str, str], list[dict]] = {}  # one benchmark command's sizes of one run
+    for r in records:
+        series.setdefault((r["run"], r["benchmark_command"]), []).append(r)
+    for (run, _), rows in series.items():
+        if len(rows) > 1:
+            lines.append("- " + rss_sentence(run, rows))
     by_run: dict[str, list[dict]] = {}
     for r in records:
         by_run.setdefault(r["run"], []).append(r)
-    for run, rows in by_run.items():
-        if len(rows) > 1:
-            lines.append("- " + rss_sentence(run, rows))
     default = by_run.get("esol_dmpnn", [])
     if default:
         top = max(default, key=lambda r: r["streaming_mol_per_s"])
@@ -73,7 +77,8 @@ def render(records: list[dict]) -> str:
                      f"; peak RSS at most {peak:,.0f} MiB ({'under' if peak < RSS_LIMIT_MB else 'over'} the "
                      f"{RSS_LIMIT_MB:,} MiB bound).")
     if "graph_only" in by_run and default:
-        pairs = [(g, d) for g in by_run["graph_only"] for d in default if g["molecules"] == d["molecules"]]
+        pairs = [(g, d) for g in by_run["graph_only"] for d in default
+                 if (g["molecules"], g["benchmark_command"]) == (d["molecules"], d["benchmark_command"])]
         for g, d in pairs:
             lines.append(f"- At {g['molecules']:,} molecules the graph-only run streams "
                          f"{g['streaming_mol_per_s'] / d['streaming_mol_per_s']:.1f}x the molecules/s of esol_dmpnn "

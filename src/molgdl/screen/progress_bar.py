@@ -16,10 +16,10 @@ class RateColumn(ProgressColumn):
 class ScreenBar:
     """``with ScreenBar("predict", total, done, enabled) as bar: bar.advance(n)``; ``total`` may be unknown."""
 
-    def __init__(self, label: str, total: int | None, done: int, enabled: bool) -> None:
+    def __init__(self, label: str, total: int | None, done: int, enabled: bool, console=None) -> None:
         from rich.console import Console
 
-        console = Console(stderr=True)
+        console = console or Console(stderr=True)
         self._bar = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                              TimeRemainingColumn(), console=console,
                              disable=not (enabled and console.is_terminal), speed_estimate_period=60)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import library, write_csv
+from screen_helpers import library, write_csv
 
 BAD_ROW = 7  # 1-based input row of a molecule that cannot be read in any format
 

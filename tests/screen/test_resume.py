@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import library, write_csv
+from screen_helpers import library, write_csv
 
 CHUNK = 100
 

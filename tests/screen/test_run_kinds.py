@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import library, write_csv
+from screen_helpers import library, write_csv
 from molgdl import api
 
 

@@ -91,6 +91,14 @@ def molgdl_calibrators() -> Iterable[CalibratorSpec]:
     """Uncertainty calibrators fitted on the validation split (``uncertainty.calibrator``)."""
 
 
+@hookspec(firstresult=True)
+def molgdl_sdf_to_smiles(records: list[str]) -> tuple[list[str], dict[int, str]] | None:
+    """SMILES of SDF record texts (each ending with its ``$$$$`` line), hydrogens implicit: ``(smiles,
+    {position: reason})`` with ``""`` where a record cannot be read, its chemistry toolkit's messages sent to
+    the Python logger ``rdkit``. Streaming ``predict``/``embed`` read SDF input through it (the first plugin
+    that answers wins; molgdl-datasets does)."""
+
+
 @hookspec
 def molgdl_run_start(run_dir: Path, config: dict[str, Any]) -> None:
     """Called once a run folder exists and the resolved config is written, before data loading."""

@@ -11,3 +11,10 @@ def molgdl_datasets() -> list[DatasetSpec]:
     from molgdl_datasets.specs import dataset_specs
 
     return dataset_specs()
+
+
+@hookimpl
+def molgdl_sdf_to_smiles(records: list[str]) -> tuple[list[str], dict[int, str]]:
+    from molgdl_datasets.sdf_reader import sdf_records_to_smiles
+
+    return sdf_records_to_smiles(records)

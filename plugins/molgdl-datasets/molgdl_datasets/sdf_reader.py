@@ -150,3 +150,29 @@ def _parse_failure(supplier, i: int) -> str:
     except Exception as exc:  # noqa: BLE001 - RDKit raises several sanitization exception types
         return f"RDKit sanitization failed: {exc}"
     return "RDKit could not read the SDF record"
+
+
+def sdf_records_to_smiles(records: list[str]) -> tuple[list[str], dict[int, str]]:
+    """SMILES (hydrogens implicit) of SDF record texts, read in order by RDKit's ``ForwardSDMolSupplier``:
+    ``(smiles, {position: reason})``, ``""`` where a record cannot be read. RDKit's messages go to the Python
+    logger ``rdkit`` meanwhile (streaming predict writes that logger to ``<output>.log``)."""
+    import io
+
+    from rdkit import Chem, rdBase
+
+    rdBase.LogToPythonLogger()
+    try:
+        supplier = Chem.ForwardSDMolSupplier(io.BytesIO("".join(records).encode()), sanitize=True, removeHs=True)
+        smiles, errors = [], {}
+        for i, mol in enumerate(supplier):
+            if mol is None:
+                errors[i] = "the SDF record could not be read by RDKit (the log names the problem)"
+                smiles.append("")
+            else:
+                smiles.append(Chem.MolToSmiles(mol))
+    finally:
+        rdBase.LogToCppStreams()
+    for i in range(len(smiles), len(records)):  # the supplier stopped early: mark the rest unread
+        errors[i] = "the SDF record could not be read by RDKit"
+        smiles.append("")
+    return smiles, errors

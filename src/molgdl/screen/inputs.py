@@ -8,6 +8,7 @@ skipping chunks (``--resume``, ``--shard``) costs no parsing. Memory is bounded 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 from collections import Counter
@@ -182,25 +183,20 @@ def _sdf_items(path: Path, smiles_column: str, chunk_size: int) -> Iterator[str]
         yield "".join(lines) + "$$$$\n"
 
 
+@functools.lru_cache(maxsize=1)
+def _plugins():
+    from molgdl.plugins import create_plugin_manager
+
+    return create_plugin_manager(autoload=True)
+
+
 def _sdf_smiles(records: list[str]) -> tuple[list[str], dict[int, str]]:
-    """SMILES of SDF records through RDKit's ForwardSDMolSupplier (its warnings go to the log)."""
-    try:
-        from rdkit import Chem
-    except ImportError:
-        raise DataError("reading SDF input needs RDKit", hint="pip install rdkit (or molgdl-rdkit)") from None
-    supplier = Chem.ForwardSDMolSupplier(io.BytesIO("".join(records).encode()), sanitize=True, removeHs=True)
-    smiles, errors = [], {}
-    for i, mol in enumerate(supplier):
-        if mol is None:
-            errors[i] = "the SDF record could not be read by RDKit (the log names the problem)"
-            smiles.append("")
-        else:
-            smiles.append(Chem.MolToSmiles(mol))
-    if len(smiles) != len(records):  # the supplier stopped early: mark the rest unread
-        for i in range(len(smiles), len(records)):
-            errors[i] = "the SDF record could not be read by RDKit"
-            smiles.append("")
-    return smiles, errors
+    """SMILES of SDF records, read by the plugin that implements ``molgdl_sdf_to_smiles`` (molgdl-datasets)."""
+    answer = _plugins().hook.molgdl_sdf_to_smiles(records=records)
+    if answer is None:
+        raise DataError("reading SDF input needs a plugin that reads SDF records (hook molgdl_sdf_to_smiles)",
+                        hint="install molgdl-datasets, or convert the library to CSV/SMI with a SMILES column")
+    return answer
 
 
 def _parquet_items(path: Path, smiles_column: str, chunk_size: int) -> Iterator[str]:

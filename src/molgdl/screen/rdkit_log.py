@@ -8,7 +8,8 @@ import logging
 from pathlib import Path
 from typing import Callable, Iterator
 
-#: Loggers sent to the file: RDKit (through ``rdBase.LogToPythonLogger``), ``warnings``, molgdl's notes.
+#: Loggers sent to the file: ``rdkit`` (where the SDF reader of molgdl-datasets sends RDKit's messages; the
+#: RDKit featurizers block theirs), ``warnings``, molgdl's notes.
 LOGGERS = ("rdkit", "py.warnings", "molgdl.featurize")
 
 
@@ -18,7 +19,6 @@ def captured_logs(path: Path) -> Iterator[Callable[[], int]]:
     yields a function that counts the lines written. Forked featurization workers inherit the routing."""
     handler = logging.FileHandler(path, mode="a", encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    rdbase = _rdkit_to_python()  # RDKit's logger "rdkit" comes with its own stderr handler: replaced below
     saved = []
     for name in LOGGERS:
         logger = logging.getLogger(name)
@@ -41,18 +41,6 @@ def captured_logs(path: Path) -> Iterator[Callable[[], int]]:
         yield lines
     finally:
         logging.captureWarnings(False)
-        if rdbase is not None:
-            rdbase.LogToCppStreams()
         for logger, handlers, propagate, level in saved:
             logger.handlers, logger.propagate, logger.level = handlers, propagate, level
         handler.close()
-
-
-def _rdkit_to_python():
-    try:
-        from rdkit import rdBase
-    except ImportError:  # no RDKit installed: nothing of it to capture
-        return None
-    rdbase = rdBase
-    rdbase.LogToPythonLogger()
-    return rdbase

@@ -186,9 +186,10 @@ def pairs_table(runs, sets: list[str]) -> list[str]:
         for metric, name in METRICS.items():
             res = [paired(runs[a][s], runs[b][s], metric) for s in both]
             c = Counter(v if not v.startswith("not compared") else "nc" for v, _, _ in res)
-            reasons = sorted({v[len("not compared "):] for v, _, _ in res if v.startswith("not compared")})
+            reasons = Counter(v[len("not compared ("):-1] for v, _, _ in res if v.startswith("not compared"))
             diffs = [d for v, d, _ in res if d is not None]
-            nc = f"{c['nc']} {' '.join(reasons)}" if c["nc"] else "0"
+            nc = (f"{c['nc']} (" + "; ".join(f"{k}: {n}" if len(reasons) > 1 else k for k, n in sorted(reasons.items()))
+                  + ")") if c["nc"] else "0"
             lines.append(f"| {label(a)} vs {label(b)} | {name} | {c['A']} | {c['B']} | {c['noise']} | {nc} | "
                          + (f"{np.mean(diffs):+.3f} ({plural(len(diffs), 'set')})" if diffs else "–")
                          + " |")

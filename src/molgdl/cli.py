@@ -158,7 +158,7 @@ def _print_screen_summary(what: str, output: str, summary) -> None:
     line = f"wrote {summary.written} {what} to {escape(output)} ({rate:,.0f} molecules/s"
     line += f", continued after {summary.resumed_chunks} chunks)" if summary.resumed_chunks else ")"
     if summary.failed:
-        line += (f"; {summary.failed} molecules failed, see 'error' and "
+        line += (f"; {summary.failed} molecule{'s' if summary.failed != 1 else ''} failed, see 'error' and "
                  f"{escape(str(summary.failures_file))}")
     if summary.log_lines:
         line += f"; {summary.log_lines} RDKit/featurization messages in {escape(str(summary.log_file))}"

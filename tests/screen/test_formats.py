@@ -44,7 +44,7 @@ def test_every_input_format_gives_the_same_predictions_and_failures(forest_run, 
         code, _, err = run_cli("predict", "--run", forest_run, "--input", path, "--output", out, "--chunk-size", 50)
         assert code == 0, err
         flat = " ".join(err.split())
-        assert "1 molecules failed" in flat and f"{out}.failures.csv" in flat, (kind, flat)
+        assert "1 molecule failed" in flat and f"{out}.failures.csv" in flat, (kind, flat)
         assert "Explicit valence" not in err  # RDKit's message is in the log, not on the console
         outputs[kind] = pd.read_csv(out, dtype=str, keep_default_na=False)
         failures = pd.read_csv(f"{out}.failures.csv")

@@ -9,16 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from molgdl.errors import ConfigError
+
+from attribution_helpers import run_yaml
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def run_config(root: Path, name: str, **sections) -> Path:
-    from molgdl.cli import main
-
     cfg = {
         "run": {"name": name, "output_dir": str(root / "runs"), "seeds": [0]},
         "data": {"source": {"name": "esol", "limit": 60}, "progress": False, "num_workers": 1},
@@ -27,12 +26,7 @@ def run_config(root: Path, name: str, **sections) -> Path:
                     "early_stopping": None, "num_threads": 1},
         **sections,
     }
-    path = root / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MOLGDL_CACHE_DIR", str(root / "cache"))
-        assert main(["run", str(path)]) == 0
-    return root / "runs" / name
+    return run_yaml(root, cfg)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+
+from attribution_helpers import run_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +51,6 @@ def amide_csv(tmp_path_factory) -> Path:
 
 
 def train(root: Path, csv: Path, name: str, model: dict, extra: dict) -> Path:
-    from molgdl.cli import main
-
     cfg = {
         "run": {"name": name, "output_dir": str(root / "runs"), "seeds": [0]},
         "data": {"source": {"name": "csv", "path": str(csv), "target_columns": ["n_amide"]},
@@ -61,12 +60,7 @@ def train(root: Path, csv: Path, name: str, model: dict, extra: dict) -> Path:
         "split": {"name": "random", "sizes": [0.7, 0.1, 0.2]},
         **extra,
     }
-    path = root / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MOLGDL_CACHE_DIR", str(root / "cache"))
-        assert main(["run", str(path)]) == 0
-    return root / "runs" / name
+    return run_yaml(root, cfg)
 
 
 @pytest.fixture(scope="module")

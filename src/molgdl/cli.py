@@ -51,8 +51,18 @@ def _overrides(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from molgdl.api.configs import raw_config
     from molgdl.run.resolve import resolve_file
+    from molgdl.tasks import PROPERTY_TASK, resolve_task, task_name
 
+    raw, where = raw_config(args.config, _overrides(args.set))
+    if task_name(raw, where) != PROPERTY_TASK:
+        switches = _plugin_switches(args)
+        task = resolve_task(raw, where=where, strict=switches["strict"], disabled=switches["disabled"])
+        for w in task.warnings:
+            _console().print(f"[yellow]warning:[/] {w}")
+        _console().print(f"[green]ok[/]: {args.config} is a valid {task.spec.name!r} task config")
+        return 0
     res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
     for w in res.warnings:
         _console().print(f"[yellow]warning:[/] {w}")
@@ -77,7 +87,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     switches = _plugin_switches(args)
     run = api.run(args.config, overwrite=args.overwrite, resume=args.resume, strict=switches["strict"],
                   disable_plugins=switches["disabled"], **_overrides(args.set))
-    if not is_worker_process() and (run.path / "summary.json").is_file():
+    if not is_worker_process() and (run.path / "summary.json").is_file() and "task" in run.config:
+        _print_task_summary(run.config["task"], run.summary)
+        _console().print(f"run folder: [bold]{run.path}[/]")
+    elif not is_worker_process() and (run.path / "summary.json").is_file():
         summary = run.summary
         over = f"seeds {summary['seeds']}"
         if "folds" in summary:
@@ -367,6 +380,20 @@ def _traceback_anywhere(parser: argparse.ArgumentParser) -> None:
         for sp in action.choices.values():
             sp.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
                             help="show the full traceback of errors")
+
+
+def _print_task_summary(task: str, summary: dict) -> None:
+    """A task run's test metrics (``summary["test"]``, flattened to dotted keys) as a table."""
+    from rich.table import Table
+
+    from molgdl.run.identity import flatten
+
+    table = Table(title=f"task {task}: test metrics")
+    for col in ("metric", "value"):
+        table.add_column(col)
+    for key, value in flatten(summary.get("test") or {}).items():
+        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    _console().print(table)
 
 
 def _print_metrics(title: str, summary: dict) -> None:

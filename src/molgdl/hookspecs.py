@@ -22,7 +22,9 @@ from molgdl.specs import (
     OptimizerSpec,
     ReadoutSpec,
     SchedulerSpec,
+    SolverSpec,
     SplitterSpec,
+    TaskSpec,
     UncertaintySpec,
 )
 
@@ -91,6 +93,16 @@ def molgdl_calibrators() -> Iterable[CalibratorSpec]:
     """Uncertainty calibrators fitted on the validation split (``uncertainty.calibrator``)."""
 
 
+@hookspec
+def molgdl_solvers() -> Iterable[SolverSpec]:
+    """Physical cores (time steppers, possibly not differentiable) for hybrid physics + neural models."""
+
+
+@hookspec
+def molgdl_tasks() -> Iterable[TaskSpec]:
+    """Kinds of run other than property prediction (``task: <name>`` in a config): dynamics, generation..."""
+
+
 @hookspec(firstresult=True)
 def molgdl_sdf_to_smiles(records: list[str]) -> tuple[list[str], dict[int, str]] | None:
     """SMILES of SDF record texts (each ending with its ``$$$$`` line), hydrogens implicit: ``(smiles,
@@ -127,4 +139,6 @@ REGISTRATION_HOOKS: dict[str, str] = {
     "callback": "molgdl_callbacks",
     "uncertainty": "molgdl_uncertainty_estimators",
     "calibrator": "molgdl_calibrators",
+    "solver": "molgdl_solvers",
+    "task": "molgdl_tasks",
 }

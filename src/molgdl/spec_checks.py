@@ -34,6 +34,8 @@ FACTORY_ARGS: dict[str, tuple[str, ...]] = {
     "callback": ("params",),
     "uncertainty": ("params",),
     "calibrator": ("params",),
+    "solver": ("params",),
+    "task": ("params", "context"),
 }
 CLASSICAL_FACTORY_ARGS = ("params", "task")
 

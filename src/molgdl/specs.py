@@ -179,6 +179,29 @@ class CalibratorSpec(ComponentSpec):
     kind: ClassVar[str] = "calibrator"
 
 
+@dataclass(frozen=True)
+class SolverSpec(ComponentSpec):
+    """A physical core: a time stepper that autograd need not see through (a C++ force field, a black-box
+    integrator). ``factory(params) -> Solver`` with ``dim: int`` (state width), ``differentiable: bool`` and
+    ``step(u: Tensor[B, dim], h: float, correction: Callable[[Tensor], Tensor] | None) -> Tensor[B, dim]``:
+    one step of size ``h`` of ``du/dt = F(u) + correction(u)``. A solver with ``rhs(u) -> F(u)`` (torch,
+    differentiable) also supports the first-order-Jacobian gradient of ``molgdl-hybrid``."""
+
+    kind: ClassVar[str] = "solver"
+
+
+@dataclass(frozen=True)
+class TaskSpec(ComponentSpec):
+    """A kind of run other than property prediction, chosen by ``task: <name>`` at the top of a config.
+
+    ``params``: the pydantic model of the config's other sections (``run`` and ``plugins`` are the core's).
+    ``factory(params, context: molgdl.tasks.TaskContext) -> dict``: runs the task, writes its artifacts under
+    ``context.run_dir`` and returns the JSON-able summary (metrics under ``"test"``, ``"val"``...), which must
+    not hold NaN."""
+
+    kind: ClassVar[str] = "task"
+
+
 SPEC_KINDS: dict[str, type[ComponentSpec]] = {
     cls.kind: cls
     for cls in (
@@ -194,5 +217,7 @@ SPEC_KINDS: dict[str, type[ComponentSpec]] = {
         CallbackSpec,
         UncertaintySpec,
         CalibratorSpec,
+        SolverSpec,
+        TaskSpec,
     )
 }

@@ -70,7 +70,7 @@ def hook_doc_problems(text: str, module) -> list[str]:
 
 
 def test_the_hookspec_module_has_hooks():
-    assert len(hook_specs(hookspecs)) == 16
+    assert len(hook_specs(hookspecs)) == 18
     assert hook_signature(hookspecs.molgdl_run_end) == "def molgdl_run_end(run_dir: Path, metrics: dict[str, Any]) -> None"
 
 

@@ -90,7 +90,17 @@ def _register_frames(raw: dict[str, Any]) -> None:
 def build_config(config: str | Path | Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
                  data: "pd.DataFrame | None" = None) -> "RunConfig":
     """The validated ``RunConfig`` of a YAML path or a dict, with ``overrides`` applied and ``data`` attached."""
-    from molgdl.config.load import parse_config, read_yaml
+    from molgdl.config.load import parse_config
+
+    raw, where = raw_config(config, overrides, data)
+    return parse_config(raw, where=where)
+
+
+def raw_config(config: str | Path | Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
+               data: "pd.DataFrame | None" = None) -> tuple[dict[str, Any], str]:
+    """The config as a plain dict (a copy), with ``overrides`` applied and ``data`` attached, and where it came
+    from (for messages); not yet validated (a ``task:`` config is validated by its task, molgdl.tasks)."""
+    from molgdl.config.load import read_yaml
 
     if isinstance(config, Mapping):
         raw, where = _copy(config), "(dict)"
@@ -103,4 +113,4 @@ def build_config(config: str | Path | Mapping[str, Any], overrides: Mapping[str,
     if data is not None:
         _attach_frame(raw, data)
     _register_frames(raw)
-    return parse_config(raw, where=where)
+    return raw, where

@@ -59,17 +59,26 @@ def run(config: str | Path | Mapping[str, Any], /, *, data: "pd.DataFrame | Mapp
         >>> sorted(esol.metrics.columns)
         ['metric', 'n', 'split', 'std', 'target', 'value']
     """
-    from molgdl.api.configs import build_config
+    from molgdl.api.configs import raw_config
+    from molgdl.config.load import parse_config
     from molgdl.run.pipeline import run_pipeline
     from molgdl.run.resolve import resolve
+    from molgdl.tasks import PROPERTY_TASK, resolve_task, run_task, task_name
 
     frame = None
     if isinstance(data, Mapping):
         overrides = {**overrides, "data": data}
     elif data is not None:
         frame = data
-    cfg = build_config(config, overrides, frame)
-    res = resolve(cfg, strict=strict, disabled=list(disable_plugins))
+    raw, where = raw_config(config, overrides, frame)
+    if task_name(raw, where) != PROPERTY_TASK:  # dynamics, generation...: a registered task (molgdl.tasks)
+        task = resolve_task(raw, where=where, strict=strict, disabled=list(disable_plugins))
+        done = run_task(task, overwrite=overwrite, resume=resume)
+        out = Run(done.run_dir)
+        out.warnings = list(task.warnings)
+        return out
+    raw.pop("task", None)  # `task: property` is the default pipeline
+    res = resolve(parse_config(raw, where=where), strict=strict, disabled=list(disable_plugins))
     result = run_pipeline(res, overwrite=overwrite, resume=resume)
     out = Run(result.run_dir)
     out.warnings = list(res.warnings)

@@ -1,0 +1,44 @@
+"""Hook implementations of molgdl-hybrid: solvers (physical cores) and the ``dynamics`` task.
+
+No torch / scipy import here: factories import lazily. To add a solver, append a ``SolverSpec`` to ``SOLVERS``
+(one list per hook); correction models have their own list in ``molgdl_hybrid.corrections``."""
+
+from __future__ import annotations
+
+from molgdl import hookimpl
+from molgdl.specs import SolverSpec
+
+from .params import LinearParams, Lorenz63Params, Lorenz63ScipyParams
+
+
+def _lorenz63(params):
+    from .solvers.build import build_lorenz63
+
+    return build_lorenz63(params)
+
+
+def _lorenz63_scipy(params):
+    from .solvers.build import build_lorenz63_scipy
+
+    return build_lorenz63_scipy(params)
+
+
+def _linear(params):
+    from .solvers.build import build_linear
+
+    return build_linear(params)
+
+
+SOLVERS = [
+    SolverSpec("lorenz63", "Lorenz-63 core (without -beta*u3 by default), torch RK4 or Euler; differentiable",
+               _lorenz63, Lorenz63Params),
+    SolverSpec("lorenz63_scipy", "Lorenz-63 core stepped by scipy solve_ivp: a black box autograd cannot see "
+               "through", _lorenz63_scipy, Lorenz63ScipyParams),
+    SolverSpec("linear", "linear core F(u) = A u, torch Euler or RK4 (exactness checks of the gradient modes)",
+               _linear, LinearParams),
+]
+
+
+@hookimpl
+def molgdl_solvers():
+    return list(SOLVERS)

@@ -1,0 +1,1 @@
+"""Physical cores registered as ``solver`` components (``molgdl.specs.SolverSpec``)."""

@@ -6,9 +6,10 @@ No torch / scipy import here: factories import lazily. To add a solver, append a
 from __future__ import annotations
 
 from molgdl import hookimpl
-from molgdl.specs import SolverSpec
+from molgdl.specs import SolverSpec, TaskSpec
 
 from .params import LinearParams, Lorenz63Params, Lorenz63ScipyParams
+from .task_params import DynamicsParams
 
 
 def _lorenz63(params):
@@ -21,6 +22,12 @@ def _lorenz63_scipy(params):
     from .solvers.build import build_lorenz63_scipy
 
     return build_lorenz63_scipy(params)
+
+
+def _dynamics(params, context):
+    from .task import run_dynamics
+
+    return run_dynamics(params, context)
 
 
 def _linear(params):
@@ -42,3 +49,14 @@ SOLVERS = [
 @hookimpl
 def molgdl_solvers():
     return list(SOLVERS)
+
+
+TASKS = [
+    TaskSpec("dynamics", "hybrid physics + neural dynamics: a solver plus a correction trained online through it "
+             "(EGA gradient modes), evaluated by held-out rollout error", _dynamics, DynamicsParams),
+]
+
+
+@hookimpl
+def molgdl_tasks():
+    return list(TASKS)

@@ -1,0 +1,162 @@
+"""SMILES grammar and valence masks: restrict A(s) so that decoded strings parse and sanitize.
+
+Two layers, per sequence of a batch:
+- a grammar mask (``mask()``, bool [B, V]) from a small state machine: branches open/close in order and never
+  empty, ring-closure digits pair up (never on the atom that opened them), no two bonds in a row, <eos> only
+  when every branch and ring is closed; '.', '*' and reaction/wildcard tokens are never proposed;
+- a lazy RDKit check (``check``) of the token actually chosen: the prefix with open rings and branches
+  closed is parsed without sanitization and its explicit valences checked (``UpdatePropertyCache(strict)``);
+  <eos> is accepted only if the whole string sanitizes (aromaticity, kekulization). A rejected token is
+  masked and the decoder chooses again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from ..tokenizers import Vocabulary
+
+ATOM, BOND, OPEN, CLOSE, RING, START, OTHER = range(7)
+BONDS = {"-", "=", "#", "$", ":", "/", "\\"}
+ORGANIC = {"B", "Br", "C", "Cl", "N", "O", "S", "P", "F", "I", "b", "c", "n", "o", "s", "p"}
+MAX_OPEN_RINGS = 6
+
+
+def token_class(token: str) -> int:
+    if token in ORGANIC or (token.startswith("[") and token.endswith("]")):
+        return ATOM
+    if token in BONDS:
+        return BOND
+    if token == "(":
+        return OPEN
+    if token == ")":
+        return CLOSE
+    if token.isdigit() or (token.startswith("%") and token[1:].isdigit()):
+        return RING
+    return OTHER
+
+
+@dataclass
+class _Row:
+    prev: int = START
+    depth: int = 0
+    atoms: int = 0
+    rings: dict = field(default_factory=dict)  # ring label -> index of the atom that opened it
+    tokens: list = field(default_factory=list)
+    done: bool = False
+
+
+class SmilesGrammar:
+    """Grammar state of B partial SMILES strings over ``vocab`` (a "smiles" vocabulary)."""
+
+    def __init__(self, vocab: Vocabulary, batch_size: int, rdkit_check: bool = True) -> None:
+        self.vocab, self.rdkit_check = vocab, rdkit_check
+        self.classes = [token_class(t) if i > vocab.unk else OTHER for i, t in enumerate(vocab.tokens)]
+        self.rows = [_Row() for _ in range(batch_size)]
+        V = len(vocab)
+        self._by_class = {c: torch.tensor([k == c for k in self.classes]) for c in (ATOM, BOND, OPEN, CLOSE)}
+        self._ring_ids = [i for i, k in enumerate(self.classes) if k == RING]
+
+    def select(self, index: torch.Tensor) -> None:
+        import copy
+
+        self.rows = [copy.deepcopy(self.rows[i]) for i in index.tolist()]
+
+    def _row_mask(self, row: _Row) -> torch.Tensor:
+        V = len(self.vocab)
+        m = torch.zeros(V, dtype=torch.bool)
+        if row.done:
+            m[self.vocab.pad] = True
+            return m
+        complete = row.depth == 0 and not row.rings
+        if row.prev == START:
+            return m | self._by_class[ATOM]
+        if row.prev == BOND:
+            m |= self._by_class[ATOM]
+            allow_rings = True
+        elif row.prev == OPEN:
+            return m | self._by_class[ATOM] | self._by_class[BOND]
+        else:  # ATOM, RING, CLOSE
+            m |= self._by_class[ATOM] | self._by_class[BOND] | self._by_class[OPEN]
+            if row.depth > 0:
+                m |= self._by_class[CLOSE]
+            if complete:
+                m[self.vocab.eos] = True
+            allow_rings = row.prev != CLOSE
+        if allow_rings:
+            for i in self._ring_ids:
+                label = self.vocab.tokens[i]
+                opened = row.rings.get(label)
+                if opened is None:
+                    m[i] = len(row.rings) < MAX_OPEN_RINGS
+                else:
+                    m[i] = opened != row.atoms - 1
+        return m
+
+    def mask(self) -> torch.Tensor:
+        """bool [B, V]: the grammatical next tokens of each row."""
+        return torch.stack([self._row_mask(r) for r in self.rows])
+
+    def advance(self, tokens: torch.Tensor) -> None:
+        """Append the chosen token of every row."""
+        for row, t in zip(self.rows, tokens.tolist()):
+            if row.done:
+                continue
+            if t == self.vocab.eos:
+                row.done = True
+                continue
+            tok, cls = self.vocab.tokens[t], self.classes[t]
+            row.tokens.append(tok)
+            if cls == ATOM:
+                row.atoms += 1
+            elif cls == OPEN:
+                row.depth += 1
+            elif cls == CLOSE:
+                row.depth -= 1
+            elif cls == RING:
+                if tok in row.rings:
+                    del row.rings[tok]
+                else:
+                    row.rings[tok] = row.atoms - 1
+            row.prev = cls
+
+    def _closed_prefix(self, row: _Row, extra: str) -> str:
+        tokens = [*row.tokens, extra]
+        opened: dict[str, int] = {}
+        for i, tok in enumerate(tokens):
+            if token_class(tok) == RING:
+                if tok in opened:
+                    del opened[tok]
+                else:
+                    opened[tok] = i
+        drop = set(opened.values())
+        kept = [t for i, t in enumerate(tokens) if i not in drop]
+        while kept and token_class(kept[-1]) in (BOND, OPEN):
+            kept.pop()
+        depth = sum(t == "(" for t in kept) - sum(t == ")" for t in kept)
+        return "".join(kept) + ")" * depth
+
+    def check(self, row_index: int, token: int) -> bool:
+        """True if appending ``token`` to row ``row_index`` keeps the valences legal (RDKit)."""
+        if not self.rdkit_check:
+            return True
+        from rdkit import Chem, RDLogger
+
+        RDLogger.DisableLog("rdApp.*")
+        row = self.rows[row_index]
+        if row.done:
+            return True
+        if token == self.vocab.eos:
+            return Chem.MolFromSmiles("".join(row.tokens)) is not None
+        if self.classes[token] not in (ATOM, BOND, RING, CLOSE):
+            return True
+        mol = Chem.MolFromSmiles(self._closed_prefix(row, self.vocab.tokens[token]), sanitize=False)
+        if mol is None:
+            return False
+        try:
+            mol.UpdatePropertyCache(strict=True)
+        except Exception:  # noqa: BLE001 - RDKit's AtomValenceException and kin
+            return False
+        return True

@@ -1,0 +1,26 @@
+"""Hook implementations of molgdl-generate (no torch / rdkit import here: the factories import lazily)."""
+
+from __future__ import annotations
+
+from molgdl import hookimpl
+from molgdl.specs import TaskSpec
+
+from .lm_params import LanguageModelParams
+
+
+def _language_model(params, context):
+    from .lm_task import run_language_model
+
+    return run_language_model(params, context)
+
+
+@hookimpl
+def molgdl_tasks():
+    return [
+        TaskSpec(
+            name="language_model",
+            summary="train a SMILES or SELFIES GRU/transformer language model, streaming a CSV(.gz) from disk",
+            factory=_language_model,
+            params=LanguageModelParams,
+        ),
+    ]

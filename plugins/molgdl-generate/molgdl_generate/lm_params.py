@@ -1,0 +1,62 @@
+"""Params of the ``language_model`` task (validated before torch is imported)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from molgdl.specs import Params
+
+
+class LMData(Params):
+    train: Path = Field(..., description="CSV or CSV.gz with a SMILES column (read as a stream, never all at once)")
+    validation: Path | None = Field(None, description="CSV(.gz) whose first `validation_rows` rows give the "
+                                                      "held-out loss logged at each checkpoint")
+    column: str = Field("SMILES", description="name of the SMILES column (case-insensitive)")
+    validation_rows: int = Field(2000, ge=1, description="rows of `validation` used for the held-out loss")
+    vocab_rows: int | None = Field(None, ge=1, description="rows of `train` scanned to build the vocabulary "
+                                                           "(null: all); tokens not seen become <unk>")
+    limit: int | None = Field(None, ge=1, description="use only the first `limit` rows of `train` (CI-sized runs)")
+
+
+class GRUOptions(Params):
+    name: Literal["gru"] = "gru"
+    embed_dim: int = Field(64, ge=1, description="token embedding size")
+    hidden_dim: int = Field(256, ge=1, description="GRU hidden size")
+    num_layers: int = Field(2, ge=1, description="stacked GRU layers")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between GRU layers")
+
+
+class TransformerOptions(Params):
+    name: Literal["transformer"] = "transformer"
+    embed_dim: int = Field(128, ge=8, description="model width")
+    num_heads: int = Field(4, ge=1, description="attention heads (must divide embed_dim)")
+    num_layers: int = Field(3, ge=1, description="transformer blocks")
+    ff_dim: int = Field(256, ge=1, description="feed-forward width")
+    max_len: int = Field(128, ge=8, description="longest token sequence (positions)")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout")
+
+
+ModelOptions = Annotated[Union[GRUOptions, TransformerOptions], Field(discriminator="name")]
+
+
+class LMTraining(Params):
+    batch_size: int = Field(128, ge=1, description="molecules per step")
+    lr: float = Field(1e-3, gt=0, description="Adam learning rate")
+    epochs: int = Field(1, ge=1, description="passes over `data.train`")
+    max_steps: int | None = Field(None, ge=1, description="stop after this many steps (null: no limit)")
+    max_minutes: float | None = Field(None, gt=0, description="wall-clock budget for training, resumes included")
+    checkpoint_every_s: float = Field(120.0, gt=0, description="seconds between checkpoints (and validation)")
+    shuffle_buffer: int = Field(20_000, ge=1, description="rows in the streaming shuffle buffer")
+    max_tokens: int = Field(120, ge=4, description="longer molecules are skipped")
+    grad_clip: float = Field(1.0, gt=0, description="gradient-norm clip")
+    threads: int = Field(1, ge=1, description="torch CPU threads")
+
+
+class LanguageModelParams(Params):
+    data: LMData
+    tokenizer: Literal["smiles", "selfies"] = Field("smiles", description="token alphabet of the model")
+    model: ModelOptions = Field(default_factory=GRUOptions, description="{name: gru|transformer, <sizes>}")
+    training: LMTraining = Field(default_factory=LMTraining, description="optimisation and budget")

@@ -1,0 +1,133 @@
+"""Molecular case of molgdl-hybrid: velocity Verlet / Langevin on RDKit force fields, the e3nn correction force,
+checked against independent properties (finite differences, second-order energy error, equipartition,
+rotation equivariance, bit-exact zero correction) and the CI config run end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("rdkit")
+
+from molgdl_hybrid.molecular.reference import maxwell_boltzmann, run  # noqa: E402
+from molgdl_hybrid.molecular.solver import CoreAcceleration, MDSolver  # noqa: E402
+from molgdl_hybrid.molecular.system import MolecularSystem  # noqa: E402
+from molgdl_hybrid.molecular.units import KB, kinetic_energy  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ethanol():
+    return MolecularSystem.from_smiles("CCO")
+
+
+def _state(system, x, v):
+    return torch.from_numpy(np.concatenate([x.reshape(len(x), -1), v.reshape(len(v), -1)], 1))
+
+
+def _thermal_states(system, batch, seed=0, temperature=300.0):
+    x0 = system.forcefield("mmff94").minimize(system.embed(seed))
+    v = maxwell_boltzmann(system.masses, temperature, batch, np.random.default_rng(seed))
+    return _state(system, np.broadcast_to(x0, v.shape), v)
+
+
+@pytest.mark.parametrize("kind", ["mmff94", "uff"])
+def test_forces_are_minus_the_energy_gradient(ethanol, kind):
+    """Against central differences of CalcEnergy, at positions visited in an arbitrary order."""
+    ff = ethanol.forcefield(kind)
+    rng = np.random.default_rng(1)
+    xs = [ethanol.embed(0) + 0.05 * rng.standard_normal((9, 3)) for _ in range(3)]
+    eps = 1e-5
+    for x in xs[::-1]:
+        fd = np.zeros_like(x)
+        for i in range(9):
+            for k in range(3):
+                plus, minus = x.copy(), x.copy()
+                plus[i, k] += eps
+                minus[i, k] -= eps
+                fd[i, k] = -(ff.energy(plus) - ff.energy(minus)) / (2 * eps)
+        ff.energy(xs[0])  # a stale energy evaluation elsewhere must not change the forces
+        np.testing.assert_allclose(ff.forces(x), fd, atol=1e-5)
+
+
+def test_velocity_verlet_energy_error_is_second_order(ethanol):
+    """NVE on MMFF94 for 50 fs: the max total-energy error falls ~4x when dt halves (velocity Verlet, order 2)."""
+    solver = MDSolver(ethanol, "mmff94")
+    ff = solver.forcefield
+    u0 = _thermal_states(ethanol, 3, seed=0)
+    errors = []
+    for dt in (1.0, 0.5, 0.25):
+        states = run(solver, u0, dt, int(round(50 / dt))).numpy()
+        x, v = states[..., :27].reshape(-1, 3, 9, 3), states[..., 27:].reshape(-1, 3, 9, 3)
+        energy = np.array([[ff.energy(p) for p in frame] for frame in x]) + kinetic_energy(ethanol.masses, v)
+        errors.append(np.abs(energy - energy[0]).max(0).mean())
+    ratios = errors[0] / errors[1], errors[1] / errors[2]
+    assert errors[0] > 1e-3, "the energy error at dt = 1 fs is implausibly small"
+    assert all(3.0 < r < 5.5 for r in ratios), f"energy error ratios {ratios}, expected ~4 (second order)"
+
+
+def test_langevin_kinetic_temperature_matches_the_target(ethanol):
+    """Equipartition: <K> = 3 N k_B T / 2 under BAOAB (no constraint on the momentum), 8 rows x 3 ps."""
+    target = 400.0
+    solver = MDSolver(ethanol, "mmff94", thermostat="langevin", temperature=target, friction=0.05, noise_seed=3)
+    states = run(solver, _thermal_states(ethanol, 8, seed=1, temperature=50.0), 1.0, 3000).numpy()
+    v = states[1000:, :, 27:].reshape(-1, 8, 9, 3)  # after 1 ps of equilibration from 50 K
+    temperature = 2 * kinetic_energy(ethanol.masses, v).mean() / (3 * 9 * KB)
+    assert abs(temperature - target) / target < 0.05, f"kinetic temperature {temperature:.1f} K, target {target} K"
+    assert not np.allclose(states[1], run(MDSolver(ethanol, "mmff94"), torch.from_numpy(states[0]), 1.0, 1)[1].numpy())
+
+
+def test_core_acceleration_backward_is_the_force_field_hessian(ethanol):
+    """The first-order-Jacobian mode differentiates the core through finite-difference Hessian products."""
+    solver = MDSolver(ethanol, "uff")
+    x = torch.from_numpy(ethanol.embed(0)).reshape(1, -1).repeat(2, 1)
+    x[1] += 0.03 * torch.randn(27, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda y: CoreAcceleration.apply(y, solver), (x.requires_grad_(True),),
+                                    eps=1e-5, atol=1e-5, rtol=1e-3)
+
+
+@pytest.fixture(scope="module")
+def correction(ethanol):
+    from molgdl_hybrid.molecular.correction import EnergyCorrection, build_encoder
+
+    torch.manual_seed(0)
+    encoder = build_encoder("e3nn", {"num_layers": 2, "l_max": 1, "num_features": 8, "correlation": 1,
+                                     "radial_width": 16, "cutoff": 4.0, "max_z": 10})
+    return EnergyCorrection(encoder, ethanol.z, ethanol.masses, energy_scale=10.0).double()
+
+
+def test_zero_correction_leaves_the_core_trajectory_unchanged_bit_for_bit(ethanol, correction):
+    from molgdl_hybrid.gradients import rollout
+
+    assert correction.head.weight.abs().max() == 0, "an untrained correction starts at zero"
+    solver = MDSolver(ethanol, "uff")
+    u0 = _thermal_states(ethanol, 2)
+    core = run(solver, u0, 0.5, 20)
+    assert torch.equal(run(solver, u0, 0.5, 20, correction), core)
+    hybrid = rollout(solver, u0, 0.5, 20, correction, "static")
+    assert torch.equal(hybrid, core)
+
+
+def test_correction_forces_rotate_with_the_molecule(ethanol, correction):
+    from molgdl.testing.contracts import random_rotation
+
+    model = correction
+    with torch.no_grad():
+        model.head.weight.normal_(generator=torch.Generator().manual_seed(2))
+    try:
+        x = torch.from_numpy(np.stack([ethanol.embed(0), ethanol.embed(1)]))
+        f = model.forces(x, create_graph=False)
+        assert f.abs().max() > 1e-2 and f.sum(1).abs().max() < 1e-9, "nontrivial forces with zero net force"
+        for seed, proper in [(0, True), (1, False)]:
+            rot = random_rotation(torch.Generator().manual_seed(seed), proper=proper, dtype=torch.float64)
+            shift = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+            torch.testing.assert_close(model.forces(x @ rot.T + shift, create_graph=False), f @ rot.T,
+                                       rtol=1e-9, atol=1e-9)
+        u = torch.cat([x.reshape(2, -1), torch.zeros(2, 27, dtype=torch.float64)], 1)
+        tendency = model(u)
+        assert tendency[:, :27].abs().max() == 0
+        torch.testing.assert_close(tendency[:, 27:].reshape(2, 9, 3),
+                                   f * model.inv_mass[:, None], rtol=1e-12, atol=0)
+    finally:
+        with torch.no_grad():
+            model.head.weight.zero_()

@@ -18,6 +18,8 @@ from pydantic import Field
 from molgdl.errors import ConfigError
 from molgdl.specs import Params
 
+from .molecular.params import E3NNForceParams
+
 
 @dataclass(frozen=True)
 class CorrectionInputs:
@@ -62,10 +64,18 @@ def _constant(params: ConstantParams, inputs: CorrectionInputs):
     return ConstantCorrection(inputs.solver.dim, params.init)
 
 
+def _e3nn_force(params, inputs: CorrectionInputs):
+    from .molecular.build import build_e3nn_force
+
+    return build_e3nn_force(params, inputs)
+
+
 CORRECTIONS: list[CorrectionSpec] = [
     CorrectionSpec("mlp", "multilayer perceptron M_theta(u), optionally with standardized inputs and a linear skip",
                    _mlp, MLPParams),
     CorrectionSpec("constant", "a learned constant tendency M_theta(u) = theta", _constant, ConstantParams),
+    CorrectionSpec("e3nn_force", "molecular cores: E(3)-equivariant correction force -dE_theta/dx (e3nn energy) as "
+                   "an acceleration", _e3nn_force, E3NNForceParams),
 ]
 
 

@@ -57,6 +57,10 @@ def load_trajectories(params: DataParams) -> Trajectories:
         states = lorenz63_truth(params.dt, params.duration, params.spinup, params.x0, params.sigma, params.rho,
                                 params.beta)[None]
         dt = params.dt
+    elif params.source == "molecular_md":
+        from .molecular.build import reference_states
+
+        states, dt = reference_states(params.md)
     else:
         states, dt = _load_npz(params)
     cut = int(round(states.shape[1] * (1.0 - params.test_fraction)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from molgdl import hookimpl
 from molgdl.specs import SolverSpec, TaskSpec
 
+from .molecular.params import MDSolverParams
 from .params import LinearParams, Lorenz63Params, Lorenz63ScipyParams
 from .task_params import DynamicsParams
 
@@ -36,6 +37,12 @@ def _linear(params):
     return build_linear(params)
 
 
+def _rdkit_md(params):
+    from .molecular.build import build_md_solver
+
+    return build_md_solver(params)
+
+
 SOLVERS = [
     SolverSpec("lorenz63", "Lorenz-63 core (without -beta*u3 by default), torch RK4 or Euler; differentiable",
                _lorenz63, Lorenz63Params),
@@ -43,6 +50,8 @@ SOLVERS = [
                "through", _lorenz63_scipy, Lorenz63ScipyParams),
     SolverSpec("linear", "linear core F(u) = A u, torch Euler or RK4 (exactness checks of the gradient modes)",
                _linear, LinearParams),
+    SolverSpec("rdkit_md", "velocity-Verlet (or Langevin BAOAB) molecular dynamics of one molecule on RDKit's UFF or "
+               "MMFF94 forces; a black box (state [positions Å, velocities Å/fs], time in fs)", _rdkit_md, MDSolverParams),
 ]
 
 

@@ -10,13 +10,15 @@ from pydantic import Field, field_validator, model_validator
 from molgdl.specs import Params
 
 from .corrections import correction_spec
+from .molecular.params import MDDataParams
 
 MODE_NAMES = Literal["exact", "static", "straight_through", "first_order", "ensemble"]
 
 
 class DataParams(Params):
-    source: Literal["lorenz63", "npz"] = Field("lorenz63", description="lorenz63: generate the truth with scipy "
-                                               "(full Lorenz-63, with -beta*u3); npz: state sequences from a file")
+    source: Literal["lorenz63", "npz", "molecular_md"] = Field(
+        "lorenz63", description="lorenz63: generate the truth with scipy (full Lorenz-63, with -beta*u3); npz: state "
+        "sequences from a file; molecular_md: reference MD generated with an RDKit force field (see md)")
     dt: float = Field(0.01, gt=0, description="lorenz63: sampling step of the truth (the solver's step h)")
     duration: float = Field(60.0, gt=0, description="lorenz63: recorded time units after the spin-up")
     spinup: float = Field(5.0, ge=0, description="lorenz63: time units integrated from x0 before recording")
@@ -27,6 +29,8 @@ class DataParams(Params):
     path: Path | None = Field(None, description="npz: file with the states ([T, dim] or [S, T, dim]) and the time step")
     states_key: str = Field("states", description="npz: array name of the states")
     dt_key: str = Field("dt", description="npz: array name of the time step (a scalar)")
+    md: MDDataParams = Field(default_factory=MDDataParams, description="molecular_md: the reference dynamics "
+                             "(molecule, truth force field, trajectories, dt in fs)")
     test_fraction: float = Field(0.25, gt=0, lt=1, description="the last fraction of every trajectory is held out "
                                                                "for evaluation (windows never straddle the cut)")
 

@@ -44,8 +44,8 @@ def test_unknown_nested_key(run_cli, tmp_path):
     code, msg = _validate(run_cli, tmp_path, cfg)
     assert code == 2
     assert "trainer.max_epoch: unknown key (did you mean 'max_epochs'?); valid keys: accelerator, batch_size," in msg
-    assert "data.cache: unknown key (did you mean 'cache_dir'?); valid keys: cache_dir, max_invalid_fraction, " \
-           "num_workers, progress, source" in msg
+    assert "data.cache: unknown key (did you mean 'cache_dir'?); valid keys: cache_dir, disk_above, " \
+           "max_invalid_fraction, num_workers, progress, source, storage" in msg
 
 
 def test_unknown_component_parameter(run_cli, tmp_path):

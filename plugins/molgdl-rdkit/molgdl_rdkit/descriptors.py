@@ -27,8 +27,9 @@ TRANSFORMS: dict[str, tuple[str, Callable[[float], float]]] = {
 
 
 class RDKit2DDescriptors:
-    """All RDKit 2D descriptors (``rdkit.Chem.Descriptors._descList``), in that order, with the transforms of
-    ``TRANSFORMS`` applied (``Ipc`` is reported as ``Ipc_log1p``).
+    """The RDKit 2D descriptors (``rdkit.Chem.Descriptors._descList``), all of them in that order, or only
+    ``params.names`` in the order given, with the transforms of ``TRANSFORMS`` applied (``Ipc`` is reported as
+    ``Ipc_log1p``). Only the listed descriptors are computed, so a subset costs only what its members cost.
 
     ``compute`` returns float64 ``[len(names)]``; a descriptor that raises, or returns NaN/inf, gives NaN.
     """
@@ -36,8 +37,10 @@ class RDKit2DDescriptors:
     #: part of the feature-cache key: bump when values change (2: Ipc -> log1p(Ipc))
     version = "2"
 
-    def __init__(self, params: Any = None) -> None:
-        self.raw_names: list[str] = [name for name, _ in Descriptors._descList]
+    def __init__(self, params: Any = None, *, component: str = "rdkit2d") -> None:
+        wanted = getattr(params, "names", None)
+        self.raw_names: list[str] = ([name for name, _ in Descriptors._descList] if wanted is None
+                                     else [_raw_name(n, component) for n in wanted])
         self.names: list[str] = [TRANSFORMS[n][0] if n in TRANSFORMS else n for n in self.raw_names]
         self._functions: list | None = None
 
@@ -66,6 +69,47 @@ class RDKit2DDescriptors:
         self.names = state["names"]
         self.raw_names = state["raw_names"]
         self._functions = None
+
+
+def _raw_name(name: str, component: str) -> str:
+    """The ``_descList`` name of a descriptor named in a config (``Ipc_log1p`` -> ``Ipc``); ConfigError otherwise."""
+    import difflib
+
+    from molgdl.errors import ConfigError
+
+    known = [n for n, _ in Descriptors._descList]
+    reported = {TRANSFORMS[n][0]: n for n in known if n in TRANSFORMS}
+    if name in known or name in reported:
+        return reported.get(name, name)
+    close = difflib.get_close_matches(name, known + list(reported), n=3)
+    raise ConfigError(f"descriptors: {component} has no descriptor named {name!r} (in its names list)",
+                      hint=(f"did you mean {' or '.join(map(repr, close))}? " if close else "")
+                      + f"the {len(known)} names are those of rdkit.Chem.Descriptors._descList")
+
+
+#: ``rdkit2d_fast`` leaves out these descriptors, the costly ones: measured by ``benchmarks/descriptors/cost.py``
+#: (``derive_fast_subset``): drop every descriptor above FAST_LIMIT_US microseconds per molecule, time the rest
+#: again (RDKit caches work shared by a family on the molecule, so a sibling becomes costly once the first member
+#: is dropped), repeat until none is above. The report checks that this list is what the rule gives.
+FAST_LIMIT_US = 50.0
+FAST_EXCLUDED: tuple[str, ...] = ()
+
+
+def fast_names() -> list[str]:
+    """The ``_descList`` names of ``rdkit2d_fast``, in ``_descList`` order."""
+    return [name for name, _ in Descriptors._descList if name not in FAST_EXCLUDED]
+
+
+class RDKit2DFastDescriptors(RDKit2DDescriptors):
+    """``rdkit2d_fast``: the RDKit 2D descriptors without the costly ones (``FAST_EXCLUDED``)."""
+
+    #: part of the feature-cache key: bump when values or FAST_EXCLUDED change
+    version = "1"
+
+    def __init__(self, params: Any = None) -> None:
+        from molgdl_rdkit.params import RDKit2DParams
+
+        super().__init__(RDKit2DParams(names=fast_names()), component="rdkit2d_fast")
 
 
 def _transformed(function: Callable, transform: Callable[[float], float]) -> Callable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from molgdl import hookimpl
 from molgdl.specs import DescriptorSpec, FeaturizerSpec, NoParams, SplitterSpec
-from molgdl_rdkit.params import Conformer3DParams, MorganParams, ScaffoldParams
+from molgdl_rdkit.params import Conformer3DParams, MorganParams, RDKit2DParams, ScaffoldParams
 from molgdl_rdkit.params import (
     AtomPairParams,
     AvalonParams,
@@ -26,10 +26,16 @@ def _conformer3d(params: Conformer3DParams):
     return Conformer3DFeaturizer(params)
 
 
-def _rdkit2d(params: NoParams):
+def _rdkit2d(params: RDKit2DParams):
     from molgdl_rdkit.descriptors import RDKit2DDescriptors
 
     return RDKit2DDescriptors(params)
+
+
+def _rdkit2d_fast(params: NoParams):
+    from molgdl_rdkit.descriptors import RDKit2DFastDescriptors
+
+    return RDKit2DFastDescriptors(params)
 
 
 def _morgan(params: MorganParams):
@@ -95,8 +101,16 @@ def molgdl_descriptors() -> list[DescriptorSpec]:
     return [
         DescriptorSpec(
             name="rdkit2d",
-            summary="all RDKit 2D descriptors (Descriptors._descList; Ipc as log1p(Ipc)), NaN where undefined",
+            summary="all RDKit 2D descriptors (Descriptors._descList; Ipc as log1p(Ipc)), or only `names`; "
+                    "NaN where undefined",
             factory=_rdkit2d,
+            params=RDKit2DParams,
+        ),
+        DescriptorSpec(
+            name="rdkit2d_fast",
+            summary="the RDKit 2D descriptors without the costly ones (measured: docs/descriptors.md), "
+                    "several times faster",
+            factory=_rdkit2d_fast,
         ),
         DescriptorSpec(
             name="morgan",

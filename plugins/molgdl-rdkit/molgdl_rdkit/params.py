@@ -127,3 +127,25 @@ class AvalonParams(_FingerprintParams):
     """``avalon``: Avalon fingerprint (Gedeck et al. 2006, ``rdkit.Avalon.pyAvalonTools``)."""
 
     n_bits: int = Field(1024, ge=8, le=1_048_576, description="fingerprint length (nBits)")
+
+
+class RDKit2DParams(Params):
+    """``rdkit2d``: all RDKit 2D descriptors, or only the named ones."""
+
+    names: list[str] | None = Field(
+        None,
+        description="compute only these descriptors (names of rdkit.Chem.Descriptors._descList, Ipc also as "
+        "Ipc_log1p), in this order; null: all of them. Computing fewer is faster: `molgdl components "
+        "descriptor` and docs/descriptors.md list what each costs",
+    )
+
+    @field_validator("names")
+    @classmethod
+    def _distinct_names(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            if not v:
+                raise ValueError("names is an empty list: give at least one descriptor name, or null for all")
+            repeated = sorted({n for n in v if v.count(n) > 1})
+            if repeated:
+                raise ValueError(f"descriptor(s) {repeated} listed more than once in names; list each once")
+        return v

@@ -83,12 +83,42 @@ class DataSection(Strict):
     _home = field_validator("cache_dir", mode="before")(expand_home)
     num_workers: int | Literal["auto"] = Field("auto", description="featurization processes")
     progress: bool = True
+    storage: Literal["memory", "disk", "auto"] = Field(
+        "auto", description="where featurized graphs live while training: memory, or disk (streamed into shards "
+        "under cache_dir and read one graph at a time: for sets larger than memory, docs/screening.md); auto: "
+        "disk from disk_above molecules on")
+    disk_above: int = Field(500_000, ge=1, description="with storage: auto, the number of molecules from which "
+                            "featurized graphs are kept on disk")
 
 
 class HeadSection(Strict):
     hidden_dim: int = Field(300, ge=1)
     num_layers: int = Field(2, ge=1, description="linear layers in the MLP head (1 = linear)")
     dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    kind: Literal["mlp", "cosine"] = Field("mlp", description="'cosine': the last layer scores the (normalised) "
+                                           "input against normalised weight rows times a learned scale "
+                                           "(cosine-similarity head of two-stage few-shot fine-tuning)")
+
+
+class PretrainedSection(Strict):
+    """Start the encoder (and readout) from a `molgdl pretrain` run (docs/fewshot.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    source: Path = Field(alias="from", description="run folder of `molgdl pretrain` (holds pretrained/)")
+    freeze: Literal["none", "all"] | int = Field("none", description="'all': encoder and readout fixed; 'none': all "
+                                                 "trained; k: the encoder's first k parameterised submodules fixed")
+    lr_multiplier: float = Field(1.0, gt=0, description="learning rate of the pretrained (unfrozen) weights / "
+                                 "the optimizer's lr (discriminative learning rates via parameter groups)")
+
+    _home = field_validator("source", mode="before")(expand_home)
+
+    @field_validator("freeze")
+    @classmethod
+    def _k(cls, v: Any) -> Any:
+        if isinstance(v, int) and v < 0:
+            raise ValueError(f"freeze: {v} is negative; use 'none', 'all' or a count k >= 0")
+        return v
 
 
 class EarlyStopping(Strict):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from molgdl.data.cache import FeatureCache, default_cache_dir
+from molgdl.data.disk_featurize import featurize_to_disk
 from molgdl.data.featurize import GraphSet, featurize_table
 from molgdl.data.table import InvalidRow, MoleculeTable
 from molgdl.data.target_checks import check_classes, check_target_names, drop_unusable_targets
@@ -53,11 +54,17 @@ def prepare_data(res: Resolved, out_dir: Path | None,
                           "is not 3D", hint="use `featurizer: {name: conformer3d}`, or set loss.force_weight: 0")
     descriptors = [(res.build("descriptor", f"descriptors[{i}]"), res.identity("descriptor", f"descriptors[{i}]"))
                    for i in range(len(cfg.descriptors))]
-    cache = FeatureCache(Path(cfg.data.cache_dir) if cfg.data.cache_dir else default_cache_dir())
-    graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors, cache,
-                             cfg.data.num_workers, cfg.data.progress)
-    log.info("featurization: %d molecules in %.3f s (%s)", len(table), graphs.seconds,
-             "cache hit" if graphs.from_cache else "computed, now cached")
+    cache_root = Path(cfg.data.cache_dir) if cfg.data.cache_dir else default_cache_dir()
+    if use_disk(cfg.data, table):
+        graphs = featurize_to_disk(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
+                                   cache_root, cfg.data.num_workers, cfg.data.progress)
+        where = "on disk"
+    else:
+        graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
+                                 FeatureCache(cache_root), cfg.data.num_workers, cfg.data.progress)
+        where = "in memory"
+    log.info("featurization: %d molecules in %.3f s (%s, %s)", len(table), graphs.seconds,
+             "cache hit" if graphs.from_cache else "computed, now cached", where)
     for note in graphs.notes:
         log.warning(note)
 
@@ -83,6 +90,19 @@ def prepare_data(res: Resolved, out_dir: Path | None,
     if len(graphs.dataset) == 0:
         raise DataError("no molecule could be featurized", hint="see invalid_rows.csv in the run folder")
     return PreparedData(table, graphs, invalid, featurizer)
+
+
+def use_disk(data_cfg, table: MoleculeTable) -> bool:
+    """Whether featurized graphs go to the disk store (``data.storage``; ``auto``: from ``data.disk_above``
+    molecules on, unless the data has reference forces, which only the in-memory store keeps)."""
+    has_forces = any(r.forces is not None for r in table.records)
+    if data_cfg.storage == "disk":
+        if has_forces:
+            raise ConfigError("data.storage: disk does not store reference forces (per-atom training targets), "
+                              f"and data source {data_cfg.source.name!r} has them",
+                              hint="use data.storage: memory (or auto) for force training")
+        return True
+    return data_cfg.storage == "auto" and len(table) >= data_cfg.disk_above and not has_forces
 
 
 def write_invalid_rows(path: Path, rows: list[InvalidRow]) -> None:

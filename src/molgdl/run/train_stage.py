@@ -46,7 +46,17 @@ def build_model(res: Resolved, dims: FeatureDims, n_targets: int):
     readout = built(res, "readout", "readout", encoder.out_dim)
     h = res.config.head
     return MolecularModel(encoder, readout, dims.extra_dim, n_targets, h.hidden_dim, h.num_layers, h.dropout,
-                          descriptor_scaling=res.config.scaling.descriptors, outputs_per_target=head_width(res))
+                          descriptor_scaling=res.config.scaling.descriptors, outputs_per_target=head_width(res),
+                          head_kind=h.kind)
+
+
+def load_pretrained(res: Resolved, model) -> None:
+    """``pretrained:``: load the encoder artifact into ``model`` (checked against this config's model and
+    featurizer) and freeze what the section says."""
+    from molgdl.pretrain.finetune import apply_pretrained
+
+    ids = {key: res.identity(key, key)[:2] for key in ("model", "featurizer")}
+    apply_pretrained(model, res.config.pretrained, ids, res.identity("readout", "readout")[:2])
 
 
 def graph_indices(owner: np.ndarray, molecules: np.ndarray) -> torch.Tensor:
@@ -86,6 +96,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     pl.seed_everything(seed, workers=True, verbose=False)
     dims = feature_dims(data)
     model = build_model(res, dims, len(table.target_names))
+    if cfg.pretrained is not None:  # fine-tuning: weights, freezing (molgdl.pretrain.finetune)
+        load_pretrained(res, model)
     train_idx = graph_indices(gs.graph_owner, split["train"])
     train_set = gs.dataset.index_select(train_idx)
     shift_targets = element_shift_targets(res, data)
@@ -94,6 +106,11 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
                       counts=counts, shift_targets=shift_targets)
 
     def make_opt(parameters):
+        if cfg.pretrained is not None:  # pretrained weights in their own group, at lr * lr_multiplier
+            from molgdl.pretrain.finetune import parameter_groups, scale_pretrained_lr
+
+            opt = res.build("optimizer", "optimizer", parameter_groups(model))
+            return scale_pretrained_lr(opt, cfg.pretrained.lr_multiplier)
         return res.build("optimizer", "optimizer", parameters)
 
     make_sched = None
@@ -192,7 +209,7 @@ def check_force_training(res: Resolved, data: PreparedData) -> None:
         raise ConfigError(f"{where} trains forces as -dE/dpos of one energy target, but the data has "
                           f"{table.task} targets {table.target_names}",
                           hint="select the energy as the only target, or set loss.force_weight: 0")
-    if "forces" not in data.graphs.dataset._data or not torch.isfinite(data.graphs.dataset._data.forces).all():
+    if not _has_graph_key(data.graphs.dataset, "forces") or not torch.isfinite(data.graphs.dataset._data.forces).all():
         raise ConfigError(f"{where} needs reference forces for every molecule, but data source "
                           f"{res.config.data.source.name!r} has none (or some are missing)",
                           hint="use an extended-XYZ trajectory with forces (`xyz` source, forces_key) or set "
@@ -214,7 +231,7 @@ def element_shift_targets(res: Resolved, data: PreparedData) -> list[int]:
     if unknown:
         raise ConfigError(f"{where} names target(s) {unknown} that the data does not have; its targets are "
                           f"{table.target_names}", hint="use target names from this list")
-    if "z" not in data.graphs.dataset._data:
+    if not _has_graph_key(data.graphs.dataset, "z"):
         raise ConfigError(f"{where} needs atomic numbers (graph attribute z), which featurizer "
                           f"{res.config.featurizer.name!r} does not store", hint="use a featurizer that stores z")
     return [table.target_names.index(n) for n in names]
@@ -224,6 +241,10 @@ def element_counts_of(dataset) -> torch.Tensor:
     """Element counts ``[G, 119]`` of the graphs of a (sub)dataset (``molgdl.train.element_shift``)."""
     from molgdl.train.element_shift import element_counts
 
+    if hasattr(dataset, "graph_rows"):  # the disk store (molgdl.data.disk_store): read graph by graph
+        zs = [dataset[i].z for i in range(len(dataset))]
+        ptr = torch.tensor([0, *np.cumsum([len(z) for z in zs]).tolist()], dtype=torch.long)
+        return element_counts(torch.cat(zs) if zs else torch.zeros(0, dtype=torch.long), ptr)
     ptr = dataset.slices["z"]
     counts = element_counts(dataset._data.z, ptr)
     return counts[torch.as_tensor(list(dataset.indices()), dtype=torch.long)]
@@ -231,7 +252,14 @@ def element_counts_of(dataset) -> torch.Tensor:
 
 def _stack(dataset, key: str) -> torch.Tensor:
     """Per-graph rows of a per-graph attribute (``y``/``extra``) for the graphs of a (sub)dataset."""
+    if hasattr(dataset, "graph_rows"):  # the disk store (molgdl.data.disk_store)
+        return dataset.graph_rows(key)
     return getattr(dataset._data, key)[torch.as_tensor(list(dataset.indices()), dtype=torch.long)]
+
+
+def _has_graph_key(dataset, key: str) -> bool:
+    """Whether the graphs store attribute ``key`` (in memory: the collated store; on disk: the shard layout)."""
+    return key in dataset.graph_keys if hasattr(dataset, "graph_keys") else key in dataset._data
 
 
 def _max_time(minutes: float | None):

@@ -13,5 +13,8 @@ python -m pip install -q "torch==2.13.0"
 plugins=()
 for p in plugins/molgdl-*/; do plugins+=(-e "$p"); done
 python -m pip install -q -c constraints.txt -e ".[test,notebook,docs]" "${plugins[@]}"
+# molgdl-e3nn[cuda]: cuEquivariance's Python packages (small, pure Python; its CUDA ops wheel is not part of the extra),
+# so that the CPU equivalence tests of the e3nn fast path run everywhere.
+python -m pip install -q -c constraints.txt -e "plugins/molgdl-e3nn[cuda]"
 python -m pip check >/dev/null 2>&1 || python -m pip check || true
 echo "installed: $(python -c 'import molgdl; print("molgdl", molgdl.__version__)') with plugins: ${plugins[*]}"

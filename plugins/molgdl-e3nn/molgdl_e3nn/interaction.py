@@ -22,6 +22,7 @@ from e3nn import o3
 from e3nn.nn import FullyConnectedNet
 from torch import Tensor, nn
 
+from . import kernels as kernel_paths
 from .product import ProductBasis
 
 
@@ -128,13 +129,38 @@ class InteractionBlock(nn.Module):
         self.self_connection = (SpeciesLinear(self.irreps_in, self.irreps_out, species_types, species_rank)
                                 if species_types
                                 else o3.Linear(self.irreps_in, self.irreps_out))
+        self.kernels = "plain"  # set by the encoder (molgdl_e3nn.kernels); "auto" is resolved per device
+        self._fast: dict = {}  # (device, dtype) -> CueConvolution: constants only, rebuilt after unpickling
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_fast"] = {}
+        return state
+
+    def convolution(self, x: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, weight: Tensor) -> Tensor:
+        r"""Summed messages :math:`\sum_{j} (x_j \otimes_w Y_{ij})` per centre ``i``, :math:`(N, \dim \text{mid})`,
+        by the plain e3nn tensor product or by cuEquivariance (:mod:`molgdl_e3nn.kernels`)."""
+        if kernel_paths.resolve(self.kernels, x.device.type) == "cuequivariance":
+            return self._cue(x, edge_sh, weight, edge_src, edge_dst)
+        messages = self.tp(x.index_select(0, edge_src), edge_sh, weight)  # [E, dim mid]
+        return messages.new_zeros(x.size(0), messages.size(1)).index_add(0, edge_dst, messages)
+
+    def _cue(self, x: Tensor, edge_sh: Tensor, weight: Tensor, edge_src: Tensor, edge_dst: Tensor) -> Tensor:
+        dtype = torch.promote_types(torch.promote_types(x.dtype, edge_sh.dtype), weight.dtype)  # bf16 autocast
+        key = (x.device, dtype)
+        if key not in self._fast:
+            from .cue_conv import CueConvolution
+
+            method = "uniform_1d" if x.is_cuda and kernel_paths.installed("cuequivariance_ops_torch") else "naive"
+            math = torch.float64 if dtype == torch.float64 else torch.float32
+            self._fast[key] = CueConvolution(self.tp, method, math).to(x.device)
+        return self._fast[key](x.to(dtype), edge_sh.to(dtype), weight.to(dtype), edge_src, edge_dst)
 
     def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor,
                 z: Tensor | None = None) -> Tensor:
         weight = self.radial(edge_radial)  # [E, weight_numel]
         x = self.linear_1(h)
-        messages = self.tp(x.index_select(0, edge_src), edge_sh, weight)  # [E, dim mid]
-        summed = messages.new_zeros(h.size(0), messages.size(1)).index_add(0, edge_dst, messages)
+        summed = self.convolution(x, edge_src, edge_dst, edge_sh, weight)
         own = self.self_connection(h, z) if isinstance(self.self_connection, SpeciesLinear) else self.self_connection(h)
         out = self.linear_2(summed * self.norm)
         return (self.product(out, z) if self.product is not None else out) + own

@@ -27,6 +27,7 @@ from molgdl.errors import ConfigError, DataError
 from molgdl.geometry import radius_graph
 from molgdl.specs import FeatureDims
 
+from . import kernels as kernel_paths
 from .embedding import AtomTypeEmbedding
 from .irreps import edge_irreps, exact_wigner_3j_, hidden_irreps
 from .layer import GatedInteractionLayer
@@ -69,6 +70,9 @@ class E3NNEncoder(nn.Module):
             a readout of every layer).
         species_product: with ``correlation > 1``, element-dependent weights on the product basis's blocks
             (:class:`~molgdl_e3nn.product.ProductBasis` ``num_types``), as MACE's per-element product weights.
+        kernels: which kernels run the layers (:mod:`molgdl_e3nn.kernels`): ``auto`` (cuEquivariance on CUDA
+            when installed, else plain e3nn), ``plain``, ``cuequivariance`` or ``compile``. Same parameters and,
+            up to float rounding, the same results on every path.
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -104,8 +108,10 @@ class E3NNEncoder(nn.Module):
         correlation: int = 2,
         all_layer_outputs: bool = False,
         species_product: bool = False,
+        kernels: str = "auto",
     ) -> None:
         super().__init__()
+        kernel_paths.check(kernels)
         if not 0 <= l_max <= 3:
             raise ConfigError(f"e3nn: l_max must be 0..3, got {l_max}", hint="set l_max to 0, 1, 2 or 3")
         self.cutoff = float(cutoff)
@@ -135,6 +141,36 @@ class E3NNEncoder(nn.Module):
         read = sum((layer.irreps_out for layer in layers), o3.Irreps()) if all_layer_outputs else irreps
         self.output = o3.Linear(read, self.irreps_out)
         self.output_norm = nn.LayerNorm(num_features) if output_norm else nn.Identity()
+        self.kernels = kernels
+
+    @property
+    def kernels(self) -> str:
+        """Which kernels run the layers (:mod:`molgdl_e3nn.kernels`): ``auto``, ``plain``, ``cuequivariance`` or
+        ``compile``; settable at any time (the parameters are the same on every path)."""
+        return self._kernels
+
+    @kernels.setter
+    def kernels(self, value: str) -> None:
+        kernel_paths.check(value)
+        self._kernels = value
+        self._compiled: dict = {}
+        for layer in self.layers:
+            layer.interaction.kernels = "plain" if value == "compile" else value
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_compiled"] = {}
+        return state
+
+    def _run_layer(self, index: int, grad_of_pos: bool):
+        """Layer ``index``, through ``torch.compile`` with ``kernels: compile`` unless a double backward may
+        follow (positions that require a gradient: forces), which compiled graphs do not support."""
+        layer = self.layers[index]
+        if self._kernels != "compile" or grad_of_pos:
+            return layer
+        if index not in self._compiled:
+            self._compiled[index] = torch.compile(layer, dynamic=True)
+        return self._compiled[index]
 
     def _apply(self, fn, recurse=True):
         """Every dtype / device move (``.double()``, ``.to(...)``) keeps the Wigner 3j constants exact."""
@@ -174,8 +210,9 @@ class E3NNEncoder(nn.Module):
         edge_sh = self.spherical_harmonics(edge_vec)
         edge_radial = self.radial(edge_vec.norm(dim=-1))
         h, out = self.embedding(z), []
-        for layer in self.layers:
-            h = layer(h, edge_src, edge_dst, edge_sh, edge_radial, z)
+        grad_of_pos = torch.is_grad_enabled() and batch.pos.requires_grad
+        for index in range(len(self.layers)):
+            h = self._run_layer(index, grad_of_pos)(h, edge_src, edge_dst, edge_sh, edge_radial, z)
             out.append(h)
         return out
 
@@ -224,4 +261,5 @@ def build_e3nn(params, dims: FeatureDims, parity: bool = True) -> E3NNEncoder:
         correlation=params.correlation,
         all_layer_outputs=params.all_layer_outputs,
         species_product=params.species_product,
+        kernels=params.kernels,
     )

@@ -1,0 +1,111 @@
+"""The e3nn encoder's kernel paths (molgdl_e3nn.kernels) against the plain e3nn path: the same outputs and forces
+in float64 (to 1e-12 relative: the same sums, added in another order) and float32 (1e-5), the same parameters,
+and the choice of ``auto``. cuEquivariance runs here through its pure-torch method (CPU); the fused CUDA kernel
+and ``torch.compile`` run only where CUDA is available."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+import torch
+
+from molgdl.errors import ConfigError
+
+NAMES = ("CC(C)O", "c1ccncc1")
+TOL = {torch.float64: 1e-12, torch.float32: 1e-5}
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+def outputs_and_forces(model, batch):
+    """``(invariant outputs, full features, d(sum of outputs)/d pos)`` of one batch."""
+    batch = batch.clone()
+    batch.pos = batch.pos.detach().requires_grad_(True)
+    h = model(batch)
+    (grad,) = torch.autograd.grad(h.square().sum(), batch.pos)
+    return h.detach(), model.forward_features(batch).detach(), grad
+
+
+def compare(e3, dtype, kernels, device="cpu", **options):
+    model = e3.build(dtype, kernels="plain", **options).to(device)
+    batch = e3.batch(e3.molecules(dtype, NAMES)).to(device)
+    ref = outputs_and_forces(model, batch)
+    model.kernels = kernels
+    fast = outputs_and_forces(model, batch)
+    for what, a, b in zip(("output", "features", "forces"), ref, fast):
+        ok, err = e3.close(a, b, TOL[dtype])
+        assert ok, f"{kernels} {what} differs from plain e3nn in {dtype}: rel err {err:.3g}"
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("l_max, options", [(0, {}), (1, {}), (2, {}), (3, {"num_tensor_features": 4}),
+                                             (2, {"parity": False}), (1, {"natural_parity": False, "correlation": 3}),
+                                             (1, {"residual": True, "species_product": True})],
+                         ids=["l0", "l1", "l2", "l3", "l2-chiral", "l1-both-parities-corr3", "l1-residual-species"])
+def test_cuequivariance_equals_plain(e3, dtype, l_max, options):
+    pytest.importorskip("cuequivariance_torch")
+    compare(e3, dtype, "cuequivariance", l_max=l_max, **options)
+
+
+def test_paths_share_parameters_and_survive_copies(e3):
+    """Switching kernels keeps the state dict; a model that ran the fast path still deep-copies and pickles."""
+    pytest.importorskip("cuequivariance_torch")
+    model = e3.build(torch.float64, kernels="cuequivariance")
+    batch = e3.batch(e3.molecules(torch.float64, NAMES))
+    out = model(batch).detach()
+    keys = list(model.state_dict())
+    model.kernels = "plain"
+    assert list(model.state_dict()) == keys
+    model.kernels = "cuequivariance"
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert clone.kernels == "cuequivariance"
+        assert torch.equal(clone(batch).detach(), out)
+
+
+def test_auto_is_plain_on_cpu_and_cuequivariance_on_cuda(monkeypatch):
+    from molgdl_e3nn import kernels
+
+    assert kernels.resolve("auto", "cpu") == "plain"
+    monkeypatch.setattr(kernels, "installed", lambda package: True)
+    assert kernels.resolve("auto", "cuda") == "cuequivariance"
+    assert kernels.resolve("auto", "cpu") == "plain"
+    monkeypatch.setattr(kernels, "installed", lambda package: package == "cuequivariance_torch")
+    assert kernels.resolve("auto", "cuda") == "plain"  # no fused kernels: the pure-torch fallback is no gain
+    assert kernels.resolve("compile", "cpu") == "compile"
+
+
+def test_bad_kernels_say_how_to_fix(e3, monkeypatch):
+    from molgdl_e3nn import kernels
+    from molgdl_e3nn.params import E3NNParams
+
+    with pytest.raises(ConfigError, match="kernels must be one of auto, plain, cuequivariance, compile"):
+        e3.build(kernels="triton")
+    with pytest.raises(Exception, match="kernels"):
+        E3NNParams(kernels="triton")
+    monkeypatch.setattr(kernels, "installed", lambda package: False)
+    with pytest.raises(ConfigError, match="cuequivariance-torch") as err:
+        e3.build(kernels="cuequivariance")
+    assert "molgdl-e3nn[cuda]" in str(err.value.hint)
+    assert e3.build(kernels="auto").kernels == "auto"  # auto never needs the extra
+
+
+@CUDA
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("l_max", [1, 2])
+def test_cuequivariance_on_cuda_equals_plain(e3, dtype, l_max):
+    pytest.importorskip("cuequivariance_torch")
+    compare(e3, dtype, "cuequivariance", device="cuda", l_max=l_max)
+
+
+@CUDA
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+def test_compile_on_cuda_equals_plain(e3, dtype):
+    model = e3.build(dtype, kernels="plain", l_max=2).cuda()
+    batch = e3.batch(e3.molecules(dtype, NAMES)).cuda()
+    with torch.no_grad():
+        ref = model(batch)
+        model.kernels = "compile"
+        out = model(batch)
+    ok, err = e3.close(ref, out, TOL[dtype])
+    assert ok, f"compile output differs from plain e3nn in {dtype}: rel err {err:.3g}"

@@ -108,6 +108,31 @@ def test_zero_correction_leaves_the_core_trajectory_unchanged_bit_for_bit(ethano
     assert torch.equal(hybrid, core)
 
 
+def test_reusing_the_position_only_correction_changes_nothing(ethanol, correction):
+    """The solver evaluates a position-only correction once per step (the end of a step is the start of the
+    next), with the same result bit for bit as evaluating it twice; a weight update invalidates the reuse."""
+    with torch.no_grad():
+        correction.head.weight.normal_(generator=torch.Generator().manual_seed(4))
+    calls = []
+    hook = correction.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        u0 = _thermal_states(ethanol, 2)
+        cached = run(MDSolver(ethanol, "uff"), u0, 0.5, 10, correction)
+        assert len(calls) == 11
+        plain = run(MDSolver(ethanol, "uff"), u0, 0.5, 10, lambda u: correction(u))  # no positions_only: no reuse
+        assert len(calls) == 11 + 20 and torch.equal(cached, plain)
+        assert not torch.equal(cached, run(MDSolver(ethanol, "uff"), u0, 0.5, 10))
+        solver = MDSolver(ethanol, "uff")
+        u1 = solver.step(u0, 0.5, correction)  # leaves the correction at u1's positions for reuse
+        with torch.no_grad():
+            correction.head.weight.mul_(2.0)  # an optimiser step: in place
+        assert torch.equal(solver.step(u1, 0.5, correction), MDSolver(ethanol, "uff").step(u1, 0.5, correction))
+    finally:
+        hook.remove()
+        with torch.no_grad():
+            correction.head.weight.zero_()
+
+
 def test_correction_forces_rotate_with_the_molecule(ethanol, correction):
     from molgdl.testing.contracts import random_rotation
 

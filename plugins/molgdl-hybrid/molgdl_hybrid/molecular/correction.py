@@ -46,6 +46,8 @@ class EnergyCorrection(nn.Module):
         - **forward(u):** u :math:`(B, 6N)` -> tendency :math:`(B, 6N)`: zeros (positions), Å/fs² (velocities)
     """
 
+    positions_only = True  # the tendency depends on positions only (the solver may reuse it within a step pair)
+
     def __init__(self, encoder: nn.Module, z, masses, energy_scale: float = 1.0) -> None:
         super().__init__()
         self.encoder = encoder

@@ -52,6 +52,7 @@ class MDSolver:
         self.dim = 6 * self.num_atoms
         self._inv_mass = (ACCEL / system.masses)[:, None]  # kcal/mol/Å -> Å/fs^2, [N, 1]
         self._rng = np.random.default_rng(noise_seed)
+        self._cache = None  # (key, x, tendency) of the last position-only correction evaluated
 
     def accelerations(self, x: np.ndarray) -> np.ndarray:
         """Core accelerations F(x)/m, Å/fs², :math:`(N, 3)` from positions :math:`(N, 3)` Å."""
@@ -60,12 +61,17 @@ class MDSolver:
     def _correction(self, correction, x: np.ndarray, v: np.ndarray, like: Tensor) -> tuple[np.ndarray, np.ndarray]:
         if correction is None:
             return 0.0, 0.0
+        key = _cache_key(correction)
+        if key is not None and self._cache is not None and self._cache[0] == key and np.array_equal(self._cache[1], x):
+            return self._cache[2]
         u = torch.from_numpy(np.concatenate([x.reshape(x.shape[0], -1), v.reshape(v.shape[0], -1)], 1))
         c = correction(u.to(dtype=like.dtype, device=like.device))
         if tuple(c.shape) != tuple(u.shape):
             raise DataError(f"molecular solver: correction returned shape {tuple(c.shape)}, expected {tuple(u.shape)}",
                             hint="the correction must return a tendency [B, 6N] (zeros for positions, Å/fs² for velocities)")
         c = c.detach().to("cpu", torch.float64).numpy().reshape(x.shape[0], 2, -1, 3)
+        if key is not None:
+            self._cache = (key, x.copy(), (c[:, 0], c[:, 1]))
         return c[:, 0], c[:, 1]
 
     def _core(self, x: np.ndarray) -> np.ndarray:
@@ -99,6 +105,18 @@ class MDSolver:
         :class:`CoreAcceleration`, whose backward is a finite-difference Hessian-vector product of the force field."""
         n3 = 3 * self.num_atoms
         return torch.cat([u[:, n3:], CoreAcceleration.apply(u[:, :n3], self)], dim=1)
+
+
+def _cache_key(correction) -> tuple | None:
+    """A key under which a correction's value at given positions may be reused: only for a correction that
+    declares ``positions_only = True`` (its tendency ignores velocities), keyed by the module and the identity
+    and in-place version of every parameter, so that an optimiser step or a weight load invalidates it. The
+    second force evaluation of a Verlet step is then the first of the next one (half the correction calls)."""
+    if not getattr(correction, "positions_only", False):
+        return None
+    params = getattr(correction, "parameters", None)
+    versions = tuple((id(p), p._version) for p in params()) if callable(params) else ()
+    return (id(correction), versions)
 
 
 class CoreAcceleration(torch.autograd.Function):

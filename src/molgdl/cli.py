@@ -124,6 +124,21 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    """``molgdl generate CONFIG``: ``molgdl run`` for a config whose task is ``generate`` (the task comes from a
+    plugin, e.g. molgdl-generate; docs/generate.md)."""
+    from molgdl.api.configs import raw_config
+    from molgdl.errors import ConfigError
+    from molgdl.tasks import task_name
+
+    raw, where = raw_config(args.config, _overrides(args.set))
+    name = task_name(raw, where)
+    if name != "generate":
+        raise ConfigError(f"molgdl generate runs configs with `task: generate`, but {args.config} has task {name!r}",
+                          hint="add `task: generate` at the top (keys: docs/generate.md), or use `molgdl run`")
+    return cmd_run(args)
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from molgdl import api
 
@@ -315,6 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
     plugin_opts(sp)
     sp.set_defaults(func=cmd_tune)
+
+    sp = sub.add_parser("generate", help="generate molecules with a language model and a decoder (a config with "
+                                          "task: generate; docs/generate.md)")
+    sp.add_argument("config")
+    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    sp.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_generate)
 
     sp = sub.add_parser("validate", help="check a config without running it")
     sp.add_argument("config")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from molgdl import hookimpl
 from molgdl.specs import TaskSpec
 
+from .gen_params import GenerateParams
 from .lm_params import LanguageModelParams
 
 
@@ -12,6 +13,12 @@ def _language_model(params, context):
     from .lm_task import run_language_model
 
     return run_language_model(params, context)
+
+
+def _generate(params, context):
+    from .gen_task import run_generate
+
+    return run_generate(params, context)
 
 
 @hookimpl
@@ -22,5 +29,12 @@ def molgdl_tasks():
             summary="train a SMILES or SELFIES GRU/transformer language model, streaming a CSV(.gz) from disk",
             factory=_language_model,
             params=LanguageModelParams,
+        ),
+        TaskSpec(
+            name="generate",
+            summary="decode molecules from a language model (greedy, beam, top-k/p, typical, contrastive, soft "
+                    "Bellman, property-guided) and report the MOSES metrics",
+            factory=_generate,
+            params=GenerateParams,
         ),
     ]

@@ -11,7 +11,8 @@ from molgdl.specs import Params
 
 
 class LMData(Params):
-    train: Path = Field(..., description="CSV or CSV.gz with a SMILES column (read as a stream, never all at once)")
+    train: Path = Field(..., description="CSV or CSV.gz with a SMILES column (read as a stream, never all at "
+                        "once), or a bundled slice: moses_train_2000, moses_test_500")
     validation: Path | None = Field(None, description="CSV(.gz) whose first `validation_rows` rows give the "
                                                       "held-out loss logged at each checkpoint")
     column: str = Field("SMILES", description="name of the SMILES column (case-insensitive)")

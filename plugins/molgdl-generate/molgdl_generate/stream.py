@@ -22,7 +22,10 @@ from .tokenizers import Vocabulary
 
 
 def open_text(path: Path) -> io.TextIOBase:
-    """A text handle on a CSV or CSV.gz file."""
+    """A text handle on a CSV or CSV.gz file (or a bundled slice's name, molgdl_generate.bundled)."""
+    from .bundled import resolve_data
+
+    path = resolve_data(path)
     if not path.exists():
         raise DataError(f"SMILES file {path} does not exist", hint="check data.train / data.path in the config")
     return gzip.open(path, "rt", newline="") if path.suffix == ".gz" else open(path, newline="")

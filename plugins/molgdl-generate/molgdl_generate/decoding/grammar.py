@@ -3,9 +3,11 @@
 Two layers, per sequence of a batch:
 - a grammar mask (``mask()``, bool [B, V]) from a small state machine: branches open/close in order and never
   empty, ring-closure digits pair up (never on the atom that opened them), no two bonds in a row, <eos> only
-  when every branch and ring is closed; '.', '*' and reaction/wildcard tokens are never proposed;
+  when every branch and ring is closed, no new branch or ring when the tokens left are just enough to close
+  the open ones; '.', '*' and reaction/wildcard tokens are never proposed;
 - a lazy RDKit check (``check``) of the token actually chosen: the prefix with open rings and branches
-  closed is parsed without sanitization and its explicit valences checked (``UpdatePropertyCache(strict)``);
+  closed (and a probe carbon after a trailing bond or '(') is parsed without sanitization and its explicit
+  valences checked (``UpdatePropertyCache(strict)``);
   <eos> is accepted only if the whole string sanitizes (aromaticity, kekulization). A rejected token is
   masked and the decoder chooses again.
 """
@@ -22,6 +24,7 @@ ATOM, BOND, OPEN, CLOSE, RING, START, OTHER = range(7)
 BONDS = {"-", "=", "#", "$", ":", "/", "\\"}
 ORGANIC = {"B", "Br", "C", "Cl", "N", "O", "S", "P", "F", "I", "b", "c", "n", "o", "s", "p"}
 MAX_OPEN_RINGS = 6
+MAX_DEPTH = 6
 
 
 def token_class(token: str) -> int:
@@ -64,13 +67,15 @@ class SmilesGrammar:
 
         self.rows = [copy.deepcopy(self.rows[i]) for i in index.tolist()]
 
-    def _row_mask(self, row: _Row) -> torch.Tensor:
+    def _row_mask(self, row: _Row, steps_left: int) -> torch.Tensor:
         V = len(self.vocab)
         m = torch.zeros(V, dtype=torch.bool)
         if row.done:
             m[self.vocab.pad] = True
             return m
         complete = row.depth == 0 and not row.rings
+        # near max_len: no new branch or ring, so that the string can still be closed
+        tight = steps_left <= 2 * (row.depth + len(row.rings)) + 3
         if row.prev == START:
             return m | self._by_class[ATOM]
         if row.prev == BOND:
@@ -79,7 +84,9 @@ class SmilesGrammar:
         elif row.prev == OPEN:
             return m | self._by_class[ATOM] | self._by_class[BOND]
         else:  # ATOM, RING, CLOSE
-            m |= self._by_class[ATOM] | self._by_class[BOND] | self._by_class[OPEN]
+            m |= self._by_class[ATOM] | self._by_class[BOND]
+            if not tight and row.depth < MAX_DEPTH:
+                m |= self._by_class[OPEN]
             if row.depth > 0:
                 m |= self._by_class[CLOSE]
             if complete:
@@ -90,14 +97,14 @@ class SmilesGrammar:
                 label = self.vocab.tokens[i]
                 opened = row.rings.get(label)
                 if opened is None:
-                    m[i] = len(row.rings) < MAX_OPEN_RINGS
+                    m[i] = len(row.rings) < MAX_OPEN_RINGS and not tight
                 else:
                     m[i] = opened != row.atoms - 1
         return m
 
-    def mask(self) -> torch.Tensor:
-        """bool [B, V]: the grammatical next tokens of each row."""
-        return torch.stack([self._row_mask(r) for r in self.rows])
+    def mask(self, steps_left: int = 10**6) -> torch.Tensor:
+        """bool [B, V]: the grammatical next tokens of each row (``steps_left``: tokens still allowed)."""
+        return torch.stack([self._row_mask(r, steps_left) for r in self.rows])
 
     def advance(self, tokens: torch.Tensor) -> None:
         """Append the chosen token of every row."""
@@ -133,8 +140,8 @@ class SmilesGrammar:
                     opened[tok] = i
         drop = set(opened.values())
         kept = [t for i, t in enumerate(tokens) if i not in drop]
-        while kept and token_class(kept[-1]) in (BOND, OPEN):
-            kept.pop()
+        if kept and token_class(kept[-1]) in (BOND, OPEN):
+            kept.append("C")  # probe: the bond (or branch) must have a free valence to go to
         depth = sum(t == "(" for t in kept) - sum(t == ")" for t in kept)
         return "".join(kept) + ")" * depth
 
@@ -150,7 +157,7 @@ class SmilesGrammar:
             return True
         if token == self.vocab.eos:
             return Chem.MolFromSmiles("".join(row.tokens)) is not None
-        if self.classes[token] not in (ATOM, BOND, RING, CLOSE):
+        if self.classes[token] not in (ATOM, BOND, RING, CLOSE, OPEN):
             return True
         mol = Chem.MolFromSmiles(self._closed_prefix(row, self.vocab.tokens[token]), sanitize=False)
         if mol is None:

@@ -33,7 +33,7 @@ def special_mask(vocab_size: int, pad: int = 0, bos: int = 1, unk: int = 3) -> t
 @torch.no_grad()
 def run_policy(lm, n: int, policy: DecoderPolicy, *, greedy: bool = False, max_len: int = 100,
                bos: int = 1, eos: int = 2, pad: int = 0, unk: int = 3, attribution=None, value=None,
-               grammar=None, generator: torch.Generator | None = None, max_retries: int = 8) -> Decoded:
+               grammar=None, generator: torch.Generator | None = None, max_retries: int = 32) -> Decoded:
     state = lm.start(n)
     token = torch.full((n,), bos, dtype=torch.long)
     attr_state = attribution.start(n) if attribution is not None else None
@@ -42,26 +42,28 @@ def run_policy(lm, n: int, policy: DecoderPolicy, *, greedy: bool = False, max_l
     loglik, entropy = torch.zeros(n), torch.zeros(n)
     prefixes: list[list[int]] = [[] for _ in range(n)]
     out = []
-    for _ in range(max_len):
+    for t in range(max_len):
         logp, state = lm.step(state, token)
         attr = None
         if attribution is not None:
             attr, attr_state = attribution.step(attr_state, token, logp)
         mask = base.expand(n, -1).clone()
         if grammar is not None:
-            mask &= grammar.mask()
+            mask &= grammar.mask(max_len - t)
         v = value(state, prefixes, logp) if value is not None else None
-        for _attempt in range(max_retries + 1):
-            logpi = policy.log_policy(logp, attr, v, mask)
-            choice = logpi.argmax(-1) if greedy else torch.multinomial(logpi.exp(), 1, generator=generator)[:, 0]
-            if grammar is None:
+        logpi = policy.log_policy(logp, attr, v, mask)
+        choice = logpi.argmax(-1) if greedy else torch.multinomial(logpi.exp(), 1, generator=generator)[:, 0]
+        pending = torch.nonzero(alive).flatten().tolist() if grammar is not None else []
+        for _attempt in range(max_retries):
+            pending = [i for i in pending if not grammar.check(i, int(choice[i]))]
+            if not pending:
                 break
-            rejected = [i for i in range(n) if alive[i] and not grammar.check(i, int(choice[i]))]
-            if not rejected:
-                break
-            for i in rejected:
-                if mask[i].sum() > 1:
-                    mask[i, choice[i]] = False
+            rows = torch.tensor(pending)
+            mask[rows, choice[rows]] = False
+            sub = policy.log_policy(logp[rows], None if attr is None else attr[rows],
+                                    None if v is None else v[rows], mask[rows])
+            logpi[rows] = sub
+            choice[rows] = sub.argmax(-1) if greedy else torch.multinomial(sub.exp(), 1, generator=generator)[:, 0]
         p = logpi.exp()
         step_entropy = -(p * logpi.nan_to_num(neginf=0.0)).sum(-1)
         choice = torch.where(alive, choice, torch.full_like(choice, pad))

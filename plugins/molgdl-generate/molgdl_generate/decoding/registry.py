@@ -38,7 +38,7 @@ def register(spec: DecoderSpec) -> DecoderSpec:
 
 
 def decoder_names() -> list[str]:
-    from . import decoders  # noqa: F401 - registers the built-in decoders
+    from . import catalog  # noqa: F401 - registers the built-in decoders
 
     return sorted(_DECODERS)
 

@@ -1,17 +1,17 @@
-"""Which kernels run the e3nn encoder: the plain e3nn modules, cuEquivariance's fused convolution, or
-``torch.compile``. The choice changes speed, never the parameters or (beyond float rounding) the results.
+"""Which kernels run the e3nn encoder: the plain e3nn modules or cuEquivariance's fused convolution. The choice
+changes speed, never the parameters or (beyond float rounding) the results.
 
 - ``plain``: e3nn's generated code (the reference).
 - ``cuequivariance``: each interaction block's gather + tensor product + scatter as one cuEquivariance
   segmented polynomial with e3nn's coefficients (:mod:`molgdl_e3nn.cue_conv`); needs ``cuequivariance-torch``
   (``pip install molgdl-e3nn[cuda]``); its fused CUDA kernel comes from ``cuequivariance-ops-torch-cu12``,
   without which cuEquivariance runs the same sums in pure torch (any device; how the CPU tests run it).
-- ``compile``: every interaction layer through ``torch.compile(dynamic=True)`` (fewer, fused kernels for the
-  launch-bound steps). Not for double backward (forces in the training loss): layers run eagerly whenever the
-  positions require a gradient.
 - ``auto`` (default): ``cuequivariance`` on a CUDA device when both cuEquivariance packages are installed,
   ``plain`` otherwise (on CPU the pure-torch cuEquivariance path is not faster, so results there stay those
   of the plain path).
+
+``torch.compile`` is not offered: with torch 2.13 and e3nn 0.6 Dynamo fails while guarding the layers (it calls
+``len()`` on e3nn ``Irrep`` objects, which raise ``NotImplementedError``), in e3nn's eager and script modes alike.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import importlib.util
 
 from molgdl.errors import ConfigError
 
-KERNELS = ("auto", "plain", "cuequivariance", "compile")
+KERNELS = ("auto", "plain", "cuequivariance")
 CUE_HINT = "pip install 'molgdl-e3nn[cuda]' (cuequivariance-torch; for the CUDA kernels also cuequivariance-ops-torch-cu12)"
 
 _found: set[str] = set()  # packages seen installed (a missing one is looked up again next time)
@@ -40,7 +40,7 @@ def check(kernels: str) -> None:
     """Fail early, with the fix, when ``kernels`` names an unknown or uninstalled path."""
     if kernels not in KERNELS:
         raise ConfigError(f"e3nn: kernels must be one of {', '.join(KERNELS)}; got {kernels!r}",
-                          hint="set the e3nn param kernels to auto, plain, cuequivariance or compile")
+                          hint="set the e3nn param kernels to auto, plain or cuequivariance")
     if kernels == "cuequivariance" and not installed("cuequivariance_torch"):
         raise ConfigError("e3nn: kernels 'cuequivariance' needs the package cuequivariance-torch, which is not installed",
                           hint=CUE_HINT + "; or set kernels: auto")

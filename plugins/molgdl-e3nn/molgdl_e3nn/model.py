@@ -70,9 +70,9 @@ class E3NNEncoder(nn.Module):
             a readout of every layer).
         species_product: with ``correlation > 1``, element-dependent weights on the product basis's blocks
             (:class:`~molgdl_e3nn.product.ProductBasis` ``num_types``), as MACE's per-element product weights.
-        kernels: which kernels run the layers (:mod:`molgdl_e3nn.kernels`): ``auto`` (cuEquivariance on CUDA
-            when installed, else plain e3nn), ``plain``, ``cuequivariance`` or ``compile``. Same parameters and,
-            up to float rounding, the same results on every path.
+        kernels: which kernels run the convolutions (:mod:`molgdl_e3nn.kernels`): ``auto`` (cuEquivariance on
+            CUDA when installed, else plain e3nn), ``plain`` or ``cuequivariance``. Same parameters and, up to
+            float rounding, the same results on every path.
 
     Attributes:
         out_dim: width of ``forward``'s output; irreps_out: ``out_dim x 0e``;
@@ -145,32 +145,16 @@ class E3NNEncoder(nn.Module):
 
     @property
     def kernels(self) -> str:
-        """Which kernels run the layers (:mod:`molgdl_e3nn.kernels`): ``auto``, ``plain``, ``cuequivariance`` or
-        ``compile``; settable at any time (the parameters are the same on every path)."""
+        """Which kernels run the layers (:mod:`molgdl_e3nn.kernels`): ``auto``, ``plain`` or ``cuequivariance``;
+        settable at any time (the parameters are the same on every path)."""
         return self._kernels
 
     @kernels.setter
     def kernels(self, value: str) -> None:
         kernel_paths.check(value)
         self._kernels = value
-        self._compiled: dict = {}
         for layer in self.layers:
-            layer.interaction.kernels = "plain" if value == "compile" else value
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["_compiled"] = {}
-        return state
-
-    def _run_layer(self, index: int, grad_of_pos: bool):
-        """Layer ``index``, through ``torch.compile`` with ``kernels: compile`` unless a double backward may
-        follow (positions that require a gradient: forces), which compiled graphs do not support."""
-        layer = self.layers[index]
-        if self._kernels != "compile" or grad_of_pos:
-            return layer
-        if index not in self._compiled:
-            self._compiled[index] = torch.compile(layer, dynamic=True)
-        return self._compiled[index]
+            layer.interaction.kernels = value
 
     def _apply(self, fn, recurse=True):
         """Every dtype / device move (``.double()``, ``.to(...)``) keeps the Wigner 3j constants exact."""
@@ -210,9 +194,8 @@ class E3NNEncoder(nn.Module):
         edge_sh = self.spherical_harmonics(edge_vec)
         edge_radial = self.radial(edge_vec.norm(dim=-1))
         h, out = self.embedding(z), []
-        grad_of_pos = torch.is_grad_enabled() and batch.pos.requires_grad
-        for index in range(len(self.layers)):
-            h = self._run_layer(index, grad_of_pos)(h, edge_src, edge_dst, edge_sh, edge_radial, z)
+        for layer in self.layers:
+            h = layer(h, edge_src, edge_dst, edge_sh, edge_radial, z)
             out.append(h)
         return out
 

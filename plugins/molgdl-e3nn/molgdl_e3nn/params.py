@@ -71,8 +71,8 @@ class E3NNParams(Params):
         False, description="With correlation > 1: every block of the product basis is scaled per element (weights "
         "1 + e_z C from a learned element embedding of size species_rank, as MACE's element-dependent product "
         "weights).")
-    kernels: Literal["auto", "plain", "cuequivariance", "compile"] = Field(
-        "auto", description="Which kernels run the layers: auto (NVIDIA cuEquivariance's fused convolution on a CUDA "
-        "device when molgdl-e3nn[cuda] is installed, plain e3nn otherwise), plain (e3nn), cuequivariance, or compile "
-        "(torch.compile of every layer; eager under a force loss). Same parameters and, to float rounding, the same "
-        "results on every path.")
+    kernels: Literal["auto", "plain", "cuequivariance"] = Field(
+        "auto", description="Which kernels run the convolutions: auto (NVIDIA cuEquivariance's fused convolution on a "
+        "CUDA device when molgdl-e3nn[cuda] and cuequivariance-ops-torch are installed, plain e3nn otherwise), plain "
+        "(e3nn) or cuequivariance (on any device; pure torch without the ops wheel). Same parameters and, to float "
+        "rounding, the same results on every path.")

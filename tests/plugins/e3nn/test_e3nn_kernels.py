@@ -1,7 +1,7 @@
 """The e3nn encoder's kernel paths (molgdl_e3nn.kernels) against the plain e3nn path: the same outputs and forces
 in float64 (to 1e-12 relative: the same sums, added in another order) and float32 (1e-5), the same parameters,
-and the choice of ``auto``. cuEquivariance runs here through its pure-torch method (CPU); the fused CUDA kernel
-and ``torch.compile`` run only where CUDA is available."""
+and the choice of ``auto``. cuEquivariance runs here through its pure-torch method (CPU); its fused CUDA kernel
+runs only where CUDA (and cuequivariance-ops-torch) is available."""
 
 from __future__ import annotations
 
@@ -72,14 +72,14 @@ def test_auto_is_plain_on_cpu_and_cuequivariance_on_cuda(monkeypatch):
     assert kernels.resolve("auto", "cpu") == "plain"
     monkeypatch.setattr(kernels, "installed", lambda package: package == "cuequivariance_torch")
     assert kernels.resolve("auto", "cuda") == "plain"  # no fused kernels: the pure-torch fallback is no gain
-    assert kernels.resolve("compile", "cpu") == "compile"
+    assert kernels.resolve("cuequivariance", "cpu") == "cuequivariance"
 
 
 def test_bad_kernels_say_how_to_fix(e3, monkeypatch):
     from molgdl_e3nn import kernels
     from molgdl_e3nn.params import E3NNParams
 
-    with pytest.raises(ConfigError, match="kernels must be one of auto, plain, cuequivariance, compile"):
+    with pytest.raises(ConfigError, match="kernels must be one of auto, plain, cuequivariance"):
         e3.build(kernels="triton")
     with pytest.raises(Exception, match="kernels"):
         E3NNParams(kernels="triton")
@@ -94,18 +94,5 @@ def test_bad_kernels_say_how_to_fix(e3, monkeypatch):
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("l_max", [1, 2])
 def test_cuequivariance_on_cuda_equals_plain(e3, dtype, l_max):
-    pytest.importorskip("cuequivariance_torch")
+    pytest.importorskip("cuequivariance_ops_torch")  # the fused kernel (method uniform_1d)
     compare(e3, dtype, "cuequivariance", device="cuda", l_max=l_max)
-
-
-@CUDA
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
-def test_compile_on_cuda_equals_plain(e3, dtype):
-    model = e3.build(dtype, kernels="plain", l_max=2).cuda()
-    batch = e3.batch(e3.molecules(dtype, NAMES)).cuda()
-    with torch.no_grad():
-        ref = model(batch)
-        model.kernels = "compile"
-        out = model(batch)
-    ok, err = e3.close(ref, out, TOL[dtype])
-    assert ok, f"compile output differs from plain e3nn in {dtype}: rel err {err:.3g}"

@@ -22,6 +22,7 @@ from molgdl.builtin_params import (
 from molgdl.hookspecs import hookimpl
 from molgdl.specs import OptimizerSpec, SchedulerSpec, SplitterSpec
 from molgdl.uncertainty.hooks import molgdl_calibrators, molgdl_uncertainty_estimators  # noqa: F401 (registered)
+from molgdl.pretrain.hooks import molgdl_tasks  # noqa: F401 (registered: the pretrain task)
 
 
 def _adam(params: AdamParams, parameters):

@@ -100,6 +100,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    """``molgdl pretrain CONFIG``: ``molgdl run`` for a config whose task is ``pretrain`` (molgdl.pretrain)."""
+    from molgdl.api.configs import raw_config
+    from molgdl.errors import ConfigError
+    from molgdl.tasks import task_name
+
+    raw, where = raw_config(args.config, _overrides(args.set))
+    name = task_name(raw, where)
+    if name != "pretrain":
+        raise ConfigError(f"molgdl pretrain runs configs with `task: pretrain`, but {args.config} has task {name!r}",
+                          hint="add `task: pretrain` at the top (keys: docs/fewshot.md), or use `molgdl run`")
+    return cmd_run(args)
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
     from molgdl.run.resolve import resolve_file
     from molgdl.tune.pipeline import tune_pipeline
@@ -321,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
     plugin_opts(sp)
     sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("pretrain", help="pretrain an encoder on a molecule library (a config with task: "
+                                          "pretrain); fine-tune from it with `pretrained: {from: RUN}`")
+    sp.add_argument("config")
+    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    sp.add_argument("--resume", action="store_true", help="continue from the last checkpoint (and data row)")
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
+    plugin_opts(sp)
+    sp.set_defaults(func=cmd_pretrain)
 
     sp = sub.add_parser("tune", help="search the config's tune.space by inner CV on the training split, "
                                       "then train the winner")

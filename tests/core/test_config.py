@@ -33,7 +33,7 @@ def test_unknown_top_level_key(run_cli, tmp_path):
     assert "error: invalid config in" in msg
     assert "trainr: unknown key (did you mean 'trainer'?)" in msg
     assert "valid keys: analyses, callbacks, data, descriptors, ensemble, featurizer, head, loss, model, " \
-           "optimizer, plugins, readout, run, scaling, scheduler, split, trainer, tune" in msg
+           "optimizer, plugins, pretrained, readout, run, scaling, scheduler, split, trainer, tune, uncertainty" in msg
     assert "fix: see configs/tutorial.yaml" in msg
 
 

@@ -195,6 +195,8 @@ class RunConfig(Strict):
                                              "weights fitted by inner CV (docs/ensembles.md)")
     uncertainty: UncertaintySection | None = Field(None, description="uncertainty estimator and calibration "
                                                    "(docs/uncertainty.md)")
+    pretrained: PretrainedSection | None = Field(None, description="fine-tune from a pretrained encoder "
+                                                 "(`molgdl pretrain`, docs/fewshot.md)")
 
     @field_validator("plugins")
     @classmethod

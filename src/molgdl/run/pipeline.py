@@ -200,7 +200,7 @@ def write_resolved_config(path: Path, res: Resolved) -> None:
 def resolved_config(res: Resolved) -> dict[str, Any]:
     """The config with every default filled in (component blocks with all their params)."""
     cfg = res.config.model_dump(mode="json")
-    for section in ("tune", "ensemble", "uncertainty"):
+    for section in ("tune", "ensemble", "uncertainty", "pretrained"):
         if cfg.get(section) is None:
             cfg.pop(section, None)
     for kind, key, ref in res.config.component_refs():

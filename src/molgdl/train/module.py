@@ -23,14 +23,18 @@ from molgdl.train.forces import energy_and_forces, force_loss
 EXTRA_CLIP = 6.0
 
 
-def mlp(in_dim: int, hidden_dim: int, out_dim: int, num_layers: int, dropout: float) -> nn.Sequential:
-    """``num_layers`` linear layers with ReLU and dropout between them (1 = a single linear layer)."""
+def mlp(in_dim: int, hidden_dim: int, out_dim: int, num_layers: int, dropout: float,
+        kind: str = "mlp") -> nn.Sequential:
+    """``num_layers`` linear layers with ReLU and dropout between them (1 = a single linear layer); with
+    ``kind="cosine"`` the last one is a cosine-similarity layer (``molgdl.train.cosine_head``)."""
+    from molgdl.train.cosine_head import CosineLinear
+
     layers: list[nn.Module] = []
     dim = in_dim
     for _ in range(num_layers - 1):
         layers += [nn.Dropout(dropout), nn.Linear(dim, hidden_dim), nn.ReLU()]
         dim = hidden_dim
-    layers += [nn.Dropout(dropout), nn.Linear(dim, out_dim)]
+    layers += [nn.Dropout(dropout), CosineLinear(dim, out_dim) if kind == "cosine" else nn.Linear(dim, out_dim)]
     return nn.Sequential(*layers)
 
 
@@ -40,13 +44,14 @@ class MolecularModel(nn.Module):
 
     def __init__(self, encoder: nn.Module, readout: nn.Module, extra_dim: int, n_targets: int,
                  head_hidden: int, head_layers: int, head_dropout: float, descriptor_scaling: str = "standard",
-                 outputs_per_target: int = 1) -> None:
+                 outputs_per_target: int = 1, head_kind: str = "mlp") -> None:
         super().__init__()
         self.encoder = encoder
         self.readout = readout
         # an uncertainty head (molgdl.uncertainty.losses) has k outputs per target; the first T are the prediction
         self.head = mlp(readout.out_dim + extra_dim, head_hidden, n_targets * outputs_per_target, head_layers,
-                        head_dropout)
+                        head_dropout, head_kind)
+        self.frozen: list[nn.Module] = []  # kept in eval mode by train() (molgdl.pretrain.finetune)
         self.register_buffer("y_mean", torch.zeros(n_targets))
         self.register_buffer("y_std", torch.ones(n_targets))
         # per-element reference values [119, T] (``molgdl.train.element_shift``); zero columns = not used
@@ -64,6 +69,12 @@ class MolecularModel(nn.Module):
             state_dict[key] = torch.zeros_like(self.element_shift)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._shifted = bool(self.element_shift.any())
+
+    def train(self, mode: bool = True) -> "MolecularModel":
+        super().train(mode)
+        for module in self.frozen:  # frozen pretrained parts: no dropout, no batch-norm statistics updates
+            module.eval()
+        return self
 
     def embed(self, batch: Any) -> Tensor:
         """Molecule representation after the readout, ``[B, readout.out_dim]``."""

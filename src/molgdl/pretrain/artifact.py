@@ -1,0 +1,70 @@
+"""The pretrained-encoder artifact: ``<run>/pretrained/encoder.pt`` (encoder and readout weights, tensors only) and
+``<run>/pretrained/pretrained.json`` (what produced them: encoder, readout, featurizer and their params, the
+featurizer version, the descriptor targets with their standardisation, package and plugin versions)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from molgdl.errors import ConfigError
+
+ARTIFACT_DIR = "pretrained"
+WEIGHTS, META = "encoder.pt", "pretrained.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PretrainedEncoder:
+    """A loaded artifact: ``meta`` (pretrained.json) and the weights ``encoder`` / ``readout`` (state dicts)."""
+
+    path: Path
+    meta: dict[str, Any]
+    encoder: dict[str, Any]
+    readout: dict[str, Any]
+
+    def component(self, key: str) -> dict[str, Any]:
+        """``{"name": ..., "params": {...}}`` of ``model``, ``readout`` or ``featurizer``."""
+        return self.meta[key]
+
+
+def write_artifact(run_dir: Path, encoder, readout, meta: dict[str, Any]) -> Path:
+    """Write the artifact under ``run_dir/pretrained/`` (atomic weights file); returns that folder."""
+    from molgdl.run.folder import write_json
+    from molgdl.train.checkpoint_io import atomic_save
+
+    out = Path(run_dir) / ARTIFACT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_save({"encoder": encoder.state_dict(), "readout": readout.state_dict()}, out / WEIGHTS)
+    write_json(out / META, {"format": FORMAT, **meta})
+    return out
+
+
+def artifact_folder(path: Path | str) -> Path:
+    """The artifact folder of a pretraining run folder (or the folder itself)."""
+    path = Path(path).expanduser()
+    return path if (path / META).is_file() else path / ARTIFACT_DIR
+
+
+def load_artifact(path: Path | str, where: str = "pretrained.from") -> PretrainedEncoder:
+    """Read an artifact; a missing or unreadable one is a ConfigError naming ``where`` and the path."""
+    import torch
+
+    folder = artifact_folder(path)
+    hint = "give the run folder of a finished `molgdl pretrain CONFIG` (it holds pretrained/pretrained.json)"
+    if not Path(path).expanduser().exists():
+        raise ConfigError(f"{where}: {path} does not exist", hint=hint)
+    if not (folder / META).is_file() or not (folder / WEIGHTS).is_file():
+        raise ConfigError(f"{where}: {path} holds no pretrained encoder (no {ARTIFACT_DIR}/{META} and "
+                          f"{ARTIFACT_DIR}/{WEIGHTS}); is the pretraining finished?", hint=hint)
+    try:
+        meta = json.loads((folder / META).read_text())
+        weights = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user-facing problem
+        raise ConfigError(f"{where}: cannot read the pretrained encoder in {folder}: {exc}", hint=hint) from None
+    if meta.get("format") != FORMAT:
+        raise ConfigError(f"{where}: {folder / META} has format {meta.get('format')!r}, this molgdl reads "
+                          f"{FORMAT}", hint="pretrain again with this molgdl version")
+    return PretrainedEncoder(folder, meta, weights["encoder"], weights["readout"])

@@ -86,17 +86,18 @@ def ensemble_jacobian(solver: Any, u: Tensor, h: float, correction: Correction |
     ``A = Y X^+`` (= ``(Y X^T)(X X^T)^-1`` when ``members - 1 >= dim``; otherwise the minimum-norm fit).
     Exact for an affine step whenever ``X`` has full rank.
 
-    Shapes: u, value: [B, dim]; returns [B, dim, dim] (no graph)."""
+    Shapes: u, value: [B, *state] (dim = the product of ``state``); returns [B, dim, dim] (no graph)."""
+    batch, state = u.shape[0], tuple(u.shape[1:])
+    dim = u[0].numel()
     if members < 2:
         raise ConfigError(f"ensemble_members must be at least 2, got {members}",
-                          hint=f"use at least dim + 1 = {u.shape[-1] + 1} members for a full-rank estimate")
-    batch, dim = u.shape
+                          hint=f"use at least dim + 1 = {dim + 1} members for a full-rank estimate")
     with torch.no_grad():
         eps = torch.randn((batch, members - 1, dim), generator=generator, dtype=u.dtype, device=u.device)
-        perturbed = u.unsqueeze(1) + sigma * eps                                   # [B, m-1, dim]
-        stepped = solver.step(perturbed.reshape(-1, dim), h, correction).reshape(batch, members - 1, dim)
-        x = torch.cat([u.unsqueeze(1), perturbed], dim=1)                         # [B, m, dim]
-        y = torch.cat([value.unsqueeze(1), stepped], dim=1)
+        perturbed = u.reshape(batch, 1, dim) + sigma * eps                        # [B, m-1, dim]
+        stepped = solver.step(perturbed.reshape(-1, *state), h, correction).reshape(batch, members - 1, dim)
+        x = torch.cat([u.reshape(batch, 1, dim), perturbed], dim=1)              # [B, m, dim]
+        y = torch.cat([value.reshape(batch, 1, dim), stepped], dim=1)
         x = (x - x.mean(dim=1, keepdim=True)).transpose(1, 2)                    # [B, dim, m]
         y = (y - y.mean(dim=1, keepdim=True)).transpose(1, 2)
         return y @ torch.linalg.pinv(x)
@@ -111,7 +112,8 @@ def _surrogate(solver: Any, u: Tensor, h: float, correction: Correction, mode: s
     if mode == "first_order":
         return u + h * (solver.rhs(u) + correction(u))
     jac = ensemble_jacobian(solver, u.detach(), h, correction, value, ensemble_members, ensemble_sigma, generator)
-    return torch.einsum("bij,bj->bi", jac, u) + h * correction(u.detach())
+    linear = torch.einsum("bij,bj->bi", jac, u.reshape(u.shape[0], -1)).reshape(u.shape)
+    return linear + h * correction(u.detach())
 
 
 def hybrid_step(solver: Any, u: Tensor, h: float, correction: Correction | None, mode: str, *,
@@ -121,7 +123,8 @@ def hybrid_step(solver: Any, u: Tensor, h: float, correction: Correction | None,
     computed without a graph except in mode ``exact``), the gradient w.r.t. the correction's parameters and
     ``u`` is the one of ``mode`` (see the module docstring).
 
-    Shapes: u: [B, dim] -> [B, dim]. ``h`` in the time unit of the data."""
+    Shapes: u: [B, dim] -> [B, dim] (any [B, *state] works: the ensemble Jacobian acts on the flattened state).
+    ``h`` in the time unit of the data."""
     check_mode(mode, solver)
     if mode == "exact":
         return solver.step(u, h, correction)

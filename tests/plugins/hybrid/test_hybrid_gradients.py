@@ -166,3 +166,29 @@ def test_unknown_mode_and_missing_rhs_are_clear_errors():
 
     with pytest.raises(ConfigError, match="'first_order' needs the core's right-hand side"):
         hybrid_step(NoRhs(), torch.zeros(1, 3), 0.01, None, "first_order")
+
+
+def test_ensemble_jacobian_of_a_state_with_several_axes():
+    """State [B, 2, 3], step u + h (u M^T + c) acting on the last axis: the Jacobian of the flattened state is
+    kron(I_2, I + h M)."""
+    m = torch.tensor(A, dtype=torch.float64)
+
+    class Grid:
+        dim, differentiable = 6, True
+
+        def step(self, u, h, correction):
+            return u + h * (u @ m.T + correction(u))
+
+    u = torch.arange(12, dtype=torch.float64).reshape(2, 2, 3) / 7.0
+    net = lambda v: torch.ones_like(v)  # noqa: E731
+    with torch.no_grad():
+        value = Grid().step(u, 0.1, net)
+    est = ensemble_jacobian(Grid(), u, 0.1, net, value, members=8, generator=torch.Generator().manual_seed(2))
+    expected = torch.kron(torch.eye(2, dtype=torch.float64), torch.eye(3, dtype=torch.float64) + 0.1 * m)
+    assert est.shape == (2, 6, 6)
+    assert torch.allclose(est, expected.expand(2, 6, 6), rtol=0, atol=1e-12)
+    x = u.clone().requires_grad_(True)
+    out = hybrid_step(Grid(), x, 0.1, net, "ensemble", ensemble_members=8, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(out.detach(), value)
+    out.sum().backward()
+    assert torch.allclose(x.grad.reshape(2, 6), torch.ones(2, 6).double() @ expected, rtol=0, atol=1e-12)

@@ -158,6 +158,32 @@ def test_correction_forces_rotate_with_the_molecule(ethanol, correction):
             model.head.weight.zero_()
 
 
+def test_reference_trajectories_are_deterministic_for_a_seed():
+    from molgdl_hybrid.molecular.reference import reference_trajectories
+
+    a, b, c = (reference_trajectories("CCO", 2, 20, seed=s, equilibration_steps=20) for s in (3, 3, 4))
+    assert a.states.shape == (21, 2, 54) and torch.equal(a.states, b.states)
+    assert not torch.equal(a.states, c.states)
+
+
+def test_kabsch_rmsd_and_geometry_against_hand_values(ethanol):
+    from molgdl.testing.contracts import random_rotation
+    from molgdl_hybrid.molecular.evaluation import bonds_and_angles, geometry, kabsch_rmsd
+
+    x = ethanol.embed(0)
+    rot = random_rotation(torch.Generator().manual_seed(0), proper=True, dtype=torch.float64).numpy()
+    assert kabsch_rmsd(x @ rot.T + 3.0, x) < 1e-10
+    shifted = x.copy()
+    shifted[0] += [0.3, 0.0, 0.0]  # one atom moved: RMSD after the best fit is below the raw 0.3 / 3
+    assert 0 < kabsch_rmsd(shifted, x) < 0.1
+    bonds, angles = bonds_and_angles(ethanol.mol)
+    assert len(bonds) == 8 and len(angles) == 6 + 6 + 1  # C(4, 2) at each carbon, C(2, 2) at the oxygen
+    square = np.array([[0.0, 0, 0], [1.0, 0, 0], [1.0, 2.0, 0]])
+    lengths, degrees = geometry(square, np.array([[0, 1], [1, 2]]), np.array([[0, 1, 2]]))
+    np.testing.assert_allclose(lengths, [1.0, 2.0])
+    np.testing.assert_allclose(degrees, [90.0])
+
+
 def test_the_ethanol_config_runs_end_to_end(tmp_path):
     """configs/hybrid_ethanol.yaml through the dynamics task: UFF core + e3nn force, first-order EGA online."""
     import json

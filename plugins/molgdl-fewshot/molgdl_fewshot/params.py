@@ -1,0 +1,62 @@
+"""Config sections of ``task: fewshot`` (pydantic only: no torch import here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from molgdl.specs import Params
+
+ARMS = ("protonet", "knn", "finetune", "scratch", "svm", "rf")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FewShotData(Section):
+    path: Path = Field(description="CSV with SMILES, a regression target and a train/test split column")
+    smiles_column: str = Field("smiles", description="SMILES column")
+    target_column: str = Field("y", description="target column (regression)")
+    split_column: str = Field("split", description="column holding 'train' or 'test'")
+
+
+class FineTuneArm(Section):
+    epochs: int = Field(30, ge=1, description="passes over the support set")
+    lr: float = Field(1e-3, gt=0, description="Adam learning rate of the head")
+    lr_multiplier: float = Field(0.1, gt=0, description="learning rate of the pretrained weights / lr")
+    freeze: Literal["none", "all"] | int = Field("none", description="as pretrained.freeze in a property config")
+    head_hidden: int = Field(300, ge=1, description="hidden width of the two-layer head")
+    head_kind: Literal["mlp", "cosine"] = Field("mlp", description="as head.kind in a property config")
+    batch_size: int = Field(16, ge=1)
+
+
+class FewShotConfig(Params):
+    """``task: fewshot``: support sets from the train split, the test split as query, one RMSE per arm and
+    episode (``episodes.jsonl``), mean RMSE per arm and support size in the summary."""
+
+    pretrained: Path = Field(description="run folder of `molgdl pretrain` (its encoder embeds and fine-tunes)")
+    data: FewShotData
+    sizes: list[int] = Field([16, 32, 64, 128], min_length=1, description="support sizes")
+    draws: int = Field(10, ge=1, description="supports per size (nested: a draw's 16 are in its 32, ...)")
+    seed: int = Field(0, description="seed of the support draws and of training")
+    arms: list[str] = Field(list(ARMS), min_length=1, description=f"any of {list(ARMS)}")
+    n_prototypes: int = Field(8, ge=1, description="protonet: label-quantile prototypes")
+    knn_k: int = Field(5, ge=1, description="knn: neighbours over the cosine similarity of embeddings")
+    finetune: FineTuneArm = FineTuneArm()
+    svm: dict[str, Any] = Field(default_factory=lambda: {"name": "svm", "kernel": "tanimoto"},
+                                description="registered classical model on fingerprints (molgdl-models)")
+    rf: dict[str, Any] = Field(default_factory=lambda: {"name": "random_forest", "n_estimators": 200},
+                               description="registered classical model on fingerprints (molgdl-models)")
+    fingerprint: dict[str, Any] = Field(default_factory=lambda: {"name": "morgan", "radius": 2, "n_bits": 2048},
+                                        description="registered descriptor for svm and rf (ECFP4 bits)")
+
+    @field_validator("arms")
+    @classmethod
+    def _arms(cls, v: list[str]) -> list[str]:
+        bad = [a for a in v if a not in ARMS]
+        if bad:
+            raise ValueError(f"unknown arm(s) {bad}; choose from {list(ARMS)}")
+        return v

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import difflib
+
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from molgdl.specs import Params
 
 from .corrections import correction_spec
 from .molecular.params import MDDataParams
 
-MODE_NAMES = Literal["exact", "static", "straight_through", "first_order", "ensemble"]
+MODE_NAMES = ("exact", "static", "straight_through", "first_order", "ensemble")  # = gradients.MODES (no torch here)
+
+
+def _invalid(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown as is (no "Value error," prefix)."""
+    return PydanticCustomError("invalid", "{message}", {"message": message})
 
 
 class DataParams(Params):
@@ -37,12 +45,13 @@ class DataParams(Params):
     @model_validator(mode="after")
     def _path_for_npz(self) -> "DataParams":
         if self.source == "npz" and self.path is None:
-            raise ValueError("source npz needs path: <file.npz>")
+            raise _invalid("source npz needs path: <file.npz>")
         return self
 
 
 class TrainingParams(Params):
-    mode: MODE_NAMES = Field("static", description="gradient through the solver (molgdl_hybrid.gradients.MODES)")
+    mode: str = Field("static", description=f"gradient through the solver: {', '.join(MODE_NAMES)} (see "
+                      "molgdl_hybrid.gradients)")
     rollout: int = Field(10, ge=1, description="n: steps per training window (loss = MSE over the n + 1 states)")
     epochs: int = Field(20, ge=1, description="passes over the training windows")
     lr: float = Field(0.01, gt=0, description="Adam learning rate")
@@ -54,6 +63,15 @@ class TrainingParams(Params):
                                             "with the same budget, for comparison")
     dtype: Literal["float32", "float64"] = Field("float32", description="floating point type of training")
 
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        if v not in MODE_NAMES:
+            close = difflib.get_close_matches(v, MODE_NAMES, n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _invalid(f"unknown gradient mode {v!r}{guess}; choices: {', '.join(MODE_NAMES)}")
+        return v
+
 
 class EvaluationParams(Params):
     horizons: list[int] = Field([1, 10, 100], description="rollout steps k at which the RMSE to the truth is reported")
@@ -63,13 +81,13 @@ class EvaluationParams(Params):
     @classmethod
     def _positive(cls, v: list[int]) -> list[int]:
         if not v or min(v) < 1:
-            raise ValueError(f"horizons must be positive step counts, got {v}")
+            raise _invalid(f"horizons must be positive step counts, got {v}")
         return sorted(set(v))
 
 
 def _component(v: Any, what: str) -> dict[str, Any]:
     if not isinstance(v, dict) or not isinstance(v.get("name"), str):
-        raise ValueError(f"{what} must be a block {{name: <registered {what}>, <its params>}}, got {v!r}")
+        raise _invalid(f"{what} must be a block {{name: <registered {what}>, <its params>}}, got {v!r}")
     return dict(v)
 
 
@@ -99,10 +117,10 @@ class DynamicsParams(Params):
         try:
             spec = correction_spec(v["name"])
         except ConfigError as exc:
-            raise ValueError(str(exc.args[0]).removeprefix("correction.name: ")) from None
+            raise _invalid(str(exc.args[0]).removeprefix("correction.name: ")) from None
         try:
             spec.params.model_validate({k: x for k, x in v.items() if k != "name"})
         except ValidationError as exc:
             msg = format_validation_error(exc, spec.params, prefix="correction")
-            raise ValueError(msg.split(":\n  ", 1)[-1]) from None
+            raise _invalid(msg.split(":\n  ", 1)[-1].removeprefix("correction.")) from None
         return v

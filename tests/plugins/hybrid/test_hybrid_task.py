@@ -80,9 +80,9 @@ def test_resume_skips_a_finished_seed(tmp_path):
 
 @pytest.mark.parametrize("section, value, message", [
     ("training", {"epoch": 3}, r"training\.epoch.*did you mean 'epochs'"),
-    ("training", {"mode": "statc"}, r"training\.mode"),
+    ("training", {"mode": "statc"}, r"training\.mode: unknown gradient mode .statc. \(did you mean .static.\?\)"),
     ("correction", {"name": "mpl"}, r"unknown correction 'mpl' \(did you mean 'mlp'\?\)"),
-    ("correction", {"name": "mlp", "hiden": [4]}, r"correction\.hiden.*did you mean 'hidden'"),
+    ("correction", {"name": "mlp", "hiden": [4]}, r"correction: hiden: unknown key \(did you mean 'hidden'\?\)"),
     ("solver", {"name": "lorenz36"}, r"unknown solver 'lorenz36' \(did you mean 'lorenz63'\?\)"),
 ])
 def test_bad_config_keys_say_what_and_suggest(tmp_path, section, value, message):
@@ -138,3 +138,10 @@ def test_npz_without_the_named_array_is_a_data_error(tmp_path):
     config = {**lorenz(tmp_path), "data": {"source": "npz", "path": str(path)}}
     with pytest.raises(DataError, match=r"no array 'states' \(arrays: x, dt\)"):
         molgdl.run(config)
+
+
+def test_the_config_knows_every_gradient_mode():
+    from molgdl_hybrid.gradients import MODES
+    from molgdl_hybrid.task_params import MODE_NAMES
+
+    assert MODE_NAMES == MODES

@@ -1,5 +1,6 @@
 """Regenerate the BENCHMARKS.md sections of the float32-safe descriptors (issue 28) from the committed raw results
-in ``benchmarks/descriptors/results/`` (written by ``molnet_before_after.py`` and ``moleculeace_configs.py``).
+in ``benchmarks/descriptors/results/`` (written by ``molnet_before_after.py``, ``moleculeace_configs.py`` and, for
+the cost of each descriptor and the ``rdkit2d_fast`` subset (issue 17), ``cost.py``).
 Every number and verdict below is computed here from those files.
 
     python benchmarks/descriptors/report.py
@@ -17,8 +18,9 @@ from scipy import stats
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from common import write_section  # noqa: E402
+from stats import paired  # noqa: E402
 
-SECTIONS = ("descriptors-molnet", "descriptors-moleculeace")
+SECTIONS = ("descriptors-molnet", "descriptors-moleculeace", "descriptors-cost")
 RESULTS = HERE / "results"
 ARM_TEXT = {"before": "before (raw Ipc)", "after": "after (default: z-score)", "after_cdf": "after, scaling.descriptors: cdf"}
 
@@ -101,6 +103,48 @@ def moleculeace_section(records: list[dict]) -> str:
     return "\n".join(out)
 
 
+def cost_section(r: dict, fast_excluded: list[str], share: float, show: int = 15) -> str:
+    """The per-descriptor cost and rdkit2d_fast section from one ``cost.py`` record."""
+    n = r["molecules"]
+    alone, in_set = r["standalone_s"], r["in_set_s"]
+    total_alone, total_in = sum(alone.values()), sum(in_set.values())
+    excluded = set(fast_excluded)
+    lines = ["## What each RDKit 2D descriptor costs, and the rdkit2d_fast subset (issue 17)", "",
+             f"{n:,} {r['source'].upper()} molecules (a fixed random sample), RDKit {r['rdkit']}, one process, one "
+             f"thread, on {r['machine']} shared with other jobs (slower than an idle machine: compare ratios, "
+             "not absolute times). *Alone*: each descriptor by itself on a fresh copy of each molecule, so it pays "
+             "for the work it shares with its family; the minimum over "
+             f"{r['rounds']} passes. *In set*: in `_descList` order on one molecule object, as `rdkit2d` computes "
+             "them (RDKit caches shared work on the molecule, so the first member of a family pays for the rest). "
+             f"Command: `{r['benchmark_command']}`; raw results: `benchmarks/descriptors/results/cost_*.json`.", "",
+             f"All {len(alone)} descriptors cost {total_in / n * 1e3:.2f} ms per molecule in set. The "
+             f"{show} costliest alone:", "",
+             "| descriptor | alone µs/molecule | share of the summed alone cost | in set µs/molecule | in rdkit2d_fast |",
+             "|---|---|---|---|---|"]
+    for name, sec in sorted(alone.items(), key=lambda kv: -kv[1])[:show]:
+        lines.append(f"| {name} | {sec / n * 1e6:,.0f} | {100 * sec / total_alone:.1f}% | "
+                     f"{in_set[name] / n * 1e6:,.0f} | {'no' if name in excluded else 'yes'} |")
+    rule = {name for name, sec in alone.items() if sec > share * total_alone}
+    kept_in = sum(v for k, v in in_set.items() if k not in excluded)
+    e2e = r["end_to_end_s"]
+    full, fast = np.asarray(e2e["rdkit2d"]), np.asarray(e2e["rdkit2d_fast"])
+    ratio = full / fast
+    lines += ["", f"- `rdkit2d_fast` leaves out the {len(excluded)} descriptors whose alone cost is above "
+              f"{100 * share:.2f}% of the summed alone cost of all {len(alone)} (`FAST_LIMIT_SHARE` in "
+              "`molgdl_rdkit.descriptors`); it keeps "
+              f"{r['columns']['rdkit2d_fast']} of {r['columns']['rdkit2d']} columns. "
+              + ("Applied to this measurement the rule gives the same list." if rule == excluded else
+                 f"Applied to this measurement the rule would also leave out {sorted(rule - excluded) or 'nothing'} "
+                 f"and keep {sorted(excluded - rule) or 'nothing'} (costs near the threshold move with the load)."),
+              f"- In set, the kept descriptors account for {100 * kept_in / total_in:.0f}% of the full set's time.",
+              f"- End to end (`compute()` of each set, SMILES parsing included, {len(full)} alternating rounds): "
+              f"rdkit2d {full.mean() / n * 1e3:.2f} ± {full.std(ddof=1) / n * 1e3:.2f} ms per molecule, rdkit2d_fast "
+              f"{fast.mean() / n * 1e3:.2f} ± {fast.std(ddof=1) / n * 1e3:.2f} ms; rdkit2d_fast / rdkit2d time "
+              f"{np.mean(1 / ratio):.2f} (x{ratio.mean():.1f} the molecules/s per core); "
+              f"rdkit2d_fast - rdkit2d seconds per round: {paired(fast, full, 'faster', 'slower')}."]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -113,7 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         write_section("descriptors-molnet", molnet_section(molnet))
     if mace:
         write_section("descriptors-moleculeace", moleculeace_section(mace))
-    print(f"sections written from {len(molnet)} + {len(mace)} result files")
+    costs = [r for r in load("cost_", args.results) if r["source"] == "moses"]
+    if costs:
+        from molgdl_rdkit.descriptors import FAST_EXCLUDED, FAST_LIMIT_SHARE
+
+        write_section("descriptors-cost", cost_section(costs[-1], list(FAST_EXCLUDED), FAST_LIMIT_SHARE))
+    print(f"sections written from {len(molnet)} + {len(mace)} + {len(costs)} result files")
     return 0
 
 

@@ -108,8 +108,8 @@ def molgdl_descriptors() -> list[DescriptorSpec]:
         ),
         DescriptorSpec(
             name="rdkit2d_fast",
-            summary="the RDKit 2D descriptors without the costly ones (measured: docs/descriptors.md), "
-                    "several times faster",
+            summary="the RDKit 2D descriptors without the 62 costliest (QED, BCUT, EState/VSA, Crippen, ...; "
+                    "faster; what each costs: docs/screening.md)",
             factory=_rdkit2d_fast,
         ),
         DescriptorSpec(

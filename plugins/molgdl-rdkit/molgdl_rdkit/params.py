@@ -135,8 +135,8 @@ class RDKit2DParams(Params):
     names: list[str] | None = Field(
         None,
         description="compute only these descriptors (names of rdkit.Chem.Descriptors._descList, Ipc also as "
-        "Ipc_log1p), in this order; null: all of them. Computing fewer is faster: `molgdl components "
-        "descriptor` and docs/descriptors.md list what each costs",
+        "Ipc_log1p), in this order; null: all of them. Only these are computed, so fewer is faster "
+        "(docs/screening.md: what each costs)",
     )
 
     @field_validator("names")

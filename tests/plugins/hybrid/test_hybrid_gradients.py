@@ -192,3 +192,22 @@ def test_ensemble_jacobian_of_a_state_with_several_axes():
     assert torch.equal(out.detach(), value)
     out.sum().backward()
     assert torch.allclose(x.grad.reshape(2, 6), torch.ones(2, 6).double() @ expected, rtol=0, atol=1e-12)
+
+
+def test_static_mode_is_equation_19_of_the_paper(attractor):
+    """Static EGA (Ouala et al., Corollary 2.1.2): dL/dtheta = sum_k h (dM(u_{k-1})/dtheta)^T sum_{j >= k} dL/du_j,
+    with u_j the black-box states; computed here step by step, without the surrogate machinery."""
+    solver = build_lorenz63(Lorenz63Params())
+    net, h, n = mlp(4), 0.01, 6
+    u0 = attractor[:5]
+    with torch.no_grad():
+        states = [u0]
+        for _ in range(n):
+            states.append(solver.step(states[-1], h, net))
+    size = (n + 1) * u0.numel()
+    upstream = [2.0 * s / size for s in states]  # d mean(u^2) / du_j, the direct part
+    net.zero_grad()
+    for k in range(1, n + 1):
+        (h * net(states[k - 1]) * sum(upstream[k:])).sum().backward()
+    expected = torch.cat([p.grad.reshape(-1) for p in net.parameters()]).clone()
+    assert torch.allclose(flat_grad(solver, u0, h, n, net, "static"), expected, rtol=1e-12, atol=1e-15)

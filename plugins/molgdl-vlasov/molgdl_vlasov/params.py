@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+import difflib
+
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from molgdl.specs import Params
 
@@ -43,6 +45,9 @@ class SpectralSLParams(DomainParams):
     filter_order: int | None = Field(None, ge=1, description="Gaussian filter order on E; null: none.")
     filter_cutoff: float | None = Field(None, gt=0, description="Filter cutoff in x-mode numbers "
                                                                 "(default n_x / 3).")
+
+
+SOLVER_PARAMS = {"cmm_vlasov_poisson": CMMParams, "vlasov_spectral_sl": SpectralSLParams}
 
 
 class CaseParams(Params):
@@ -110,6 +115,19 @@ class VlasovTaskParams(Params):
         clash = [key for key in DOMAIN_KEYS if key in v]
         if clash:
             raise ValueError(f"solver.{clash[0]} is set by the case; set case.{clash[0]} instead")
+        model = SOLVER_PARAMS.get(v["name"])
+        if model is not None:  # our own solvers: check their numerics now (``molgdl validate``)
+            numerics = {key: value for key, value in v.items() if key != "name"}
+            try:
+                model.model_validate(numerics)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                key = ".".join(str(p) for p in err["loc"])
+                valid = [k for k in model.model_fields if k not in DOMAIN_KEYS]
+                close = difflib.get_close_matches(key, valid, n=1)
+                guess = f" (did you mean {close[0]!r}?)" if close and err["type"] == "extra_forbidden" else ""
+                raise ValueError(f"solver.{key}: {err['msg']}{guess}; {v['name']} takes "
+                                 f"{', '.join(valid)}") from None
         return v
 
     @model_validator(mode="after")

@@ -34,7 +34,8 @@ def test_field_energy_matches_the_diagnostics_and_the_error_is_zero_on_itself():
     e = electric_field(density(f, GRID), GRID)[:, 0]
     w = field_energy(f.reshape(1, -1), GRID)
     assert math.isclose(float(w), float(measure(f, e, GRID)["potential_energy"]), rel_tol=1e-12)
-    assert math.isclose(float(w), 0.5 * (0.1 / 0.5) ** 2 * 0.5 * GRID.box.lx, rel_tol=1e-6)  # E = eps/k sin kx
+    # E = (eps / k) sin(kx): W = (eps / k)^2 lx / 4
+    assert math.isclose(float(w), 0.5 * (0.1 / 0.5) ** 2 * 0.5 * GRID.box.lx, rel_tol=1e-6)
     hist = torch.stack([w, 2 * w])
     assert float(log_energy_error(hist, hist)) == 0.0
     assert math.isclose(float(log_energy_error(10 * hist, hist)), 1.0, rel_tol=1e-12)

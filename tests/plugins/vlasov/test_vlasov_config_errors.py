@@ -25,7 +25,8 @@ def _run(tmp_path, **changes):
     ({"fit": [{"t_min": 2.0, "t_max": 1.0}]}, r"t_max \(1\.0\) must exceed t_min \(2\.0\)"),
     ({"time": {"t_end": -1.0}}, r"time\.t_end"),
     ({"solver": {"name": "cmm_vlasov_poison"}}, r"did you mean 'cmm_vlasov_poisson'"),
-    ({"solver": {"name": "cmm_vlasov_poisson", "n_mapp": 8}}, r"n_mapp"),
+    ({"solver": {"name": "cmm_vlasov_poisson", "n_mapp": 8}}, r"solver\.n_mapp.*did you mean 'n_map'"),
+    ({"solver": {"name": "vlasov_spectral_sl", "n_v": 2}}, r"solver\.n_v: Input should be greater than or equal"),
 ])
 def test_bad_config_names_the_key(tmp_path, changes, pattern):
     with pytest.raises(ConfigError, match=pattern):

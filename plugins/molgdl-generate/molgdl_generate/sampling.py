@@ -16,6 +16,7 @@ class Generated:
     log_likelihood: list[float]  # nats, sum over tokens under the language model
     entropy: list[float]  # nats, summed entropy of the policy
     tokens: list[list[int]]  # [bos, ..., eos] ids
+    dead_end: list[bool]  # the masks rejected every token and ended the string
 
 
 def grammar_factory(vocab: Vocabulary, grammar: bool):
@@ -32,10 +33,12 @@ def grammar_factory(vocab: Vocabulary, grammar: bool):
 
 
 def decode(decoder, lm, vocab: Vocabulary, n: int, batch_size: int, ctx: DecodeContext) -> Generated:
-    smiles, ll, ent, toks = [], [], [], []
+    smiles, ll, ent, toks, dead = [], [], [], [], []
     while len(smiles) < n:
         size = min(batch_size, n - len(smiles))
         out = decoder.generate(lm, size, ctx)
+        ends = out.dead_end.tolist() if out.dead_end is not None else [False] * len(out.tokens)
+        dead += ends
         for row, l, e in zip(out.tokens.tolist(), out.log_likelihood.tolist(), out.entropy.tolist()):
             ids = [t for t in row if t != vocab.pad]
             smiles.append(vocab.decode(ids))
@@ -44,7 +47,7 @@ def decode(decoder, lm, vocab: Vocabulary, n: int, batch_size: int, ctx: DecodeC
             toks.append([vocab.bos, *ids])
         if out.tokens.shape[0] == 0:
             break
-    return Generated(smiles[:n], ll[:n], ent[:n], toks[:n])
+    return Generated(smiles[:n], ll[:n], ent[:n], toks[:n], dead[:n])
 
 
 def seeded(seed: int) -> torch.Generator:

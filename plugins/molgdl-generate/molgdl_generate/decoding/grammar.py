@@ -6,7 +6,7 @@ Two layers, per sequence of a batch:
   when every branch and ring is closed, no new branch or ring when the tokens left are just enough to close
   the open ones; '.', '*' and reaction/wildcard tokens are never proposed;
 - a lazy RDKit check (``check``) of the token actually chosen: the prefix with open rings and branches
-  closed (and a probe carbon after a trailing bond or '(') is parsed without sanitization and its explicit
+  closed (open ring bonds and a trailing bond or '(' go to probe carbons) is parsed without sanitization and its explicit
   valences checked (``UpdatePropertyCache(strict)``);
   <eos> is accepted only if the whole string sanitizes (aromaticity, kekulization). A rejected token is
   masked and the decoder chooses again.
@@ -104,7 +104,17 @@ class SmilesGrammar:
 
     def mask(self, steps_left: int = 10**6) -> torch.Tensor:
         """bool [B, V]: the grammatical next tokens of each row (``steps_left``: tokens still allowed)."""
-        return torch.stack([self._row_mask(r, steps_left) for r in self.rows])
+        return torch.stack([self._cached_mask(r, steps_left) for r in self.rows])
+
+    def _cached_mask(self, row: _Row, steps_left: int) -> torch.Tensor:
+        """The mask depends on the row only through this key (memoised: rows share few states)."""
+        tight = steps_left <= 2 * (row.depth + len(row.rings)) + 3
+        rings = tuple(sorted((label, at == row.atoms - 1) for label, at in row.rings.items()))
+        key = (row.done, row.prev, min(row.depth, MAX_DEPTH), tight, rings)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = self._row_mask(row, steps_left)
+        return cache[key]
 
     def advance(self, tokens: torch.Tensor) -> None:
         """Append the chosen token of every row."""
@@ -138,8 +148,14 @@ class SmilesGrammar:
                     del opened[tok]
                 else:
                     opened[tok] = i
-        drop = set(opened.values())
-        kept = [t for i, t in enumerate(tokens) if i not in drop]
+        probes = set(opened.values())
+        kept: list[str] = []
+        for i, tok in enumerate(tokens):
+            if i in probes:  # an open ring bond: counted as a branch to a probe carbon
+                bond = kept.pop() if kept and token_class(kept[-1]) == BOND else ""
+                kept += ["(", bond, "C", ")"] if bond else ["(", "C", ")"]
+            else:
+                kept.append(tok)
         if kept and token_class(kept[-1]) in (BOND, OPEN):
             kept.append("C")  # probe: the bond (or branch) must have a free valence to go to
         depth = sum(t == "(" for t in kept) - sum(t == ")" for t in kept)

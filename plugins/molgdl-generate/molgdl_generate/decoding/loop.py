@@ -21,6 +21,7 @@ class Decoded:
     tokens: torch.Tensor  # int64 [B, T]
     log_likelihood: torch.Tensor  # float [B], sum of log p_LM over the chosen tokens (nats)
     entropy: torch.Tensor  # float [B], sum over steps of H(pi(.|s_t)) (nats)
+    dead_end: torch.Tensor | None = None  # bool [B]: the masks rejected every token and ended the string
 
 
 def special_mask(vocab_size: int, pad: int = 0, bos: int = 1, unk: int = 3) -> torch.Tensor:
@@ -33,13 +34,14 @@ def special_mask(vocab_size: int, pad: int = 0, bos: int = 1, unk: int = 3) -> t
 @torch.no_grad()
 def run_policy(lm, n: int, policy: DecoderPolicy, *, greedy: bool = False, max_len: int = 100,
                bos: int = 1, eos: int = 2, pad: int = 0, unk: int = 3, attribution=None, value=None,
-               grammar=None, generator: torch.Generator | None = None, max_retries: int = 32) -> Decoded:
+               grammar=None, generator: torch.Generator | None = None) -> Decoded:
     state = lm.start(n)
     token = torch.full((n,), bos, dtype=torch.long)
     attr_state = attribution.start(n) if attribution is not None else None
     base = special_mask(lm.vocab_size, pad, bos, unk)
     alive = torch.ones(n, dtype=torch.bool)
     loglik, entropy = torch.zeros(n), torch.zeros(n)
+    dead = torch.zeros(n, dtype=torch.bool)
     prefixes: list[list[int]] = [[] for _ in range(n)]
     out = []
     for t in range(max_len):
@@ -54,12 +56,20 @@ def run_policy(lm, n: int, policy: DecoderPolicy, *, greedy: bool = False, max_l
         logpi = policy.log_policy(logp, attr, v, mask)
         choice = logpi.argmax(-1) if greedy else torch.multinomial(logpi.exp(), 1, generator=generator)[:, 0]
         pending = torch.nonzero(alive).flatten().tolist() if grammar is not None else []
-        for _attempt in range(max_retries):
+        while pending:  # each pass masks one more token per rejected row: at most V passes
             pending = [i for i in pending if not grammar.check(i, int(choice[i]))]
             if not pending:
                 break
             rows = torch.tensor(pending)
             mask[rows, choice[rows]] = False
+            for i in pending:
+                if not mask[i].any():  # a dead end: every token is rejected; the string ends (invalid)
+                    choice[i] = eos
+                    dead[i] = True
+            pending = [i for i in pending if mask[i].any()]
+            if not pending:
+                break
+            rows = torch.tensor(pending)
             sub = policy.log_policy(logp[rows], None if attr is None else attr[rows],
                                     None if v is None else v[rows], mask[rows])
             logpi[rows] = sub
@@ -78,4 +88,4 @@ def run_policy(lm, n: int, policy: DecoderPolicy, *, greedy: bool = False, max_l
         token = torch.where(choice == pad, torch.full_like(choice, eos), choice)
         if not alive.any():
             break
-    return Decoded(torch.stack(out, dim=1), loglik, entropy)
+    return Decoded(torch.stack(out, dim=1), loglik, entropy, dead)

@@ -1,0 +1,115 @@
+"""Benchmark of molgdl-generate (issue 24): the SMILES GRU trained on MOSES by configs/lm_smiles.yaml, decoded
+with several decoders (10,000 molecules each), and ESOL-guided decoding; raw records in results/.
+
+    python benchmarks/generate/run.py --phase training     # record the language model's training (run it first:
+                                                           # OMP_NUM_THREADS=1 nice -n 10 molgdl run configs/lm_smiles.yaml)
+    python benchmarks/generate/run.py --phase unguided     # random sampling vs masked decoders, MOSES metrics
+    python benchmarks/generate/run.py --phase guided       # ESOL guide: lam = 0 vs lam > 0, and the lam x tau sweep
+    python benchmarks/generate/run.py --quick              # all phases on the bundled slices and the CI model
+
+Each decoding is one `molgdl generate` run (the task's own code path) in runs/bench_generate/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+from common import dump, machine  # noqa: E402
+
+MOSES = ROOT.parent / "shared" / "data" / "moses"
+UNGUIDED = [  # (record name, decoder, grammar masks)
+    ("random_sampling", {"name": "sample", "tau": 1.0}, False),
+    ("sample_masked", {"name": "sample", "tau": 1.0}, True),
+    ("top_p_0.95_masked", {"name": "top_p", "p": 0.95, "tau": 1.0}, True),
+]
+
+
+def setup(quick: bool) -> dict:
+    if quick:
+        return {"lm": "runs/lm_smiles_ci", "lm_config": "configs/lm_smiles_ci.yaml", "n": 200, "batch": 200,
+                "reference": {"train": "moses_train_2000", "test": "moses_test_500"}, "k": [100, 200],
+                "guide_samples": 200, "lams": [0.0, 2.0], "taus": [0.8, 1.2], "sweep_n": 50, "lam": 2.0}
+    return {"lm": "runs/lm_smiles", "lm_config": "configs/lm_smiles.yaml", "n": 10_000, "batch": 500,
+            "reference": {"train": str(MOSES / "train.csv.gz"), "test": str(MOSES / "test.csv.gz"),
+                          "test_rows": 10_000, "canonicalize_train": False},
+            "k": [1000, 10_000], "guide_samples": 4000, "lams": [0.0, 1.0, 2.0, 4.0], "taus": [0.7, 1.0, 1.3],
+            "sweep_n": 300, "lam": 2.0}
+
+
+def generate(name: str, cfg: dict, s: dict, **extra) -> dict:
+    import molgdl
+
+    config = {"task": "generate", "run": {"name": name, "output_dir": "runs/bench_generate", "seeds": [0]},
+              "model": {"run": s["lm"]}, "n": s["n"], "batch_size": s["batch"], "max_len": 100,
+              "report": {"unique_k": s["k"], "grid": 24}, **cfg, **extra}
+    t0 = time.time()
+    run = molgdl.run(config, overwrite=True)
+    metrics = json.loads((run.path / "seed_0" / "metrics.json").read_text())
+    return {"config": config, "metrics": metrics, "wall_seconds": round(time.time() - t0, 1)}
+
+
+def phase_training(s: dict, results: Path, command: str) -> None:
+    import csv
+
+    lm = ROOT / s["lm"]
+    summary = json.loads((lm / "summary.json").read_text())
+    with open(lm / "seed_0" / "train_log.csv") as f:
+        log = list(csv.DictReader(f))
+    dump(results / "training.json", {"command": f"molgdl run {s['lm_config']}", "recorded_by": command,
+                                     "machine": machine(), "summary": summary, "log": log,
+                                     "config": (lm / "config.yaml").read_text()})
+
+
+def phase_unguided(s: dict, results: Path, command: str) -> None:
+    for name, decoder, grammar in UNGUIDED:
+        rec = generate(f"unguided_{name}", {"decoder": decoder, "grammar": grammar, "reference": s["reference"]}, s)
+        dump(results / f"unguided_{name}.json", {"command": command, "machine": machine(), "name": name, **rec})
+        print(name, {k: rec["metrics"].get(k) for k in ("validity", "novelty", "intdiv")}, flush=True)
+
+
+def phase_guided(s: dict, results: Path, command: str) -> None:
+    guide = {"run": "runs/esol_guide_forest" if not s["lm"].endswith("_ci") else "runs/esol_guide_forest",
+             "direction": "maximize", "samples": s["guide_samples"], "epochs": 8}
+    for lam in (0.0, s["lam"]):
+        extra = {}
+        if lam:
+            extra["report"] = {"unique_k": s["k"], "grid": 24,
+                               "sweep": {"lams": s["lams"], "taus": s["taus"], "n": s["sweep_n"]}}
+        rec = generate(f"guided_lam{lam:g}", {"decoder": {"name": "guided", "lam": lam, "tau": 1.0}, "grammar": True,
+                                              "guide": guide}, s, **extra)
+        dump(results / f"guided_lam{lam:g}.json", {"command": command, "machine": machine(), "lam": lam, **rec})
+        run = ROOT / "runs" / "bench_generate" / f"guided_lam{lam:g}" / "seed_0"
+        for picture in ("tradeoff.png", "grid.png"):
+            if (run / picture).exists():
+                shutil.copy(run / picture, results / f"guided_lam{lam:g}_{picture}")
+        print(lam, {k: rec["metrics"].get(k) for k in ("validity", "guide_mean", "guide_std", "intdiv")}, flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--phase", choices=["training", "unguided", "guided", "all"], default="all")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--results", type=Path, default=None)
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    s = setup(args.quick)
+    results = args.results or (HERE / ("results_quick" if args.quick else "results"))
+    results.mkdir(parents=True, exist_ok=True)
+    command = "python benchmarks/generate/run.py " + " ".join(sys.argv[1:])
+    for phase, fn in (("training", phase_training), ("unguided", phase_unguided), ("guided", phase_guided)):
+        if args.phase in (phase, "all"):
+            fn(s, results, command)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

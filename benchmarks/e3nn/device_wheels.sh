@@ -2,7 +2,7 @@
 # Run HERE (a machine with pip and internet), once, before benchmarks/e3nn/device_throughput.sh: fills .whl/ (ignored by
 # git through .git/info/exclude) with what the device machine lacks (its image: Python 3.12, torch 2.11+cu130, e3nn,
 # PyG, Lightning; no pydantic, no cuEquivariance):
-#   - wheels installed by benchmarks/device_setup.sh: pydantic and its three helpers, platformdirs,
+#   - wheels installed by benchmarks/device_setup.sh: pydantic and its helpers (typing-extensions too), platformdirs,
 #     cuequivariance and cuequivariance-torch (pure Python);
 #   - .whl/cue_ops.tar.xz: the two CUDA 13 ops wheels of cuEquivariance (cuequivariance-ops-cu13 and
 #     cuequivariance-ops-torch-cu13, 74 MB as wheels, over the device tool's 64 MiB carry limit) unpacked and
@@ -21,7 +21,7 @@ download() {
     "${platforms[@]}" -d "$1" "${@:2}"
 }
 download .whl pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5 \
-  platformdirs==4.14.9 "cuequivariance==$CUE" "cuequivariance-torch==$CUE"
+  platformdirs==4.14.9 typing-extensions==4.16.0 "cuequivariance==$CUE" "cuequivariance-torch==$CUE"
 if [ ! -f .whl/cue_ops.tar.xz ]; then
   tmp=$(mktemp -d)
   download "$tmp/wheels" "cuequivariance-ops-cu13==$CUE" "cuequivariance-ops-torch-cu13==$CUE"

@@ -1,6 +1,7 @@
 """Writes the ``e3nn-throughput`` section of BENCHMARKS.md from ``benchmarks/e3nn/results/throughput_<device>.json``
 (written by ``throughput.py``); every number and verdict is computed here from the per-step times, which pair up
-by batch (every model trains on the same batches).
+by batch (every model trains on the same batches). Also the ``e3nn-gpu-fast-path`` section (issue 26) from
+``results/device_throughput*.json`` (``device_throughput.py``; text in ``device_section.py``).
 
     python benchmarks/e3nn/report.py [--results DIR]
 """
@@ -15,10 +16,12 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import report_main  # noqa: E402
+from common import write_section  # noqa: E402
 from stats import paired  # noqa: E402
 
-SECTIONS = ("e3nn-throughput",)
+import device_section  # noqa: E402
+
+SECTIONS = ("e3nn-throughput", "e3nn-gpu-fast-path")
 QUICK = ("throughput.py --quick",)
 RESULTS = HERE / "results"
 
@@ -70,7 +73,14 @@ def render(results: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return report_main(__doc__, RESULTS, "e3nn-throughput", render, argv)
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    write_section("e3nn-throughput", render(args.results))
+    write_section("e3nn-gpu-fast-path", device_section.render(args.results))
+    return 0
 
 
 if __name__ == "__main__":

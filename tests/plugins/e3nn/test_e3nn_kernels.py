@@ -48,6 +48,33 @@ def test_cuequivariance_equals_plain(e3, dtype, l_max, options):
     compare(e3, dtype, "cuequivariance", l_max=l_max, **options)
 
 
+def force_loss_gradients(model, batch):
+    """Parameter gradients of an energy + force loss (double backward: forces = -dE/dpos with create_graph)."""
+    batch = batch.clone()
+    batch.pos = batch.pos.detach().requires_grad_(True)
+    energy = model(batch).sum(-1)
+    (forces,) = torch.autograd.grad(-energy.sum(), batch.pos, create_graph=True)
+    loss = energy.square().mean() + forces.square().mean()
+    return torch.autograd.grad(loss, [p for p in model.parameters()], allow_unused=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
+def test_force_training_gradients_equal_plain(e3, dtype):
+    """The parameter gradients of a force loss (second derivatives through the convolution) match."""
+    pytest.importorskip("cuequivariance_torch")
+    model = e3.build(dtype, kernels="plain", l_max=2)
+    batch = e3.batch(e3.molecules(dtype, NAMES))
+    ref = force_loss_gradients(model, batch)
+    model.kernels = "cuequivariance"
+    fast = force_loss_gradients(model, batch)
+    assert sum(g is not None for g in ref) > 10
+    for (name, _), a, b in zip(model.named_parameters(), ref, fast):
+        assert (a is None) == (b is None), name
+        if a is not None:
+            ok, err = e3.close(a, b, 10 * TOL[dtype])
+            assert ok, f"gradient of {name} differs in {dtype}: rel err {err:.3g}"
+
+
 def test_paths_share_parameters_and_survive_copies(e3):
     """Switching kernels keeps the state dict; a model that ran the fast path still deep-copies and pickles."""
     pytest.importorskip("cuequivariance_torch")

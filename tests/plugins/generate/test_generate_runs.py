@@ -61,7 +61,7 @@ def test_language_model_learns_and_resume_keeps_it(lm_run):
 
 
 def test_generate_ci_config_end_to_end(lm_run, tmp_path):
-    cfg = load("generate_ci.yaml", tmp_path, model={"run": str(lm_run)}, n=40, batch_size=40)
+    cfg = load("generate_ci.yaml", tmp_path, model={"run": str(lm_run)}, n=40, batch_size=40, max_len=50)
     assert main(["generate", str(write(tmp_path, "gen.yaml", cfg))]) == 0
     out = tmp_path / "generate_ci" / "seed_0"
     frame = pd.read_csv(out / "molecules.csv")

@@ -1,0 +1,123 @@
+"""Writes the ``generate`` section of BENCHMARKS.md from ``benchmarks/generate/results/*.json`` (written by
+``run.py``); every number and every held / not held is computed here from the records.
+
+    python benchmarks/generate/report.py [--results DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import report_main  # noqa: E402
+
+SECTIONS = ("generate",)
+QUICK = ("run.py --quick",)
+RESULTS = HERE / "results"
+# MOSES CharRNN, Polykovskiy et al., Front. Pharmacol. 2020, Table 2 (as quoted in issue 24)
+CHARRNN = {"validity": 0.975, "unique@10000": 0.999, "novelty": 0.842}
+UNGUIDED = ("random_sampling", "sample_masked", "top_p_0.95_masked")
+LABELS = {"random_sampling": "random (ancestral) sampling, tau = 1, no masks",
+          "sample_masked": "sampling, tau = 1, grammar/valence masks",
+          "top_p_0.95_masked": "top-p 0.95, tau = 1, masks"}
+
+
+def fmt(v, digits: int = 3) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def held(ok: bool) -> str:
+    return "holds" if ok else "does not hold"
+
+
+def render(results: Path) -> str:
+    train = json.loads((results / "training.json").read_text())
+    s = train["summary"]["seeds"]["0"]
+    runs = {n: json.loads((results / f"unguided_{n}.json").read_text()) for n in UNGUIDED
+            if (results / f"unguided_{n}.json").exists()}
+    lines = ["## Molecule generation: SMILES GRU on MOSES, decoders and ESOL guidance (issue 24)", "",
+             f"Commands: `{train['command']}` (training), then `python benchmarks/generate/run.py --phase training`, "
+             "`--phase unguided`, `--phase guided`; raw results: `benchmarks/generate/results/*.json` (one per "
+             "`molgdl generate` run, with its config and metrics).", "",
+             f"Machine: {train['machine']}, shared with other jobs; training on one core (`nice -n 10`, "
+             f"OMP_NUM_THREADS=1) with a wall-clock budget of {train['budget_minutes']:g} minutes. "
+             f"It took {s['steps']} steps of {train['batch_size']} molecules ({s['molecules_seen']:,} molecules, "
+             f"{s['molecules_seen'] / 1_584_663:.3f} of one epoch of MOSES train) in {s['train_seconds'] / 60:.1f} "
+             f"minutes; held-out NLL {s['val_nll_per_token']:.3f} nats/token on 2,000 MOSES test molecules. "
+             f"Model: {train['model']}.", "",
+             "| decoder | n | validity | unique@1k | unique@10k | novelty | IntDiv | Scaf | Frag | dead ends |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, rec in runs.items():
+        m = rec["metrics"]
+        lines.append(f"| {LABELS[name]} | {m['n']:,} | {fmt(m['validity'])} | {fmt(m.get('unique@1000'))} | "
+                     f"{fmt(m.get('unique@10000'))} | {fmt(m.get('novelty'))} | {fmt(m.get('intdiv'))} | "
+                     f"{fmt(m.get('scaffold_similarity'))} | {fmt(m.get('fragment_similarity'))} | "
+                     f"{m.get('dead_ends', 0)} |")
+    lines.append(f"| MOSES CharRNN (published) | 30,000 | {CHARRNN['validity']} | - | {CHARRNN['unique@10000']} | "
+                 f"{CHARRNN['novelty']} | - | - | - | - |")
+    lines += ["", "Scaf and Frag are against the first 10,000 MOSES test molecules; novelty against all 1,584,663 "
+              "MOSES train SMILES; unique@10k counts the first 10,000 *valid* molecules (all of them if fewer).", ""]
+    if "random_sampling" in runs:
+        m = runs["random_sampling"]["metrics"]
+        checks = [("validity >= 0.95", m["validity"] >= 0.95, m["validity"]),
+                  ("novelty >= 0.8", m["novelty"] >= 0.8, m["novelty"])]
+        if m.get("unique@10000") is not None:
+            checks.insert(1, ("unique@10k >= 0.99", m["unique@10000"] >= 0.99, m["unique@10000"]))
+        lines.append("Acceptance (random sampling at tau = 1, the MOSES protocol): " + "; ".join(
+            f"{name}: {v:.3f}, {held(ok)}" for name, ok, v in checks) + ".")
+    if "sample_masked" in runs:
+        v = runs["sample_masked"]["metrics"]["validity"]
+        lines.append(f"Acceptance (SMILES with masks >= 0.98 valid): {v:.3f}, {held(v >= 0.98)}.")
+    lines.append("")
+    lines += guided(results)
+    return "\n".join(lines)
+
+
+def guided(results: Path) -> list[str]:
+    files = sorted(results.glob("guided_lam*.json"))
+    if not files:
+        return []
+    recs = {json.loads(f.read_text())["lam"]: json.loads(f.read_text()) for f in files}
+    base = recs[0.0]["metrics"]
+    lam, rec = max(recs.items())
+    m = rec["metrics"]
+    guide = recs[0.0]["config"]["guide"]["run"]
+    shift = (m["guide_mean"] - base["guide_mean"]) / base["guide_std"]
+    d_div = m["intdiv"] - base["intdiv"]
+    lines = [f"Guided decoding (`guided`, tau = 1, masks): the guide is the property run `{guide}` "
+             f"({m['guide_target']}, maximised); its prefix value was fitted on "
+             f"{m['prefix_value_samples']:,} scored samples (MSE {m['prefix_value_mse']:.3f} in units of the "
+             f"score's variance).", "",
+             "| lam | n | validity | mean guide score | std | IntDiv | unique@1k | log p per molecule |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key in sorted(recs):
+        g = recs[key]["metrics"]
+        lines.append(f"| {key:g} | {g['n']:,} | {fmt(g['validity'])} | {fmt(g['guide_mean'])} | "
+                     f"{fmt(g['guide_std'])} | {fmt(g['intdiv'])} | {fmt(g.get('unique@1000'))} | "
+                     f"{fmt(g['mean_log_likelihood'], 1)} |")
+    ok = shift >= 1.0 and m["validity"] >= 0.9 and d_div >= -0.05
+    lines += ["", f"Shift of the mean guide score at lam = {lam:g}: {shift:.2f} standard deviations of the unguided "
+              f"distribution, validity {m['validity']:.3f}, IntDiv {d_div:+.3f} against unguided. Acceptance "
+              f"(shift >= 1 std at validity >= 0.9 and IntDiv no more than 0.05 below unguided, "
+              f"{m['n']:,} molecules): {held(ok)}.", ""]
+    sweep = m.get("sweep")
+    if sweep:
+        lines += [f"Trade-off over lam x tau ({recs[lam]['config']['report']['sweep']['n']} molecules per cell; "
+                  "picture `benchmarks/generate/results/guided_lam" + f"{lam:g}_tradeoff.png`):", "",
+                  "| lam | tau | validity | log p per token | entropy per token | IntDiv | mean guide score |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in sweep:
+            lines.append(f"| {r['lam']:g} | {r['tau']:g} | {fmt(r['validity'])} | {fmt(r['loglik_per_token'])} | "
+                         f"{fmt(r['entropy_per_token'])} | {fmt(r['intdiv'])} | {fmt(r['guide_mean'])} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    return report_main(__doc__, RESULTS, "generate", render, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -127,3 +127,15 @@ def test_training_data_errors_name_the_file(tmp_path):
         molgdl.run(load("lm_smiles_ci.yaml", tmp_path, data={"train": str(bad)}))
     with pytest.raises(DataError, match=r"missing.csv does not exist"):
         molgdl.run(load("lm_smiles_ci.yaml", tmp_path, data={"train": str(tmp_path / "missing.csv")}), overwrite=True)
+
+
+def test_selfies_language_model_generates_only_valid_molecules(tmp_path):
+    lm = load("lm_smiles_ci.yaml", tmp_path, tokenizer="selfies")
+    lm["run"]["name"] = "lm_selfies"
+    lm["training"]["epochs"] = 1
+    lm["data"].update(limit=500, validation_rows=50)
+    molgdl.run(lm)
+    gen = load("generate_ci.yaml", tmp_path, model={"run": str(tmp_path / "lm_selfies")}, n=50, batch_size=50,
+               max_len=40, decoder={"name": "sample", "tau": 1.0}, reference=None)
+    metrics = molgdl.run(gen).summary["test"]
+    assert metrics["n"] == 50 and metrics["validity"] == 1.0

@@ -153,3 +153,14 @@ def test_disk_store_with_a_process_pool(tmp_path, workers):
     _, memory, disk = _both(tmp_path, workers)
     for i in range(len(memory.dataset)):
         _same_graph(memory.dataset[i], disk.dataset[i])
+
+
+def test_an_unwritable_cache_folder_is_a_clear_error(tmp_path):
+    from molgdl.errors import DataError
+
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the cache folder should be")
+    featurizer, fid, descriptors = _components()
+    with pytest.raises(DataError, match="featurized store cannot be written") as info:
+        featurize_to_disk(_table(), featurizer, fid, descriptors, blocker, 1, False, SHARD)
+    assert "data.cache_dir" in info.value.hint and "storage: memory" in info.value.hint

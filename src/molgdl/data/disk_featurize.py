@@ -24,6 +24,7 @@ from molgdl.data.disk_store import DISK_FORMAT, check_shard, open_dataset, open_
 from molgdl.data.featurize import GraphSet, _descr_chunk, _graphs_chunk, _map, resolve_workers
 from molgdl.data.plugin_bugs import check_width, raise_plugin_bugs
 from molgdl.data.table import MoleculeRecord, MoleculeTable
+from molgdl.errors import DataError
 
 ComponentId = tuple[str, dict[str, Any], str]
 
@@ -52,6 +53,20 @@ def featurize_to_disk(table: MoleculeTable, featurizer: Any, featurizer_id: Comp
     key = store_key(table_fingerprint(table), featurizer, featurizer_id, descriptors, shard_molecules)
     folder = Path(cache_root) / "disk" / key
     extra_names = [f"{d}:{n}" for desc, (d, _, _) in descriptors for n in desc.names]
+    try:
+        metas, notes, built = _fill(folder, key, records, featurizer, featurizer_id, descriptors, extra_names,
+                                    num_workers, progress, shard_molecules)
+    except OSError as exc:
+        raise DataError(f"the featurized store cannot be written to {folder}: {exc.strerror or exc}",
+                        hint="set data.cache_dir to a writable folder with room for the featurized set, or use "
+                             "data.storage: memory") from None
+    return _graph_set(folder, metas, table, extra_names, notes, time.perf_counter() - t0, built == 0)
+
+
+def _fill(folder: Path, key: str, records: list[MoleculeRecord], featurizer: Any, featurizer_id: ComponentId,
+          descriptors: Sequence[tuple[Any, ComponentId]], extra_names: list[str], num_workers: int | str,
+          progress: bool, shard_molecules: int) -> tuple[list[dict], list[str], int]:
+    """Check every shard, build the missing or damaged ones; returns (shard metas, notes, shards built)."""
     _check_manifest(folder, key, len(records), extra_names, shard_molecules)
     extra = open_extra(folder, len(records), len(extra_names))
     workers = resolve_workers(num_workers, min(len(records), shard_molecules))
@@ -72,9 +87,10 @@ def featurize_to_disk(table: MoleculeTable, featurizer: Any, featurizer_id: Comp
             built += 1
             meta, why = check_shard(folder, s, first, n, extra)
             if meta is None:
-                raise RuntimeError(f"shard {shard_name(s)} of {folder} failed its check right after writing: {why}")
+                raise DataError(f"featurized store {folder}: {shard_name(s)} failed its check right after it was "
+                                f"written ({why})", hint="check the disk (full, or changed by another process)")
         metas.append(meta)
-    return _graph_set(folder, metas, table, extra_names, notes, time.perf_counter() - t0, built == 0)
+    return metas, notes, built
 
 
 def _check_manifest(folder: Path, key: str, n: int, extra_names: list[str], shard_molecules: int) -> None:

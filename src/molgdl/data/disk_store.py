@@ -192,7 +192,7 @@ class DiskGraphDataset(Dataset):
     @property
     def graph_keys(self) -> set[str]:
         """Graph attributes stored per atom or bond (``x``, ``edge_index``, ``z``, ...)."""
-        return set(self._shards[0].layout) if self._shards else set()
+        return {attr for shard in self._shards for attr in shard.layout}
 
     def _extra_rows(self, molecules: np.ndarray) -> np.ndarray:
         """Descriptor rows ``[len(molecules), D]`` float64 of ``extra.npy``, read in runs of consecutive rows."""

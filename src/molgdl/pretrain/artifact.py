@@ -48,23 +48,35 @@ def artifact_folder(path: Path | str) -> Path:
     return path if (path / META).is_file() else path / ARTIFACT_DIR
 
 
-def load_artifact(path: Path | str, where: str = "pretrained.from") -> PretrainedEncoder:
-    """Read an artifact; a missing or unreadable one is a ConfigError naming ``where`` and the path."""
-    import torch
+HINT = "give the run folder of a finished `molgdl pretrain CONFIG` (it holds pretrained/pretrained.json)"
 
+
+def read_meta(path: Path | str, where: str = "pretrained.from") -> tuple[Path, dict[str, Any]]:
+    """(artifact folder, pretrained.json) without loading weights; a missing or unreadable artifact is a
+    ConfigError naming ``where`` and the path."""
     folder = artifact_folder(path)
-    hint = "give the run folder of a finished `molgdl pretrain CONFIG` (it holds pretrained/pretrained.json)"
     if not Path(path).expanduser().exists():
-        raise ConfigError(f"{where}: {path} does not exist", hint=hint)
+        raise ConfigError(f"{where}: {path} does not exist", hint=HINT)
     if not (folder / META).is_file() or not (folder / WEIGHTS).is_file():
         raise ConfigError(f"{where}: {path} holds no pretrained encoder (no {ARTIFACT_DIR}/{META} and "
-                          f"{ARTIFACT_DIR}/{WEIGHTS}); is the pretraining finished?", hint=hint)
+                          f"{ARTIFACT_DIR}/{WEIGHTS}); is the pretraining finished?", hint=HINT)
     try:
         meta = json.loads((folder / META).read_text())
-        weights = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user-facing problem
-        raise ConfigError(f"{where}: cannot read the pretrained encoder in {folder}: {exc}", hint=hint) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{where}: cannot read {folder / META}: {exc}", hint=HINT) from None
     if meta.get("format") != FORMAT:
         raise ConfigError(f"{where}: {folder / META} has format {meta.get('format')!r}, this molgdl reads "
                           f"{FORMAT}", hint="pretrain again with this molgdl version")
+    return folder, meta
+
+
+def load_artifact(path: Path | str, where: str = "pretrained.from") -> PretrainedEncoder:
+    """Read an artifact (metadata and weights), with the errors of ``read_meta``."""
+    import torch
+
+    folder, meta = read_meta(path, where)
+    try:
+        weights = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user-facing problem
+        raise ConfigError(f"{where}: cannot read the pretrained weights in {folder}: {exc}", hint=HINT) from None
     return PretrainedEncoder(folder, meta, weights["encoder"], weights["readout"])

@@ -4,13 +4,14 @@ pretrained weights their own learning rate (optimizer parameter groups)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from molgdl.config.schema import PretrainedSection
 from molgdl.errors import ConfigError
 from molgdl.pretrain.artifact import PretrainedEncoder, load_artifact
+
+if TYPE_CHECKING:
+    from torch import nn
 
 log = logging.getLogger("molgdl")
 
@@ -23,19 +24,34 @@ def _describe(item: dict[str, Any]) -> str:
 def check_compatible(art: PretrainedEncoder, identities: dict[str, tuple[str, dict[str, Any]]]) -> None:
     """``identities``: key -> (name, params) of this config's ``model`` and ``featurizer``; each must equal the
     pretrained one, or a ConfigError names both."""
+    check_meta(art.path, art.meta, identities)
+
+
+def check_config(config: Any, params: dict[str, Any]) -> None:
+    """``molgdl validate`` / resolve time: the ``pretrained.from`` artifact exists and matches the config's
+    model and featurizer (``params``: key path -> validated params). Reads only pretrained.json."""
+    from molgdl.pretrain.artifact import read_meta
+
+    folder, meta = read_meta(config.pretrained.source)
+    ids = {"model": (config.model.name, params["model"].model_dump(mode="json")),
+           "featurizer": (config.featurizer.name, params["featurizer"].model_dump(mode="json"))}
+    check_meta(folder, meta, ids)
+
+
+def check_meta(folder: Any, meta: dict[str, Any], identities: dict[str, tuple[str, dict[str, Any]]]) -> None:
     for key in ("model", "featurizer"):
         name, params = identities[key]
         mine = {"name": name, "params": params}
-        theirs = art.component(key)
+        theirs = meta[key]
         if theirs["name"] != name or theirs["params"] != params:
             raise ConfigError(
-                f"pretrained.from: the encoder in {art.path} was pretrained with {key} {_describe(theirs)}, but "
+                f"pretrained.from: the encoder in {folder} was pretrained with {key} {_describe(theirs)}, but "
                 f"this config's {key} is {_describe(mine)}",
                 hint=f"set `{key}: {{name: {theirs['name']}, ...}}` with the pretrained parameters, or pretrain "
                      "with this config's")
 
 
-def frozen_modules(encoder: nn.Module, readout: nn.Module, freeze: str | int) -> list[nn.Module]:
+def frozen_modules(encoder: "nn.Module", readout: "nn.Module", freeze: str | int) -> list["nn.Module"]:
     """What ``freeze`` fixes: nothing, encoder + readout ('all'), or the encoder's first k direct submodules that
     hold parameters (in the order the encoder registers them)."""
     if freeze == "none" or freeze == 0:

@@ -63,6 +63,10 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
         from molgdl.ensemble.members import check_members
 
         check_members(config, registry)  # every member's merged config, with paths ensemble.members.<name>.*
+    if config.pretrained is not None:
+        from molgdl.pretrain.finetune import check_config as check_pretrained
+
+        check_pretrained(config, params)  # the artifact exists and matches model + featurizer (docs/fewshot.md)
     if config.uncertainty is not None:
         from molgdl.uncertainty.checks import check_uncertainty
 

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from molgdl.errors import MolgdlError
 
@@ -100,18 +100,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_pretrain(args: argparse.Namespace) -> int:
-    """``molgdl pretrain CONFIG``: ``molgdl run`` for a config whose task is ``pretrain`` (molgdl.pretrain)."""
-    from molgdl.api.configs import raw_config
-    from molgdl.errors import ConfigError
-    from molgdl.tasks import task_name
+def _task_command(task: str, docs: str) -> Callable[[argparse.Namespace], int]:
+    """``molgdl <task> CONFIG``: ``molgdl run`` for a config whose top-level ``task`` is ``task`` (the task may come
+    from a plugin); any other config is refused with what to write instead."""
 
-    raw, where = raw_config(args.config, _overrides(args.set))
-    name = task_name(raw, where)
-    if name != "pretrain":
-        raise ConfigError(f"molgdl pretrain runs configs with `task: pretrain`, but {args.config} has task {name!r}",
-                          hint="add `task: pretrain` at the top (keys: docs/fewshot.md), or use `molgdl run`")
-    return cmd_run(args)
+    def command(args: argparse.Namespace) -> int:
+        from molgdl.api.configs import raw_config
+        from molgdl.errors import ConfigError
+        from molgdl.tasks import task_name
+
+        raw, where = raw_config(args.config, _overrides(args.set))
+        name = task_name(raw, where)
+        if name != task:
+            raise ConfigError(f"molgdl {task} runs configs with `task: {task}`, but {args.config} has task {name!r}",
+                              hint=f"add `task: {task}` at the top (keys: {docs}), or use `molgdl run`")
+        return cmd_run(args)
+
+    command.__name__ = f"cmd_{task}"
+    return command
+
+
+cmd_pretrain = _task_command("pretrain", "docs/fewshot.md")
+cmd_generate = _task_command("generate", "docs/generate.md")
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -136,21 +146,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
     _print_metrics(f"winner's test metrics over seeds {out.summary.get('seeds')} (mean ± std)", out.summary)
     _console().print(f"run folder: [bold]{out.run_dir}[/] (search in tune/)")
     return 0
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    """``molgdl generate CONFIG``: ``molgdl run`` for a config whose task is ``generate`` (the task comes from a
-    plugin, e.g. molgdl-generate; docs/generate.md)."""
-    from molgdl.api.configs import raw_config
-    from molgdl.errors import ConfigError
-    from molgdl.tasks import task_name
-
-    raw, where = raw_config(args.config, _overrides(args.set))
-    name = task_name(raw, where)
-    if name != "generate":
-        raise ConfigError(f"molgdl generate runs configs with `task: generate`, but {args.config} has task {name!r}",
-                          hint="add `task: generate` at the top (keys: docs/generate.md), or use `molgdl run`")
-    return cmd_run(args)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -328,22 +323,21 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--disable-plugin", action="append", metavar="NAME", help="skip this entry point (repeatable)")
         sp.add_argument("--no-plugins", action="store_true", help="load no entry-point plugins")
 
-    sp = sub.add_parser("run", help="train and evaluate from a YAML config")
-    sp.add_argument("config")
-    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
-    sp.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
-    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
-    plugin_opts(sp)
-    sp.set_defaults(func=cmd_run)
+    def run_like(sp: argparse.ArgumentParser, func: Callable[[argparse.Namespace], int], resume_help: str) -> None:
+        """The arguments of `molgdl run` and of the commands that are `run` for one task."""
+        sp.add_argument("config")
+        sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+        sp.add_argument("--resume", action="store_true", help=resume_help)
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
+        plugin_opts(sp)
+        sp.set_defaults(func=func)
 
-    sp = sub.add_parser("pretrain", help="pretrain an encoder on a molecule library (a config with task: "
-                                          "pretrain); fine-tune from it with `pretrained: {from: RUN}`")
-    sp.add_argument("config")
-    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
-    sp.add_argument("--resume", action="store_true", help="continue from the last checkpoint (and data row)")
-    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
-    plugin_opts(sp)
-    sp.set_defaults(func=cmd_pretrain)
+    run_like(sub.add_parser("run", help="train and evaluate from a YAML config"), cmd_run,
+             "continue an interrupted run from its last checkpoint")
+
+    run_like(sub.add_parser("pretrain", help="pretrain an encoder on a molecule library (a config with task: "
+                                             "pretrain); fine-tune from it with `pretrained: {from: RUN}`"),
+             cmd_pretrain, "continue from the last checkpoint (and data row)")
 
     sp = sub.add_parser("tune", help="search the config's tune.space by inner CV on the training split, "
                                       "then train the winner")
@@ -354,14 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     plugin_opts(sp)
     sp.set_defaults(func=cmd_tune)
 
-    sp = sub.add_parser("generate", help="generate molecules with a language model and a decoder (a config with "
-                                          "task: generate; docs/generate.md)")
-    sp.add_argument("config")
-    sp.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
-    sp.add_argument("--resume", action="store_true", help="continue an interrupted run")
-    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
-    plugin_opts(sp)
-    sp.set_defaults(func=cmd_generate)
+    run_like(sub.add_parser("generate", help="generate molecules with a language model and a decoder (a config "
+                                             "with task: generate; docs/generate.md)"),
+             cmd_generate, "continue an interrupted run")
 
     sp = sub.add_parser("validate", help="check a config without running it")
     sp.add_argument("config")

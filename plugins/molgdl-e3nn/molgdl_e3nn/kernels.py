@@ -8,7 +8,9 @@ changes speed, never the parameters or (beyond float rounding) the results.
   without which cuEquivariance runs the same sums in pure torch (any device; how the CPU tests run it).
 - ``auto`` (default): ``cuequivariance`` on a CUDA device when both cuEquivariance packages are installed,
   ``plain`` otherwise (on CPU the pure-torch cuEquivariance path is not faster, so results there stay those
-  of the plain path).
+  of the plain path). The fused kernel needs every input irrep of a convolution to have the same multiplicity
+  (:func:`uniform`; e.g. ``num_tensor_features`` equal to ``num_features``, the default): ``auto`` keeps a block
+  whose irreps differ on the plain path, and an explicit ``cuequivariance`` runs it with the pure-torch method.
 
 ``torch.compile`` is not offered: with torch 2.13 and e3nn 0.6 Dynamo fails while guarding the layers (it calls
 ``len()`` on e3nn ``Irrep`` objects, which raise ``NotImplementedError``), in e3nn's eager and script modes alike.
@@ -44,6 +46,12 @@ def check(kernels: str) -> None:
     if kernels == "cuequivariance" and not installed("cuequivariance_torch"):
         raise ConfigError("e3nn: kernels 'cuequivariance' needs the package cuequivariance-torch, which is not installed",
                           hint=CUE_HINT + "; or set kernels: auto")
+
+
+def uniform(irreps_in) -> bool:
+    """Whether cuEquivariance's fused ``uniform_1d`` kernel can run a convolution of node irreps ``irreps_in``
+    (with multiplicity-1 spherical harmonics): all segments must have the same size, i.e. one multiplicity."""
+    return len({mul for mul, _ in irreps_in}) == 1
 
 
 def resolve(kernels: str, device_type: str) -> str:

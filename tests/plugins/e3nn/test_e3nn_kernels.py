@@ -102,6 +102,25 @@ def test_auto_is_plain_on_cpu_and_cuequivariance_on_cuda(monkeypatch):
     assert kernels.resolve("cuequivariance", "cpu") == "cuequivariance"
 
 
+def test_fused_kernel_needs_one_multiplicity(e3, monkeypatch):
+    """``uniform``: one multiplicity over the input irreps; under ``auto`` a block without it stays plain."""
+    pytest.importorskip("cuequivariance_torch")
+    from e3nn import o3
+    from molgdl_e3nn import kernels
+
+    assert kernels.uniform(o3.Irreps("32x0e+32x1o+32x2e")) and kernels.uniform(o3.Irreps("8x0e"))
+    assert not kernels.uniform(o3.Irreps("32x0e+16x1o"))
+    model = e3.build(torch.float64, kernels="auto", num_features=8, num_tensor_features=4)
+    calls = []
+    for k, layer in enumerate(model.layers):
+        real = layer.interaction._cue
+        monkeypatch.setattr(layer.interaction, "_cue", lambda *a, _real=real, _k=k: calls.append(_k) or _real(*a))
+    monkeypatch.setattr(kernels, "resolve", lambda k, d: "cuequivariance")  # as on CUDA with the ops installed
+    model(e3.batch(e3.molecules(torch.float64, NAMES)))
+    uniform = [kernels.uniform(layer.interaction.tp.irreps_in1) for layer in model.layers]
+    assert uniform == [True, False] and calls == [0]  # only the first layer (input 8x0e) takes the fast path
+
+
 def test_bad_kernels_say_how_to_fix(e3, monkeypatch):
     from molgdl_e3nn import kernels
     from molgdl_e3nn.params import E3NNParams

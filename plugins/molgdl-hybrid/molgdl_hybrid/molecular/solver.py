@@ -29,7 +29,7 @@ from .units import ACCEL, KB
 
 
 class MDSolver:
-    """Molecular dynamics step on an RDKit force field (``differentiable = False``).
+    r"""Molecular dynamics step on an RDKit force field (``differentiable = False``).
 
     Args:
         system: the molecule; forcefield: ``uff`` or ``mmff94``; thermostat: ``none`` or ``langevin``;
@@ -61,7 +61,7 @@ class MDSolver:
     def _correction(self, correction, x: np.ndarray, v: np.ndarray, like: Tensor) -> tuple[np.ndarray, np.ndarray]:
         if correction is None:
             return 0.0, 0.0
-        key = _cache_key(correction)
+        key = _cache_key(correction, like.dtype)
         if key is not None and self._cache is not None and self._cache[0] == key and np.array_equal(self._cache[1], x):
             return self._cache[2]
         u = torch.from_numpy(np.concatenate([x.reshape(x.shape[0], -1), v.reshape(v.shape[0], -1)], 1))
@@ -107,7 +107,7 @@ class MDSolver:
         return torch.cat([u[:, n3:], CoreAcceleration.apply(u[:, :n3], self)], dim=1)
 
 
-def _cache_key(correction) -> tuple | None:
+def _cache_key(correction, dtype: torch.dtype) -> tuple | None:
     """A key under which a correction's value at given positions may be reused: only for a correction that
     declares ``positions_only = True`` (its tendency ignores velocities), keyed by the module and the identity
     and in-place version of every parameter, so that an optimiser step or a weight load invalidates it. The
@@ -116,7 +116,7 @@ def _cache_key(correction) -> tuple | None:
         return None
     params = getattr(correction, "parameters", None)
     versions = tuple((id(p), p._version) for p in params()) if callable(params) else ()
-    return (id(correction), versions)
+    return (id(correction), versions, dtype)
 
 
 class CoreAcceleration(torch.autograd.Function):

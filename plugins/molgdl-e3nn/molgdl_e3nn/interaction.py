@@ -140,23 +140,24 @@ class InteractionBlock(nn.Module):
     def convolution(self, x: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, weight: Tensor) -> Tensor:
         r"""Summed messages :math:`\sum_{j} (x_j \otimes_w Y_{ij})` per centre ``i``, :math:`(N, \dim \text{mid})`,
         by the plain e3nn tensor product or by cuEquivariance (:mod:`molgdl_e3nn.kernels`)."""
-        path = kernel_paths.resolve(self.kernels, x.device.type)
-        if path == "cuequivariance" and (self.kernels != "auto" or kernel_paths.uniform(self.tp.irreps_in1)):
+        kernels = self.__dict__.get("kernels", "plain")  # blocks pickled before the param existed: plain
+        path = kernel_paths.resolve(kernels, x.device.type)
+        if path == "cuequivariance" and (kernels != "auto" or kernel_paths.uniform(self.tp.irreps_in1)):
             return self._cue(x, edge_sh, weight, edge_src, edge_dst)
         messages = self.tp(x.index_select(0, edge_src), edge_sh, weight)  # [E, dim mid]
         return messages.new_zeros(x.size(0), messages.size(1)).index_add(0, edge_dst, messages)
 
     def _cue(self, x: Tensor, edge_sh: Tensor, weight: Tensor, edge_src: Tensor, edge_dst: Tensor) -> Tensor:
         dtype = torch.promote_types(torch.promote_types(x.dtype, edge_sh.dtype), weight.dtype)  # bf16 autocast
-        key = (x.device, dtype)
-        if key not in self._fast:
+        key, fast = (x.device, dtype), self.__dict__.setdefault("_fast", {})
+        if key not in fast:
             from .cue_conv import CueConvolution
 
             fused = x.is_cuda and kernel_paths.installed("cuequivariance_ops_torch")
             method = "uniform_1d" if fused and kernel_paths.uniform(self.tp.irreps_in1) else "naive"
             math = torch.float64 if dtype == torch.float64 else torch.float32
-            self._fast[key] = CueConvolution(self.tp, method, math).to(x.device)
-        return self._fast[key](x.to(dtype), edge_sh.to(dtype), weight.to(dtype), edge_src, edge_dst)
+            fast[key] = CueConvolution(self.tp, method, math).to(x.device)
+        return fast[key](x.to(dtype), edge_sh.to(dtype), weight.to(dtype), edge_src, edge_dst)
 
     def forward(self, h: Tensor, edge_src: Tensor, edge_dst: Tensor, edge_sh: Tensor, edge_radial: Tensor,
                 z: Tensor | None = None) -> Tensor:

@@ -147,7 +147,7 @@ class E3NNEncoder(nn.Module):
     def kernels(self) -> str:
         """Which kernels run the layers (:mod:`molgdl_e3nn.kernels`): ``auto``, ``plain`` or ``cuequivariance``;
         settable at any time (the parameters are the same on every path)."""
-        return self._kernels
+        return self.__dict__.get("_kernels", "plain")  # encoders pickled before the param existed ran plain
 
     @kernels.setter
     def kernels(self, value: str) -> None:

@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     t0 = time.time()
     rows, failed = [], {}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / ("device_throughput_dry_run.json" if args.dry_run else "device_throughput.json")
     for name in args.models:
         cmd = [sys.executable, __file__, "--one", name, "--batch", str(args.batch), "--steps", str(args.steps),
                "--warmup", str(args.warmup)] + (["--dry-run"] if args.dry_run else [])
@@ -221,19 +223,18 @@ def main(argv: list[str] | None = None) -> None:
         if proc.returncode or not lines:
             failed[name] = f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}"
             print(f"{name} failed: {failed[name]}", flush=True)
-            continue
-        rows += json.loads(lines[-1][5:])
-        print(f"{name}: done ({time.time() - t0:.0f} s)", flush=True)
-    info = {"command": "bash benchmarks/e3nn/device_throughput.sh" if device == "cuda"
-            else "python benchmarks/e3nn/device_throughput.py --dry-run",
-            "machine": machine(), "device": device, "dry_run": args.dry_run,
-            "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None, "torch": torch.__version__,
-            "packages": versions(), "batch": args.batch, "steps": args.steps, "warmup": args.warmup,
-            "wall_s": time.time() - t0, "failed_models": failed, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    name = "device_throughput_dry_run.json" if args.dry_run else "device_throughput.json"
-    (args.out / name).write_text(json.dumps(info, indent=1) + "\n")
-    print(f"wrote {args.out / name} ({len(rows)} rows, {len(failed)} failed models, {time.time() - t0:.0f} s)")
+        else:
+            rows += json.loads(lines[-1][5:])
+            print(f"{name}: done ({time.time() - t0:.0f} s)", flush=True)
+        info = {"command": "bash benchmarks/e3nn/device_throughput.sh" if device == "cuda"
+                else "python benchmarks/e3nn/device_throughput.py --dry-run",
+                "machine": machine(), "device": device, "dry_run": args.dry_run,
+                "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None, "torch": torch.__version__,
+                "packages": versions(), "batch": args.batch, "steps": args.steps, "warmup": args.warmup,
+                "wall_s": time.time() - t0, "failed_models": failed, "rows": rows,
+                "models_done": args.models[:args.models.index(name) + 1]}
+        path.write_text(json.dumps(info, indent=1) + "\n")  # after every model: a timeout keeps what ran
+    print(f"wrote {path} ({len(rows)} rows, {len(failed)} failed models, {time.time() - t0:.0f} s)")
 
 
 def versions() -> dict:

@@ -28,7 +28,7 @@ def check_no_leak(support_keys: list[str], query_keys: list[str], where: str = "
 
 
 def draw_episodes(keys: list[str], train: np.ndarray, test: np.ndarray, sizes: list[int], draws: int,
-                  seed: int) -> list[Episode]:
+                  seed: int, full_draws: int = 0) -> list[Episode]:
     """``draws`` supports per size, sampled without replacement from the train rows whose molecule (``keys[i]``,
     e.g. canonical SMILES) is not in the test split; every episode is checked for leaks.
 
@@ -37,7 +37,7 @@ def draw_episodes(keys: list[str], train: np.ndarray, test: np.ndarray, sizes: l
     """
     query_keys = {keys[i] for i in test}
     pool = np.array([i for i in train if keys[i] not in query_keys], dtype=np.int64)
-    if len(pool) < max(sizes):
+    if sizes and len(pool) < max(sizes):
         raise DataError(f"the train split has {len(pool)} molecules outside the test split, fewer than the "
                         f"largest support ({max(sizes)})", hint="use smaller support sizes")
     episodes = []
@@ -47,4 +47,6 @@ def draw_episodes(keys: list[str], train: np.ndarray, test: np.ndarray, sizes: l
             support = np.sort(order[:k])
             check_no_leak([keys[i] for i in support], [keys[i] for i in test], f"size {k}, draw {d}")
             episodes.append(Episode(k, d, support, np.asarray(test, dtype=np.int64)))
+    # the whole train split (minus test molecules): draws differ only in the training seed
+    episodes += [Episode(len(pool), d, np.sort(pool), np.asarray(test, dtype=np.int64)) for d in range(full_draws)]
     return episodes

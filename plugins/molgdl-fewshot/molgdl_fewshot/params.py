@@ -39,8 +39,10 @@ class FewShotConfig(Params):
 
     pretrained: Path = Field(description="run folder of `molgdl pretrain` (its encoder embeds and fine-tunes)")
     data: FewShotData
-    sizes: list[int] = Field([16, 32, 64, 128], min_length=1, description="support sizes")
-    draws: int = Field(10, ge=1, description="supports per size (nested: a draw's 16 are in its 32, ...)")
+    sizes: list[int] = Field([16, 32, 64, 128], description="support sizes")
+    full_train_draws: int = Field(0, ge=0, description="also train on the whole train split (molecules outside "
+                                  "the test split) this many times with different seeds (size = the split's)")
+    draws: int = Field(10, ge=0, description="supports per size (nested: a draw's 16 are in its 32, ...)")
     seed: int = Field(0, description="seed of the support draws and of training")
     arms: list[str] = Field(list(ARMS), min_length=1, description=f"any of {list(ARMS)}")
     n_prototypes: int = Field(8, ge=1, description="protonet: label-quantile prototypes")
@@ -52,6 +54,13 @@ class FewShotConfig(Params):
                                description="registered classical model on fingerprints (molgdl-models)")
     fingerprint: dict[str, Any] = Field(default_factory=lambda: {"name": "morgan", "radius": 2, "n_bits": 2048},
                                         description="registered descriptor for svm and rf (ECFP4 bits)")
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes(cls, v: list[int]) -> list[int]:
+        if any(k < 2 for k in v):
+            raise ValueError(f"support sizes must be >= 2, got {v}")
+        return v
 
     @field_validator("arms")
     @classmethod

@@ -78,7 +78,8 @@ def fewshot_task(cfg: FewShotConfig, context: Any) -> dict[str, Any]:
     graph_of = {int(i): g for i, g in zip(ok, graphs)}
     train = np.flatnonzero((split == "train") & keep)
     test = np.flatnonzero((split == "test") & keep)
-    episodes = draw_episodes(canonical(smiles), train, test, cfg.sizes, cfg.draws, cfg.seed)
+    episodes = draw_episodes(canonical(smiles), train, test, cfg.sizes, cfg.draws, cfg.seed,
+                             cfg.full_train_draws)
     Z = np.zeros((len(smiles), 0))
     if {"protonet", "knn"} & set(cfg.arms):
         encoder, readout = emb.build(True)
@@ -116,14 +117,16 @@ def fewshot_task(cfg: FewShotConfig, context: Any) -> dict[str, Any]:
                     pred = est.predict(X[q])
                 result[arm] = rmse(y[q], pred)
                 seconds[arm] = time.perf_counter() - t0
-            record = {"size": ep.size, "draw": ep.draw, "rmse": result, "seconds": seconds,
+            record = {"size": ep.size, "draw": ep.draw, "full": ep.size not in cfg.sizes, "rmse": result,
+                      "seconds": seconds,
                       "support": ep.support.tolist(), "n_query": int(len(q))}
             fh.write(json.dumps(record) + "\n")
             fh.flush()
             context.log.info("k=%d draw %d: %s", ep.size, ep.draw,
                              ", ".join(f"{a} {v:.3f}" for a, v in result.items()))
     records = [json.loads(line) for line in out.read_text().splitlines()]
+    sizes = sorted({r["size"] for r in records})
     test_summary = {f"{arm}_k{k}": float(np.mean([r["rmse"][arm] for r in records if r["size"] == k]))
-                    for arm in cfg.arms for k in cfg.sizes}
+                    for arm in cfg.arms for k in sizes}
     return {"test": {"rmse": test_summary}, "episodes": len(records), "n_train": int(len(train)),
             "n_test": int(len(test))}

@@ -73,3 +73,12 @@ def test_leak_check_and_too_small_train_split_are_clear_errors():
         check_no_leak(["CCO", "CCN"], ["CCN"], "size 16, draw 0")
     with pytest.raises(DataError, match="fewer than the largest support"):
         draw_episodes([str(i) for i in range(20)], np.arange(10), np.arange(10, 20), [16], 1, 0)
+
+
+def test_full_train_episodes_hold_the_whole_pool_and_no_query_molecule():
+    keys = [f"m{i % 70}" for i in range(100)]  # rows 70-99 repeat molecules 0-29
+    train, test = np.arange(0, 80), np.arange(80, 100)  # test molecules m10..m29
+    eps = draw_episodes(keys, train, test, [], draws=0, seed=0, full_draws=2)
+    assert [e.draw for e in eps] == [0, 1]
+    expected = [i for i in range(80) if keys[i] not in {keys[j] for j in test}]
+    assert all(e.support.tolist() == expected and e.size == len(expected) for e in eps)

@@ -80,6 +80,8 @@ def phase_training(s: dict, results: Path, command: str) -> None:
 
 def phase_unguided(s: dict, results: Path, command: str) -> None:
     for name, decoder, grammar, size in UNGUIDED:
+        if s.get("skip_existing") and (results / f"unguided_{name}.json").exists():
+            continue
         rec = generate(f"unguided_{name}", {"decoder": decoder, "grammar": grammar, "reference": s["reference"]}, s,
                        s[size])
         dump(results / f"unguided_{name}.json", {"command": command, "machine": machine(), "name": name, **rec})
@@ -90,6 +92,8 @@ def phase_guided(s: dict, results: Path, command: str) -> None:
     guide = {"run": "runs/esol_guide_forest",  # molgdl run benchmarks/generate/esol_guide.yaml
              "direction": "maximize", "samples": s["guide_samples"], "epochs": 8}
     for lam in (0.0, s["lam"]):
+        if s.get("skip_existing") and (results / f"guided_lam{lam:g}.json").exists():
+            continue
         extra = {}
         if lam:
             extra["report"] = {"unique_k": s["k"], "grid": 24,
@@ -109,9 +113,10 @@ def main() -> int:
     ap.add_argument("--phase", choices=["training", "unguided", "guided", "all"], default="all")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--results", type=Path, default=None)
+    ap.add_argument("--skip-existing", action="store_true", help="keep the records already in the results folder")
     args = ap.parse_args()
     os.chdir(ROOT)
-    s = setup(args.quick)
+    s = setup(args.quick) | {"skip_existing": args.skip_existing}
     results = args.results or (HERE / ("results_quick" if args.quick else "results"))
     results.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/generate/run.py " + " ".join(sys.argv[1:])

@@ -6,10 +6,14 @@ Two layers, per sequence of a batch:
   when every branch and ring is closed, no new branch or ring when the tokens left are just enough to close
   the open ones; '.', '*' and reaction/wildcard tokens are never proposed;
 - a lazy RDKit check (``check``) of the token actually chosen: the prefix with open rings and branches
-  closed (open ring bonds and a trailing bond or '(' go to probe carbons) is parsed without sanitization and its explicit
-  valences checked (``UpdatePropertyCache(strict)``);
-  <eos> is accepted only if the whole string sanitizes (aromaticity, kekulization). A rejected token is
-  masked and the decoder chooses again.
+  closed (open ring bonds and a trailing bond or '(' go to probe carbons) is parsed without sanitization
+  and its explicit valences checked (``UpdatePropertyCache(strict)``); <eos> is accepted only if the whole
+  string sanitizes (aromaticity, kekulization). A rejected token is masked and the decoder chooses again.
+
+Kekulization is not checked before <eos>: a ring system is often completed by a substituent written after
+its ring closure (the N-methyl of ``c2ccccc2n1C``), so checking at the closure would reject real molecules.
+An aromatic system the model gets wrong therefore surfaces only at <eos>, and such a string usually ends as
+a dead end (counted invalid).
 """
 
 from __future__ import annotations
@@ -175,7 +179,8 @@ class SmilesGrammar:
             return Chem.MolFromSmiles("".join(row.tokens)) is not None
         if self.classes[token] not in (ATOM, BOND, RING, CLOSE, OPEN):
             return True
-        mol = Chem.MolFromSmiles(self._closed_prefix(row, self.vocab.tokens[token]), sanitize=False)
+        label = self.vocab.tokens[token]
+        mol = Chem.MolFromSmiles(self._closed_prefix(row, label), sanitize=False)
         if mol is None:
             return False
         try:

@@ -48,18 +48,22 @@ def render(results: Path) -> str:
              f"{s['molecules_seen'] / 1_584_663:.3f} of one epoch of MOSES train) in {s['train_seconds'] / 60:.1f} "
              f"minutes; held-out NLL {s['val_nll_per_token']:.3f} nats/token on 2,000 MOSES test molecules. "
              f"Model: {train['model']}.", "",
-             "| decoder | n | validity | unique@1k | unique@10k | novelty | IntDiv | Scaf | Frag | dead ends |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| decoder | n | validity | unique@1k | unique@10k | novelty | IntDiv | Scaf | Frag | dead ends | "
+             "valid among finished |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rec in runs.items():
         m = rec["metrics"]
         lines.append(f"| {LABELS[name]} | {m['n']:,} | {fmt(m['validity'])} | {fmt(m.get('unique@1000'))} | "
                      f"{fmt(m.get('unique@10000'))} | {fmt(m.get('novelty'))} | {fmt(m.get('intdiv'))} | "
                      f"{fmt(m.get('scaffold_similarity'))} | {fmt(m.get('fragment_similarity'))} | "
-                     f"{m.get('dead_ends', 0)} |")
+                     f"{m.get('dead_ends', 0)} | {fmt(m['valid'] / max(m['n'] - m.get('dead_ends', 0), 1))} |")
     lines.append(f"| MOSES CharRNN (published) | 30,000 | {CHARRNN['validity']} | - | {CHARRNN['unique@10000']} | "
-                 f"{CHARRNN['novelty']} | - | - | - | - |")
+                 f"{CHARRNN['novelty']} | - | - | - | - | - |")
     lines += ["", "Scaf and Frag are against the first 10,000 MOSES test molecules; novelty against all 1,584,663 "
-              "MOSES train SMILES; unique@10k counts the first 10,000 *valid* molecules (all of them if fewer).", ""]
+              "MOSES train SMILES; unique@10k counts the first 10,000 *valid* molecules (all of them if fewer). "
+              "Dead ends: strings where the masks rejected every token (mostly an aromatic system that does not "
+              "kekulize, seen only at <eos>); 'valid among finished' = valid / (n - dead ends), the masks' "
+              "guarantee.", ""]
     if "random_sampling" in runs:
         m = runs["random_sampling"]["metrics"]
         checks = [("validity >= 0.95", m["validity"] >= 0.95, m["validity"]),
@@ -73,7 +77,38 @@ def render(results: Path) -> str:
         lines.append(f"Acceptance (SMILES with masks >= 0.98 valid): {v:.3f}, {held(v >= 0.98)}.")
     lines.append("")
     lines += guided(results)
+    lines += guided_full(results)
     return "\n".join(lines)
+
+
+def guided_full(results: Path) -> list[str]:
+    files = sorted(results.glob("guided_full_*.json"))
+    recs = [json.loads(f.read_text()) for f in files]
+    base = next((r for r in recs if r["lam"] == 0.0), None)
+    arms = [r for r in recs if r["lam"] != 0.0]
+    if base is None or not arms:
+        return []
+    b = base["metrics"]
+    lines = ["Full size (the acceptance arms): unguided `guided` with lam 0 at tau 1 against the guided cell chosen "
+             "from the sweep above:", "",
+             "| lam | tau | n | validity | mean guide score | std | IntDiv | unique@10k | log p per molecule |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in [base, *arms]:
+        m = r["metrics"]
+        lines.append(f"| {r['lam']:g} | {r['tau']:g} | {m['n']:,} | {fmt(m['validity'])} | {fmt(m['guide_mean'])} | "
+                     f"{fmt(m['guide_std'])} | {fmt(m['intdiv'])} | {fmt(m.get('unique@10000'))} | "
+                     f"{fmt(m['mean_log_likelihood'], 1)} |")
+    lines.append("")
+    for r in arms:
+        m = r["metrics"]
+        shift = (m["guide_mean"] - b["guide_mean"]) / b["guide_std"]
+        d_div = m["intdiv"] - b["intdiv"]
+        ok = shift >= 1.0 and m["validity"] >= 0.9 and d_div >= -0.05
+        lines.append(f"lam {r['lam']:g}, tau {r['tau']:g}: shift {shift:.2f} standard deviations of the unguided "
+                     f"distribution, validity {m['validity']:.3f}, IntDiv {d_div:+.3f} against unguided. Acceptance "
+                     f"(shift >= 1 std, validity >= 0.9, IntDiv no more than 0.05 below unguided, {m['n']:,} "
+                     f"molecules): {held(ok)}.")
+    return lines + [""]
 
 
 def guided(results: Path) -> list[str]:

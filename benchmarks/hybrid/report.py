@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 from common import write_section  # noqa: E402
 from stats import below_threshold, mean_std, paired  # noqa: E402
 
-SECTIONS = ("hybrid-lorenz",)
+SECTIONS = ("hybrid-lorenz", "hybrid-molecular")
 QUICK = ("run.py --quick",)
 RESULTS = HERE / "results"
 MODES = ("static", "straight_through", "first_order", "ensemble")

@@ -70,3 +70,14 @@ def test_disk_storage_refuses_force_data_with_a_clear_message():
         use_disk(DataSection(source={"name": "xyz"}, storage="disk"), table)
     assert "storage: memory" in info.value.hint
     assert not use_disk(DataSection(source={"name": "xyz"}, storage="auto", disk_above=1), table)
+
+
+def test_a_run_recorded_before_storage_existed_still_resumes():
+    from molgdl.run.identity import _may_change, config_changes
+
+    old = {"data": {"source": {"name": "esol"}, "num_workers": "auto"}}
+    new = {"data": {"source": {"name": "esol"}, "num_workers": "auto", "storage": "auto", "disk_above": 500_000}}
+    changes = config_changes(old, new)
+    assert [k for k, _, _ in changes] == ["data.disk_above", "data.storage"]
+    assert all(_may_change(k) for k, _, _ in changes)  # the store trains bit for bit as memory does
+    assert not _may_change("data.source.name")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_serializer
 
 from molgdl.specs import Params
 
@@ -149,3 +149,12 @@ class RDKit2DParams(Params):
             if repeated:
                 raise ValueError(f"descriptor(s) {repeated} listed more than once in names; list each once")
         return v
+
+    @model_serializer(mode="wrap")
+    def _all_as_before(self, handler):
+        """Without ``names`` the params dump as ``{}``, as rdkit2d's did before ``names`` existed: the same
+        feature-cache key and recorded config, so existing caches are reused and existing runs resume."""
+        data = handler(self)
+        if data.get("names") is None:
+            data.pop("names", None)
+        return data

@@ -24,7 +24,8 @@ log = logging.getLogger("molgdl")
 IDENTITY_FILE = "run_identity.json"
 # keys that do not change what is trained: where files go, how many processes, progress display, how long to
 # train, callbacks and analyses (they observe the run), and the `tune` section (ignored by `molgdl run`)
-MAY_CHANGE = ("run.output_dir", "data.cache_dir", "data.num_workers", "data.progress", "trainer.progress_bar",
+MAY_CHANGE = ("run.output_dir", "data.cache_dir", "data.num_workers", "data.progress", "data.storage",
+              "data.disk_above", "trainer.progress_bar",
               "trainer.num_threads", "trainer.loader_workers", "trainer.max_epochs",
               "trainer.max_time_minutes", "callbacks", "analyses", "tune")
 

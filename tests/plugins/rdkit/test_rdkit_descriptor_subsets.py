@@ -74,3 +74,13 @@ def test_both_sets_are_registered_and_build_from_a_config(molgdl_pm):
     built = specs["rdkit2d"].factory(specs["rdkit2d"].params(names=["MolLogP"]))
     assert built.names == ["MolLogP"]
     assert specs["rdkit2d_fast"].factory(specs["rdkit2d_fast"].params()).names == RDKit2DFastDescriptors(None).names
+
+
+def test_rdkit2d_without_names_keeps_its_cache_key_and_recorded_config():
+    from molgdl.data.cache import cache_key
+    from molgdl.specs import NoParams
+
+    assert RDKit2DParams().model_dump(mode="json") == NoParams().model_dump(mode="json") == {}
+    before = cache_key("t", "rdkit2d", NoParams().model_dump(mode="json"), "2", "molgdl-rdkit")
+    assert cache_key("t", "rdkit2d", RDKit2DParams().model_dump(mode="json"), "2", "molgdl-rdkit") == before
+    assert RDKit2DParams(names=["TPSA"]).model_dump(mode="json") == {"names": ["TPSA"]}

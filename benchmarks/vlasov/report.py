@@ -186,22 +186,32 @@ def _recurrence(d: dict, out: Path, lines: list[str]) -> None:
 
 
 def _nonlinear(d: dict, out: Path, lines: list[str]) -> None:
-    r = d["run"]
-    fits = r["fits"]
-    text = "; ".join(f"{k} rate {v['rate']:.4f} (peaks on t in [{v['t_min']:g}, {v['t_max']:g}])" for k, v in fits.items())
-    lines += [f"**Nonlinear Landau** (eps = 0.5, `{d['command']}`, {d['wall_s']:.0f} s, {r['n_maps']} submaps): {text}. "
-              "Literature (methods.md, recalled): damping about -0.28, regrowth about +0.08.", "",
+    r, ref = d["run"], d.get("spectral")
+
+    def fits(run):
+        return "; ".join(f"{k} {v['rate']:.4f} (peaks on t in [{v['t_min']:g}, {v['t_max']:g}])"
+                         for k, v in run["fits"].items())
+
+    text = f"CMM: {fits(r)}, largest mass drift {max(r['mass_drift']):.1e}"
+    if ref is not None:
+        text += f"; spectral solver: {fits(ref)}"
+    lines += [f"**Nonlinear Landau** (eps = 0.5, `{d['command']}`, {d['wall_s']:.0f} s; {d.get('setup', '')}; "
+              f"{r['n_maps']} submaps): {text}. Literature (methods.md, recalled): damping about -0.28, regrowth "
+              "about +0.08.", "",
               "![nonlinear |E_1|](benchmarks/vlasov/results/nonlinear.png) "
               "![nonlinear phase space](benchmarks/vlasov/results/nonlinear_landau_phase_space.png)", ""]
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.semilogy(r["t"], r["e1_abs"], lw=1, label="|E_1|, CMM")
-    for k, v in fits.items():
-        t = np.array(r["t"])
-        keep = (t >= v["t_min"]) & (t <= v["t_max"])
-        e = np.array(r["e1_abs"])[keep]
-        ax.semilogy(t[keep], e.max() * np.exp(v["rate"] * (t[keep] - t[keep][np.argmax(e)])), "--",
-                    label=f"{k}: {v['rate']:.3f}")
+    for label, run in (("CMM", r), ("spectral", ref)):
+        if run is None:
+            continue
+        ax.semilogy(run["t"], run["e1_abs"], lw=1, label=f"|E_1|, {label}")
+        t, e1 = np.array(run["t"]), np.array(run["e1_abs"])
+        for k, v in run["fits"].items():
+            keep = (t >= v["t_min"]) & (t <= v["t_max"])
+            e = e1[keep]
+            ax.semilogy(t[keep], e.max() * np.exp(v["rate"] * (t[keep] - t[keep][np.argmax(e)])), "--",
+                        label=f"{label} {k}: {v['rate']:.3f}")
     ax.set_xlabel("t")
     ax.legend(fontsize=8)
     fig.tight_layout()

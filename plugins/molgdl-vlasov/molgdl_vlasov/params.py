@@ -74,10 +74,11 @@ class FitWindow(Params):
     """A rate fit of the first Fourier mode of E on ``[t_min, t_max]``."""
 
     label: str = Field("rate", description="Name of the fit in the summary.")
-    kind: Literal["damped_oscillation", "exponential"] = Field(
+    kind: Literal["damped_oscillation", "exponential", "peaks"] = Field(
         "damped_oscillation", description="damped_oscillation: a e^(gamma t) cos(omega t + phi) fitted to "
         "the "
-        "signed sin(kx) amplitude of E (rate and frequency); exponential: log |E_1| linear in t (rate).")
+        "signed sin(kx) amplitude of E (rate and frequency); exponential: log |E_1| linear in t (rate); "
+        "peaks: a line through log |E_1| at its local maxima (rate).")
     t_min: float = Field(0.0, ge=0, description="Start of the window.")
     t_max: float = Field(..., gt=0, description="End of the window.")
 

@@ -16,7 +16,7 @@ from molgdl.errors import ConfigError
 
 from .cases import initial_density
 from .diagnostics import QUANTITIES, drifts, measure
-from .fitting import fit_damped_oscillation, fit_exponential
+from .fitting import fit_damped_oscillation, fit_exponential, fit_peaks
 from .grid import Grid
 from .params import VlasovTaskParams
 from .plots import field_mode_plot, phase_space_plot
@@ -85,8 +85,8 @@ def run_case(params: VlasovTaskParams, solver, out_dir: Path, log=None) -> dict:
                 fits[window.label] = fit_damped_oscillation(t, np.array([r["e1_signed"] for r in rows]),
                                                             window.t_min, window.t_max)
             else:
-                fits[window.label] = fit_exponential(t, np.array([r["e1_abs"] for r in rows]),
-                                                     window.t_min, window.t_max)
+                fit = fit_exponential if window.kind == "exponential" else fit_peaks
+                fits[window.label] = fit(t, np.array([r["e1_abs"] for r in rows]), window.t_min, window.t_max)
         except ValueError as exc:
             raise ConfigError(f"fit {window.label!r}: {exc}",
                               hint="widen the window or lower time.dt") from None

@@ -61,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         task = resolve_task(raw, where=where, strict=switches["strict"], disabled=switches["disabled"])
         for w in task.warnings:
             _console().print(f"[yellow]warning:[/] {w}")
-        _console().print(f"[green]ok[/]: {args.config} is a valid {task.spec.name!r} task config")
+        _console().print(f"[green]ok[/]: {args.config} is valid (task {task.spec.name!r})")
         return 0
     res = resolve_file(args.config, overrides=_overrides(args.set), **_plugin_switches(args))
     for w in res.warnings:

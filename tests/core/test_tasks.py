@@ -101,7 +101,7 @@ def test_cli_validate_and_run(plugin, tmp_path, capsys):
     path.write_text(yaml.safe_dump({"task": "count", "run": {"name": "cli", "output_dir": str(tmp_path)}}))
     assert main(["validate", str(path)]) == 0
     captured = capsys.readouterr()  # the console may write to stderr; rich wraps long lines
-    assert "valid 'count' task config" in " ".join((captured.out + captured.err).split())
+    assert "is valid (task 'count')" in " ".join((captured.out + captured.err).split())
     assert main(["run", str(path)]) == 0
     captured = capsys.readouterr()
     assert "sum" in captured.out + captured.err and (tmp_path / "cli" / "seed_0" / "trace.txt").is_file()

@@ -37,7 +37,7 @@ def _error(tmp_path, csv, members, **extra) -> str:
      "ensemble.members.svm.model.name: unknown model 'svn' (did you mean 'svm'?); installed models: "),
     ({"svm": {"modle": {"name": "knn"}}, "knn": KNN},
      "ensemble.members.svm.modle: unknown key (did you mean 'model'?); a member may set: callbacks, "
-     "descriptors, featurizer, head, loss, model, optimizer, readout, scaling, scheduler, trainer"),
+     "descriptors, featurizer, head, loss, model, optimizer, pretrained, readout, scaling, scheduler, trainer"),
     ({"svm": {}, "gnn": {"model": {"name": "dmpnn"}, "trainer": {"max_epoch": 3}}},
      "ensemble.members.gnn.trainer.max_epoch: unknown key (did you mean 'max_epochs'?); valid keys: "
      "accelerator, "),

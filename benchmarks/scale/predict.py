@@ -3,7 +3,7 @@
 Each measurement is one ``python -m molgdl predict --quiet`` process under ``/usr/bin/time`` (peak RSS of the
 largest process of the tree, featurization workers included), on the first N molecules of a library. Two runs:
 ``configs/esol_dmpnn.yaml`` (D-MPNN with RDKit's 2D descriptors) and the same D-MPNN graph-only
-(``descriptors: []``); both are trained for ``--epochs`` epochs here (prediction speed does not depend on how
+(``descriptors: []``), and the same with the ``rdkit2d_fast`` descriptor subset (``esol_dmpnn_fast``); each is trained for ``--epochs`` epochs here (prediction speed does not depend on how
 well the model was trained), or taken from ``--run LABEL=DIR``.
 
     OMP_NUM_THREADS=1 python benchmarks/scale/predict.py --library /path/to/moses/train.csv.gz --sizes 10000 100000 0
@@ -32,7 +32,8 @@ sys.path.insert(0, str(HERE.parent))
 from common import ROOT, machine  # noqa: E402
 
 RESULTS = HERE / "results"
-RUNS = {"esol_dmpnn": [], "graph_only": ["descriptors=[]"]}
+RUNS = {"esol_dmpnn": [], "graph_only": ["descriptors=[]"],
+        "esol_dmpnn_fast": ["descriptors=[{name: rdkit2d_fast}]"]}
 BUNDLED = ("esol_delaney-processed.csv", "lipo_Lipophilicity.csv", "bbbp_BBBP.csv", "freesolv_SAMPL.csv")
 
 

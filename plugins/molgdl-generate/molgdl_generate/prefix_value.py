@@ -55,7 +55,7 @@ def fit_prefix_value(sequences: list[list[int]], z: list[float], vocab_size: int
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total, count = total + float(err.sum()), count + int(mask.sum())
+            total, count = total + float(err.detach().sum()), count + int(mask.sum())
         history.append(total / max(count, 1))
     net.eval()
     return net, history

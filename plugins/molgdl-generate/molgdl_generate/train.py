@@ -113,14 +113,14 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
             if len(batch) < cfg.batch_size:
                 continue
             loss, n = sequence_loss(model, pad_batch(batch))
-            if not math.isfinite(float(loss)):
+            if not math.isfinite(float(loss.detach())):
                 raise TrainingError(f"language-model loss became {float(loss)} at step {state['step']}",
                                     hint="lower training.lr or training.grad_clip")
             optimizer.zero_grad(set_to_none=True)
             (loss / n).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
-            run_loss, run_tokens = run_loss + float(loss), run_tokens + n
+            run_loss, run_tokens = run_loss + float(loss.detach()), run_tokens + n
             state["step"] += 1
             state["rows"] += len(batch)
             state["molecules"] += len(batch)

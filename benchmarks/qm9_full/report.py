@@ -33,7 +33,7 @@ def render(results: Path) -> str:
         return "\n".join(lines + ["No records in `benchmarks/qm9_full/results/` yet: run "
                                   "`python benchmarks/qm9_full/train.py --model schnet` (and `--model e3nn`)."])
     r0 = records[0]
-    lines += [f"Data: {r0['source']}; split {r0['split'][0]:,} train / {r0['split'][1]:,} validation / "
+    lines += [f"Data: {r0['source'].split(', cached')[0]}; split {r0['split'][0]:,} train / {r0['split'][1]:,} validation / "
               f"{r0['split'][2]:,} test (random permutation, seed 0); target U0 in eV minus a per-element linear fit "
               f"on the training molecules (residual std {r0['element_fit_residual_std_ev']:.3f} eV), L1 loss, batch "
               f"{r0['batch']}, Adam with a cosine decay over the budget. Graphs (z, DFT positions) held in memory (the "
@@ -41,7 +41,9 @@ def render(results: Path) -> str:
               "and the budget could not spare). qm9pack is optional and never installed by CI: "
               "`pip install --no-deps qm9pack` (104 MB).",
               "",
-              "Hardware and budget: " + "; ".join(
+              "Models (the settings probed on the 20k QM9 slice, `benchmarks/e3nn/equal_time.py`): " + "; ".join(
+                  f"{r['model']} `{r['params']}`, lr {r['lr']:g}" for r in records) + ".",
+              "Hardware and budget (the models trained at the same time, one thread each): " + "; ".join(
                   f"{r['model']}: {r['machine']}, {r['threads']} thread, torch {r['torch']}, {r['budget_minutes']:g} "
                   f"min of training wall clock (the machine shared with other jobs: 1-min load average "
                   f"{r['load_average'][0]:.1f} at the end), {r['wall_s'] / 60:.1f} min in all" for r in records) + ".",

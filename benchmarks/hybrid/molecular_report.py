@@ -107,6 +107,14 @@ def _acceptance(data: dict[str, list[dict]]) -> list[str]:
             lines.append(f"- {molecule}, {LABELS[arm]}: lower than offline on {vs_off} of {n} seeds and than the "
                          f"core on {vs_core} of {n}: **{verdict}**.")
         b = recs[0]["budget"]
+        worse = [r for r in recs if not _lower_everywhere([r], "offline_online", "offline", "100")]
+        if worse and n >= 3:
+            gaps = ", ".join(f"seed {r['seed']} ({r['arms']['offline_online']['metrics']['rmsd']['100']:.4f} vs "
+                             f"{r['arms']['offline']['metrics']['rmsd']['100']:.4f} Å)" for r in worse)
+            lines.append(f"  The fine-tuned arm is not below offline on {molecule} at 100 steps on {gaps}: it "
+                         f"had {b['finetune_steps']} online steps on {b['finetune_window']}-step windows at lr "
+                         f"{b['finetune_lr']} after the offline fit, a small budget whose gain over offline varies "
+                         "with the seed.")
         scratch = [r["arms"]["online_static"] for r in recs]
         off = [r["arms"]["offline"] for r in recs]
         if not all(_lower_everywhere([r], "online_static", "offline", "100") for r in recs):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from molgdl.errors import DataError
+from molgdl.errors import ConfigError, DataError
 from molgdl.tasks import TaskContext
 
 from .corrections import CorrectionInputs, correction_spec
@@ -89,10 +89,28 @@ def _run_seed(seed: int, solver: Any, data: Trajectories, params: DynamicsParams
     return metrics
 
 
+def _check_same_molecule(params: DynamicsParams) -> None:
+    """Molecular reference data and a molecular solver must describe the same molecule (two molecules with the
+    same atom count would otherwise pass the state-width check and train on nonsense)."""
+    solver_smiles = params.solver.get("smiles")
+    if params.data.source != "molecular_md" or not isinstance(solver_smiles, str):
+        return
+    from rdkit import Chem
+
+    def canonical(smiles: str) -> str | None:
+        mol = Chem.MolFromSmiles(smiles)
+        return Chem.MolToSmiles(mol) if mol is not None else None
+
+    if canonical(solver_smiles) != canonical(params.data.md.smiles):
+        raise ConfigError(f"solver.smiles {solver_smiles!r} and data.md.smiles {params.data.md.smiles!r} are "
+                          "different molecules", hint="set both to the molecule the reference dynamics describe")
+
+
 def run_dynamics(params: DynamicsParams, context: TaskContext) -> dict:
     """Train and evaluate every seed of ``run.seeds``; the summary holds the mean over seeds."""
     solver = context.build("solver", params.solver, "solver")
     check_mode(params.training.mode, solver)
+    _check_same_molecule(params)
     data = load_trajectories(params.data)
     if data.dim != solver.dim:
         raise DataError(f"data: states have {data.dim} components, solver {params.solver['name']!r} steps "

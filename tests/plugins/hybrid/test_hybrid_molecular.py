@@ -201,3 +201,32 @@ def test_the_ethanol_config_runs_end_to_end(tmp_path):
     assert metrics["core"]["rmse_at_1"] > 1e-4
     # one-step forecasts of the online hybrid beat the core (26% lower at the time of writing)
     assert metrics["hybrid"]["rmse_at_1"] < 0.95 * metrics["core"]["rmse_at_1"]
+
+
+def test_solver_and_reference_of_different_molecules_are_refused(tmp_path):
+    """Methanol's reference dynamics for an ethanol solver: same check as any config error, nothing trained."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from molgdl.cli import main
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[3] / "configs" / "hybrid_ethanol.yaml").read_text())
+    config["run"]["output_dir"] = str(tmp_path)
+    config["data"]["md"]["smiles"] = "OCC"  # the same molecule written differently is accepted ...
+    path = tmp_path / "same.yaml"
+    path.write_text(yaml.safe_dump(config))
+    config["data"]["md"]["smiles"] = "CO"  # ... another molecule is not
+    config["run"]["name"] = "other"
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(config))
+    assert main(["run", str(other)]) == 2
+    status = json.loads((tmp_path / "other" / "status.json").read_text())
+    assert status["state"] == "failed" and "different molecules" in status["error"]
+    assert not (tmp_path / "other" / "seed_0").exists()
+    from molgdl_hybrid.task import _check_same_molecule
+    from molgdl_hybrid.task_params import DynamicsParams
+
+    same = {k: v for k, v in yaml.safe_load(path.read_text()).items() if k not in ("task", "run")}
+    _check_same_molecule(DynamicsParams.model_validate(same))  # no error

@@ -59,10 +59,7 @@ def ensemble_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = 
         folder.set_status("completed")
         return RunResult(folder.path, summary, replicates)
     except BaseException as exc:
-        folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
-                          error=str(exc).split("\n")[0])
-        if not isinstance(exc, KeyboardInterrupt):
-            folder.log_failure(handler, exc)
+        folder.record_failure(exc, handler)
         raise
     finally:
         logging.getLogger("molgdl").removeHandler(handler)

@@ -147,6 +147,20 @@ class RunFolder:
         logging.getLogger("molgdl").addHandler(handler)
         return handler
 
+    def record_failure(self, exc: BaseException, handler: logging.Handler | None = None,
+                       previous_status: dict[str, Any] | None = None) -> None:
+        """Status ``failed`` (``interrupted`` for Ctrl-C) with the message's first line, and the reason in run.log
+        when ``handler`` is given; a refused ``--resume`` puts back ``previous_status`` (it changed nothing)."""
+        from molgdl.errors import ResumeMismatchError
+
+        if isinstance(exc, ResumeMismatchError) and previous_status is not None:
+            self.restore_status(previous_status)
+        else:
+            self.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
+                            error=str(exc).split("\n")[0])
+        if handler is not None and not isinstance(exc, KeyboardInterrupt):
+            self.log_failure(handler, exc)
+
     @staticmethod
     def log_failure(handler: logging.Handler, exc: BaseException) -> None:
         """Write why the run stopped into run.log only (the console shows the short message): the message

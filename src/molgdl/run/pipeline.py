@@ -14,7 +14,6 @@ import numpy as np
 import yaml
 
 from molgdl.data.splits import check_split, write_split_file
-from molgdl.errors import ResumeMismatchError
 from molgdl.lifecycle import call_lifecycle
 from molgdl.run.analysis import run_analyses
 from molgdl.run.data_stage import PreparedData, prepare_data
@@ -88,13 +87,7 @@ def run_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = False
         folder.set_status("completed")
         return RunResult(folder.path, summary, replicates)
     except BaseException as exc:
-        if isinstance(exc, ResumeMismatchError):
-            folder.restore_status(previous_status)  # the refused resume changed nothing
-        else:
-            folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
-                              error=str(exc).split("\n")[0])
-        if handler is not None and not isinstance(exc, KeyboardInterrupt):
-            folder.log_failure(handler, exc)
+        folder.record_failure(exc, handler, previous_status)
         raise
     finally:
         if handler is not None:

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from molgdl.config.schema import RunSection
-from molgdl.errors import ConfigError, ResumeMismatchError, TrainingError
+from molgdl.errors import ConfigError, TrainingError
 from molgdl.lifecycle import call_lifecycle
 from molgdl.plugins import MolgdlPluginManager, create_plugin_manager, failed_plugins
 from molgdl.registry import Registry
@@ -144,13 +144,7 @@ def run_task(task: ResolvedTask, *, overwrite: bool = False, resume: bool = Fals
         folder.set_status("completed")
         return TaskRun(folder.path, summary)
     except BaseException as exc:
-        if isinstance(exc, ResumeMismatchError):
-            folder.restore_status(previous_status)
-        else:
-            folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
-                              error=str(exc).split("\n")[0])
-        if not isinstance(exc, KeyboardInterrupt):
-            folder.log_failure(handler, exc)
+        folder.record_failure(exc, handler, previous_status)
         raise
     finally:
         logging.getLogger("molgdl").removeHandler(handler)

@@ -79,8 +79,7 @@ def tune_pipeline(res: Resolved, *, overwrite: bool = False, resume: bool = Fals
         best_res, result = search(res, folder, tune_dir, resume=resume, plugin_switches=plugin_switches or {})
         write_json(tune_dir / "result.json", result)
     except BaseException as exc:
-        folder.set_status("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted",
-                          error=str(exc).split("\n")[0])
+        folder.record_failure(exc)
         folder.release()  # the run folder's lock (the winner's run releases it when it ends)
         raise
     finally:

@@ -7,8 +7,10 @@ One JSON per set in results/ (every episode's RMSE per arm), plus results/pretra
     # full protocol (issue 25): pretrain on all of MOSES, 10 draws per size
     molgdl pretrain configs/pretrain_moses.yaml
     OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained runs/pretrain_moses --draws 10 --epochs 30
-    # reduced (this machine): a smaller pretraining run, 3 draws, 20 epochs
+    OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained runs/pretrain_moses --full-train-draws 5
+    # reduced (this machine): a smaller pretraining run, 3 draws, 20 epochs; the whole train split once
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fewshot/run.py --pretrained RUN --draws 3 --epochs 20
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fewshot/run.py --pretrained RUN --epochs 20 --full-train-draws 1
     python benchmarks/fewshot/report.py
 """
 
@@ -62,9 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     out_dir.mkdir(exist_ok=True)
     (args.results / "pretrain.json").write_text(json.dumps(pretrain_record(args.pretrained, args.label), indent=1))
     work = Path(tempfile.mkdtemp(prefix="fewshot_bench_"))
-    command = (f"python benchmarks/fewshot/run.py --pretrained {args.pretrained} --label {args.label} "
-               f"--draws {args.draws} --epochs {args.epochs} --sizes {' '.join(map(str, args.sizes))}"
-               + (f" --full-train-draws {args.full_train_draws}" if args.full_train_draws else ""))
+    command = f"python benchmarks/fewshot/run.py --pretrained {args.pretrained} --label {args.label} "
+    command += (f"--epochs {args.epochs} --full-train-draws {args.full_train_draws}" if args.full_train_draws else
+                f"--draws {args.draws} --epochs {args.epochs} --sizes {' '.join(map(str, args.sizes))}")
     for name in data.by_size(args.sets):
         out = out_dir / f"{name}.json"
         if out.exists():

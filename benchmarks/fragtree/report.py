@@ -49,7 +49,32 @@ def render(results: Path) -> str:
     b = [by[("dmpnn", s)]["test_rmse"] for s in seeds]
     lines += ["", f"fragtree minus dmpnn, test RMSE paired by seed: "
               f"{paired(a, b, lower='fragtree lower', higher='dmpnn lower')}."]
-    return "\n".join(lines)
+    return "\n".join(lines + moleculeace(results))
+
+
+def moleculeace(results: Path) -> list[str]:
+    """The same two encoders on the MoleculeACE sets (graph only, the sets' own split), paired over sets."""
+    records = [json.loads(p.read_text()) for p in sorted(results.glob("moleculeace_*.json"))]
+    by = {(r["dataset"], r["arm"], r["seed"]): r for r in records}
+    pairs = sorted((d, s) for (d, a, s) in by if a == "dmpnn" and (d, "fragtree", s) in by)
+    if not pairs:
+        return ["", "MoleculeACE sets: not measured (`python benchmarks/fragtree/run.py --moleculeace`)."]
+    commands = sorted({r["benchmark_command"] for r in records})
+    minutes = sorted({r["minutes"] for r in records})
+    lines = ["", f"MoleculeACE sets (command {', '.join(f'`{c}`' for c in commands)}; raw results "
+             "`benchmarks/fragtree/results/moleculeace_<set>_<arm>_s<seed>.json`): each set's own train/test split "
+             "with 10 % of train as validation, no descriptors (graph encoders alone), "
+             f"{', '.join(f'{m:g}' for m in minutes)} min of training per run; "
+             f"{len({d for d, _ in pairs})} of 10 sets measured.", "",
+             "| set | seed | dmpnn test RMSE | fragtree test RMSE | dmpnn s | fragtree s |", "|---|---|---|---|---|---|"]
+    for d, s in pairs:
+        x, y = by[(d, "dmpnn", s)], by[(d, "fragtree", s)]
+        lines.append(f"| {d} | {s} | {x['test_rmse']:.3f} | {y['test_rmse']:.3f} | {x['train_seconds']:.0f} | "
+                     f"{y['train_seconds']:.0f} |")
+    a = [by[(d, "fragtree", s)]["test_rmse"] for d, s in pairs]
+    b = [by[(d, "dmpnn", s)]["test_rmse"] for d, s in pairs]
+    lines += ["", f"fragtree minus dmpnn, paired over sets: {paired(a, b, lower='fragtree lower', higher='dmpnn lower')}."]
+    return lines
 
 
 if __name__ == "__main__":

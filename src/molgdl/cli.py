@@ -7,11 +7,13 @@ import errno
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from molgdl.errors import MolgdlError
+from molgdl.run.signals import Terminated, sigterm_interrupts
 
 log = logging.getLogger("molgdl")
 
@@ -452,7 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     try:
-        return int(args.func(args) or 0)
+        with sigterm_interrupts():
+            return int(args.func(args) or 0)
     except MolgdlError as exc:
         if args.traceback:
             raise
@@ -460,15 +463,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         _console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         if args.command in ("run", "tune"):
-            _console().print(f"[bold red]interrupted[/]: resume with `molgdl {args.command} CONFIG --resume`")
+            _console().print(f"[bold red]{what}[/]: resume with `molgdl {args.command} CONFIG --resume`")
         elif args.command in ("predict", "embed"):  # streamed: the completed chunks are kept
-            _console().print(f"[bold red]interrupted[/]: `molgdl {args.command}` stopped after its last completed "
+            _console().print(f"[bold red]{what}[/]: `molgdl {args.command}` stopped after its last completed "
                              "chunk; continue it with the same command and --resume")
         else:
-            _console().print(f"[bold red]interrupted[/]: `molgdl {args.command}` stopped; run it again")
-        return 130
+            _console().print(f"[bold red]{what}[/]: `molgdl {args.command}` stopped; run it again")
+        return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
     except OSError as exc:  # a full disk is not a bug: say which file and how to go on
         if args.traceback or exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise

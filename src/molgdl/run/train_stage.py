@@ -164,11 +164,13 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path, weights_only=True if ckpt_path else None)
     except TrainingError as exc:
         nan_error = exc
-    except SystemExit:
-        # Lightning turns Ctrl+C into a graceful shutdown followed by sys.exit(1): report it as an
-        # interruption (status 'interrupted', the CLI's resume hint) rather than as an unexplained exit
+    except SystemExit as exc:
+        # Lightning turns Ctrl+C (and SIGTERM, molgdl.run.signals) into a graceful shutdown followed by
+        # sys.exit(1): report it as that interruption (status 'interrupted', the CLI's resume hint) rather
+        # than as an unexplained exit
         if trainer.interrupted:
-            raise KeyboardInterrupt from None
+            cause = exc.__context__
+            raise (cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()) from None
         raise
     if is_worker_process() or not trainer.is_global_zero:
         return TrainedReplicate(np.zeros(0), None, {})

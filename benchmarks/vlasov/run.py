@@ -168,26 +168,24 @@ def eoc_time(q: bool) -> dict:
 REFINED_DT, REFINED_DET_TOL = 6.4, 1e-3
 
 
+def _drift_row(n_map: int, dt: float, det_tol: float, t_end: float, n_sampling: int) -> dict:
+    """Largest mass drift and final energy/L2 drifts of one Landau (eps = 0.05) CMM run to ``t_end``."""
+    sim = cmm_sim(0.5, V_LANDAU, "landau", 0.05, n_map=n_map, n_sampling=n_sampling, det_tol=det_tol)
+    h = history(sim, t_end, dt)
+    return {"n_map": n_map, "dt": dt, "max_mass_drift": max(h["mass_drift"]),
+            "final_energy_drift": h["energy_drift"][-1], "final_l2_drift": h["l2_drift"][-1],
+            "n_maps": h["n_maps"], "seconds": h["seconds"]}
+
+
 def mass(q: bool) -> dict:
     """Largest relative mass drift over t in [0, T] (Landau, eps = 0.05): against the map grid at dt 0.1 and
     det_tol 1e-2 (``rows``), and with the map grid and dt = 6.4 / n_map refined together at det_tol 1e-3
     (``refined_rows``): at a fixed dt the third-order time error of the maps bounds the drift."""
-    t_end = 3.0 if q else 10.0
-    rows = []
-    for n in ([16, 32] if q else [16, 32, 64, 128]):
-        sim = cmm_sim(0.5, V_LANDAU, "landau", 0.05, n_map=n, n_sampling=64 if q else 128)
-        h = history(sim, t_end, 0.1)
-        rows.append({"n_map": n, "max_mass_drift": max(h["mass_drift"]), "final_energy_drift": h["energy_drift"][-1],
-                     "final_l2_drift": h["l2_drift"][-1], "n_maps": h["n_maps"], "seconds": h["seconds"]})
-    refined = []
-    for n in ([16, 32] if q else [32, 64, 128, 256]):  # map grid and dt refined together, as in ``eoc``
-        dt = REFINED_DT / n
-        sim = cmm_sim(0.5, V_LANDAU, "landau", 0.05, n_map=n, n_sampling=64 if q else 128, det_tol=REFINED_DET_TOL)
-        h = history(sim, t_end, dt)
-        refined.append({"n_map": n, "dt": dt, "max_mass_drift": max(h["mass_drift"]),
-                        "final_energy_drift": h["energy_drift"][-1], "final_l2_drift": h["l2_drift"][-1],
-                        "n_maps": h["n_maps"], "seconds": h["seconds"]})
-    free = history(cmm_sim(0.5, V_LANDAU, "landau", 0.05, n_map=32, n_sampling=64 if q else 128,
+    t_end, ns = (3.0, 64) if q else (10.0, 128)
+    rows = [_drift_row(n, 0.1, 1e-2, t_end, ns) for n in ([16, 32] if q else [16, 32, 64, 128])]
+    refined = [_drift_row(n, REFINED_DT / n, REFINED_DET_TOL, t_end, ns)  # map grid and dt together, as in ``eoc``
+               for n in ([16, 32] if q else [32, 64, 128, 256])]
+    free = history(cmm_sim(0.5, V_LANDAU, "landau", 0.05, n_map=32, n_sampling=ns,
                            self_consistent=False), t_end, 0.1)
     return {"rows": rows, "refined_rows": refined, "refined_det_tol": REFINED_DET_TOL,
             "free_streaming_max_mass_drift": max(free["mass_drift"]), "t_end": t_end}

@@ -44,4 +44,5 @@ def sigterm_interrupts() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:  # None: a handler installed outside Python, which cannot be put back
+            signal.signal(signal.SIGTERM, previous)

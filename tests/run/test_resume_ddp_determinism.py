@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -82,6 +83,21 @@ def test_same_seed_gives_identical_metrics_on_cpu(tmp_path):
     pa = (tmp_path / "runs" / "a" / "seed_0" / "predictions.csv").read_text()
     pb = (tmp_path / "runs" / "b" / "seed_0" / "predictions.csv").read_text()
     assert pa == pb
+
+
+@pytest.mark.slow
+def test_init_seed_offset_changes_the_weights_but_not_the_split(tmp_path):
+    """trainer.init_seed_offset (chemprop's pytorch_seed): another initialisation on the same seed's split."""
+    a = _run(["run", str(_config(tmp_path, "a"))])
+    c = _run(["run", str(_config(tmp_path, "c", init_seed_offset=1))])
+    assert a.returncode == 0 and c.returncode == 0, (a.stderr[-2000:], c.stderr[-2000:])
+    runs = tmp_path / "runs"
+    assert (runs / "a" / "seed_0" / "split.json").read_text() == (runs / "c" / "seed_0" / "split.json").read_text()
+    pa = pd.read_csv(runs / "a" / "seed_0" / "predictions.csv")
+    pc = pd.read_csv(runs / "c" / "seed_0" / "predictions.csv")
+    assert (pa["split"] == pc["split"]).all()
+    assert (pa["measured log solubility in mols per litre_pred"]
+            != pc["measured log solubility in mols per litre_pred"]).mean() > 0.9
 
 
 @pytest.mark.slow

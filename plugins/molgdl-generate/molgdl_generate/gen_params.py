@@ -54,6 +54,9 @@ class GenerateParams(Params):
     batch_size: int = Field(500, ge=1, description="strings decoded at a time")
     max_len: int = Field(100, ge=2, description="tokens per string (a longer one is cut and counts as invalid)")
     grammar: bool = Field(True, description="SMILES grammar and RDKit valence masks (SELFIES need none)")
+    backtrack: int = Field(12, ge=0, description="with grammar: retries of a string whose masks reject every "
+                           "token (a dead end, e.g. an aromatic ring that does not kekulize): retry k decodes "
+                           "again from 2^k tokens back (docs/generate.md); 0: a dead end ends the string, invalid")
     amateur: RunRef | None = Field(None, description="second language model for the contrastive decoder")
     guide: GuideRef | None = Field(None, description="property run used as the attribution term / reported score")
     reference: Reference | None = Field(None, description="train/test SMILES for the MOSES metrics (null: "

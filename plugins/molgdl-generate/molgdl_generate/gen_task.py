@@ -78,7 +78,7 @@ def _one_seed(params, seed, out: Path, lm, vocab, amateur, guide, reference, log
 
     t0 = time.time()
     ctx = DecodeContext(max_len=params.max_len, grammar=grammar_factory(vocab, params.grammar),
-                        generator=seeded(seed), amateur=amateur)
+                        backtrack=params.backtrack, generator=seeded(seed), amateur=amateur)
     value_info = {}
     if guide is not None:
         ctx.guide, ctx.score, value_info = _fit_guide(params, lm, vocab, guide, ctx, out, seed, log)
@@ -111,7 +111,8 @@ def _fit_guide(params, lm, vocab, guide, ctx, out: Path, seed: int, log):
     from .sampling import decode
 
     spec, p = decoder_params({"name": "sample", "tau": 1.0})
-    sample_ctx = type(ctx)(max_len=ctx.max_len, grammar=ctx.grammar, generator=torch.Generator().manual_seed(seed + 7919))
+    sample_ctx = type(ctx)(max_len=ctx.max_len, grammar=ctx.grammar, backtrack=ctx.backtrack,
+                           generator=torch.Generator().manual_seed(seed + 7919))
     gen = decode(spec.build(p), lm, vocab, params.guide.samples, params.batch_size, sample_ctx)
     scores = guide.score(gen.smiles)
     ok = np.isfinite(scores)

@@ -23,11 +23,13 @@ def write_report(out: Path, gen, guide, reference: dict | None, options, log) ->
     scores = guide.predict([c or "" for c in canon]) if guide is not None else np.full(len(canon), np.nan)
     frame = pd.DataFrame({"smiles": gen.smiles, "valid": [c is not None for c in canon],
                           "canonical": [c or "" for c in canon], "log_likelihood": gen.log_likelihood,
-                          "entropy": gen.entropy, "guide_score": scores, "dead_end": gen.dead_end})
+                          "entropy": gen.entropy, "guide_score": scores, "dead_end": gen.dead_end,
+                          "retries": gen.retries, "restarted": gen.restarted})
     frame.to_csv(out / "molecules.csv", index=False)
     summary: dict = {"n": len(gen.smiles), "valid": len(valid), "validity": len(valid) / max(len(gen.smiles), 1),
                      "mean_log_likelihood": _mean(gen.log_likelihood), "mean_entropy": _mean(gen.entropy),
-                     "dead_ends": int(sum(gen.dead_end))}
+                     "dead_ends": int(sum(gen.dead_end)), "backtracked": int(sum(r > 0 for r in gen.retries)),
+                     "mean_retries": _mean(gen.retries), "restarted": int(sum(gen.restarted))}
     for k in options.unique_k:
         summary[f"unique@{k}"] = unique_at(valid, k)
     summary["intdiv"] = internal_diversity(valid) if valid else None

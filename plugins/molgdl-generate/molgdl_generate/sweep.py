@@ -23,7 +23,7 @@ def run_sweep(params, lm, vocab, ctx, guide, out: Path, seed: int, log) -> list[
     for lam in sweep.lams:
         for tau in sweep.taus:
             spec, p = decoder_params({"name": "guided", "lam": lam, "tau": tau})
-            cell_ctx = type(ctx)(max_len=ctx.max_len, grammar=ctx.grammar, guide=ctx.guide,
+            cell_ctx = type(ctx)(max_len=ctx.max_len, grammar=ctx.grammar, backtrack=ctx.backtrack, guide=ctx.guide,
                                  generator=torch.Generator().manual_seed(seed))
             gen = decode(spec.build(p), lm, vocab, sweep.n, params.batch_size, cell_ctx)
             valid = [c for c in (canonical(s) for s in gen.smiles) if c]

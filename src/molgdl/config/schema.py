@@ -128,6 +128,10 @@ class EarlyStopping(Strict):
 
 class TrainerSection(Strict):
     max_epochs: int = Field(50, ge=1)
+    init_seed_offset: int = Field(0, ge=0, description="added to the replicate's seed for weight initialisation, "
+                                  "batch order and a classical model's random_state; the split keeps the seed "
+                                  "(chemprop's pytorch_seed). Ensemble members that differ only by it are "
+                                  "independent replicates of one model on the same split")
     max_time_minutes: float | None = Field(None, gt=0, description="stop training after this wall time "
                                            "(equal-time comparisons); the best checkpoint so far is used")
     batch_size: int = Field(50, ge=1)

@@ -93,7 +93,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         )
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
-    pl.seed_everything(seed, workers=True, verbose=False)
+    init_seed = seed + tcfg.init_seed_offset  # the split was drawn with `seed` alone
+    pl.seed_everything(init_seed, workers=True, verbose=False)
     dims = feature_dims(data)
     model = build_model(res, dims, len(table.target_names))
     if cfg.pretrained is not None:  # fine-tuning: weights, freezing (molgdl.pretrain.finetune)
@@ -122,7 +123,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     check_force_training(res, data)
     module = PredictorModule(model, table.task, make_opt, make_sched, energy_weight=cfg.loss.energy_weight,
                              force_weight=cfg.loss.force_weight, loss_fn=loss_fn(plan_of(res)))
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(init_seed)
     train_loader = DataLoader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
                               num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
     check_first_batch(res, model, train_set, tcfg.batch_size)
@@ -311,7 +312,7 @@ def train_classical(res: Resolved, data: PreparedData, split: dict[str, np.ndarr
     for t in range(table.targets.shape[1]):
         rows = train[~np.isnan(table.targets[train, t])]
         est = res.build("model", "model", table.task)
-        est.set_params(random_state=seed)
+        est.set_params(random_state=seed + res.config.trainer.init_seed_offset)
         check_input_domain(est, Xi, data.graphs.extra_names, res.config.model.name)
         est.fit(Xi[rows], table.targets[rows, t])
         models.append(est)

@@ -66,7 +66,7 @@ def test_generate_ci_config_end_to_end(lm_run, tmp_path):
     out = tmp_path / "generate_ci" / "seed_0"
     frame = pd.read_csv(out / "molecules.csv")
     assert list(frame.columns) == ["smiles", "valid", "canonical", "log_likelihood", "entropy", "guide_score",
-                                   "dead_end"]
+                                   "dead_end", "retries", "restarted"]
     assert len(frame) == 40 and (frame["log_likelihood"] < 0).all() and (frame["entropy"] > 0).all()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["validity"] == pytest.approx(frame["valid"].mean())

@@ -82,3 +82,30 @@ def test_smiles_masks_accept_real_molecules_and_make_finished_strings_valid():
     assert all(canonical(vocab.decode(row)) for row in finished)  # every finished string is a molecule
     plain_finished = [row for row in plain.tokens.tolist() if vocab.eos in row]
     assert sum(canonical(vocab.decode(row)) is not None for row in plain_finished) < 0.5 * len(plain_finished)
+
+
+@pytest.mark.parametrize("greedy", [False, True])
+def test_backtracking_turns_dead_ends_into_valid_molecules(greedy):
+    """An untrained model under the masks dead-ends or runs to max_len on many rows; with backtracking the
+    same rows finish as molecules, and the log-likelihood reported is that of the returned string."""
+    vocab = Vocabulary.build("smiles", SMILES)
+    torch.manual_seed(2)
+    model = GRULanguageModel(len(vocab), 16, 32, 1).eval()
+    n, max_len = 40 if not greedy else 4, 40
+    without = run_policy(model, n, DecoderPolicy(), max_len=max_len, grammar=SmilesGrammar(vocab, n),
+                         generator=torch.Generator().manual_seed(0), greedy=greedy)
+    assert without.dead_end.any() and not without.retries.any()
+    out = run_policy(model, n, DecoderPolicy(), max_len=max_len, grammar=SmilesGrammar(vocab, n),
+                     generator=torch.Generator().manual_seed(0), greedy=greedy, backtrack=30)
+    rows = [[t for t in row if t != vocab.pad] for row in out.tokens.tolist()]
+    valid = [canonical(vocab.decode(r[:-1])) is not None and r[-1] == vocab.eos for r in rows]
+    assert sum(valid) >= 0.9 * n > (~without.dead_end).sum()
+    assert ((out.retries > 0) == without.dead_end).all()  # exactly the dead-ended rows were retried
+    assert valid == (~out.dead_end).tolist()  # a row is valid exactly when it is not (still) a dead end
+    for row, ll in zip(rows, out.log_likelihood.tolist()):  # replay the returned string through the model
+        state, logp_sum, token = model.start(1), 0.0, torch.tensor([vocab.bos])
+        for t in row:
+            logp, state = model.step(state, token)
+            logp_sum += float(logp[0, t])
+            token = torch.tensor([t])
+        assert ll == pytest.approx(logp_sum, abs=1e-4)

@@ -32,7 +32,8 @@ class PolicyDecoder:
     def generate(self, lm, n: int, ctx: DecodeContext) -> Decoded:
         grammar = ctx.grammar(n) if ctx.grammar else None
         return run_policy(lm, n, self.policy, greedy=self.greedy, max_len=ctx.max_len, grammar=grammar,
-                          attribution=self._attribution(ctx), generator=ctx.generator, **ctx.ids())
+                          attribution=self._attribution(ctx), generator=ctx.generator, backtrack=ctx.backtrack,
+                          **ctx.ids())
 
 
 class AmateurTerm:
@@ -63,7 +64,7 @@ class SoftBellmanDecoder:
         grammar = ctx.grammar(n) if ctx.grammar else None
         return run_policy(lm, n, self.policy, max_len=ctx.max_len, grammar=grammar,
                           value=lambda state, prefixes, logp: value(lm, state, prefixes, logp),
-                          generator=ctx.generator, **ctx.ids())
+                          generator=ctx.generator, backtrack=ctx.backtrack, **ctx.ids())
 
 
 @dataclass(frozen=True)

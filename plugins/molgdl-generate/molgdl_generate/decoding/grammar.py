@@ -12,8 +12,9 @@ Two layers, per sequence of a batch:
 
 Kekulization is not checked before <eos>: a ring system is often completed by a substituent written after
 its ring closure (the N-methyl of ``c2ccccc2n1C``), so checking at the closure would reject real molecules.
-An aromatic system the model gets wrong therefore surfaces only at <eos>, and such a string usually ends as
-a dead end (counted invalid).
+An aromatic system the model gets wrong therefore surfaces only at <eos>, where every token may be rejected (a
+dead end); the decoding loop then backtracks (``decoding/loop.py``) or, with backtracking off, ends the string
+as invalid.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ class SmilesGrammar:
         V = len(vocab)
         self._by_class = {c: torch.tensor([k == c for k in self.classes]) for c in (ATOM, BOND, OPEN, CLOSE)}
         self._ring_ids = [i for i, k in enumerate(self.classes) if k == RING]
+
+    def fresh(self, batch_size: int) -> "SmilesGrammar":
+        """A new state of ``batch_size`` empty strings with the same vocabulary and settings (backtracking)."""
+        other = SmilesGrammar(self.vocab, batch_size, self.rdkit_check)
+        other._cache = self.__dict__.setdefault("_cache", {})  # masks depend only on the row key: shareable
+        return other
 
     def select(self, index: torch.Tensor) -> None:
         import copy

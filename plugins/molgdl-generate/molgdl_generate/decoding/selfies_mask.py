@@ -30,5 +30,8 @@ class SelfiesStart:
     def check(self, row: int, token: int) -> bool:
         return True
 
+    def fresh(self, batch_size: int) -> "SelfiesStart":
+        return SelfiesStart(self.vocab, batch_size)
+
     def select(self, index: torch.Tensor) -> None:
         self.started = self.started[index]

@@ -27,10 +27,12 @@ sys.path.insert(0, str(HERE.parent))
 from common import dump, machine  # noqa: E402
 
 MOSES = ROOT.parent / "shared" / "data" / "moses"
-UNGUIDED = [  # (record name, decoder, grammar masks, size: "n_full" or "n")
-    ("random_sampling", {"name": "sample", "tau": 1.0}, False, "n_full"),
-    ("sample_masked", {"name": "sample", "tau": 1.0}, True, "n"),
-    ("top_p_0.95_masked", {"name": "top_p", "p": 0.95, "tau": 1.0}, True, "n"),
+UNGUIDED = [  # (record name, decoder, grammar masks, backtracking retries, size: "n_full" or "n")
+    ("random_sampling", {"name": "sample", "tau": 1.0}, False, 0, "n_full"),
+    ("sample_masked", {"name": "sample", "tau": 1.0}, True, 0, "n"),
+    ("top_p_0.95_masked", {"name": "top_p", "p": 0.95, "tau": 1.0}, True, 0, "n"),
+    ("sample_masked_backtrack", {"name": "sample", "tau": 1.0}, True, 12, "n"),
+    ("top_p_0.95_masked_backtrack", {"name": "top_p", "p": 0.95, "tau": 1.0}, True, 12, "n"),
 ]
 
 
@@ -84,11 +86,11 @@ def phase_training(s: dict, results: Path, command: str) -> None:
 
 
 def phase_unguided(s: dict, results: Path, command: str) -> None:
-    for name, decoder, grammar, size in UNGUIDED:
+    for name, decoder, grammar, backtrack, size in UNGUIDED:
         if s.get("skip_existing") and (results / f"unguided_{name}.json").exists():
             continue
-        rec = generate(f"unguided_{name}", {"decoder": decoder, "grammar": grammar, "reference": s["reference"]}, s,
-                       s[size])
+        rec = generate(f"unguided_{name}", {"decoder": decoder, "grammar": grammar, "backtrack": backtrack,
+                                            "reference": s["reference"]}, s, s[size])
         dump(results / f"unguided_{name}.json", {"command": command, "machine": machine(), "name": name, **rec})
         print(name, {k: rec["metrics"].get(k) for k in ("validity", "novelty", "intdiv")}, flush=True)
 
@@ -104,7 +106,7 @@ def phase_guided(s: dict, results: Path, command: str) -> None:
             extra["report"] = {"unique_k": s["k"], "grid": 24,
                                "sweep": {"lams": s["lams"], "taus": s["taus"], "n": s["sweep_n"]}}
         rec = generate(f"guided_lam{lam:g}", {"decoder": {"name": "guided", "lam": lam, "tau": 1.0}, "grammar": True,
-                                              "guide": guide}, s, s["n"], **extra)
+                                              "backtrack": 0, "guide": guide}, s, s["n"], **extra)
         dump(results / f"guided_lam{lam:g}.json", {"command": command, "machine": machine(), "lam": lam, **rec})
         run = ROOT / "runs" / "bench_generate" / f"guided_lam{lam:g}" / "seed_0"
         for picture in ("tradeoff.png", "grid.png"):
@@ -121,7 +123,7 @@ def phase_guided_full(s: dict, results: Path, command: str) -> None:
         if s.get("skip_existing") and (results / f"{name}.json").exists():
             continue
         rec = generate(name, {"decoder": {"name": "guided", "lam": lam, "tau": tau}, "grammar": True,
-                              "guide": guide}, s, s["n_full"])
+                              "backtrack": 0, "guide": guide}, s, s["n_full"])
         dump(results / f"{name}.json", {"command": command, "machine": machine(), "lam": lam, "tau": tau, **rec})
         print(name, {k: rec["metrics"].get(k) for k in ("validity", "guide_mean", "guide_std", "intdiv")}, flush=True)
 

@@ -60,6 +60,7 @@ def dataset_lines(dataset: str, records: list[dict], results: Path) -> list[str]
                   f"{ens['test'].mean():.3f}, {below_threshold(ens['test'], target)}"
                   + (f"; over seeds 0-2 (the three seeds of the earlier accuracy table) "
                      f"{ens['test'][first3].mean():.3f}" if len(first3) == 3 else "") + "."]
+    lines += previous_lines(dataset, records, results, ens["test"])
     wall = np.array([r["wall_s"] for r in records])
     lines += ["", f"Cost: {wall.mean():.0f} s per seed on average (whole `molgdl run`, one thread, "
               f"{records[0]['machine']}, on a machine shared with other jobs, so ± 50 %); the members' own "
@@ -84,8 +85,22 @@ def section(results: Path) -> str:
     return "\n".join(lines)
 
 
+def previous_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
+    """The default this one replaced (``results/previous/<dataset>_seed<s>.json``), paired on the same seeds."""
+    old = {r["seed"]: r for r in load(results / "previous", dataset)}
+    both = [i for i, r in enumerate(records) if r["seed"] in old]
+    if not both:
+        return []
+    prev = np.array([old[records[i]["seed"]]["ensemble"]["test"] for i in both])
+    members = ", ".join(f"`{m}`" for m in old[records[both[0]]["seed"]]["members"])
+    return ["", f"The default it replaced (members {members}; raw: `benchmarks/physchem_default/results/previous/`), "
+            f"on the same {len(both)} seeds: test RMSE {mean_std(prev)}; new minus previous: "
+            f"{paired(test[both], prev, 'new lower', 'new higher')}."]
+
+
 def choice_lines(results: Path, dataset: str) -> list[str]:
-    """How the members were chosen, from ``choice_<dataset>.json`` (``choose_members.py``): the best sets by
+    """How the members were chosen, from ``choice_<dataset>.json`` (round 1) and, where it exists,
+    ``choice_<dataset>_replicates.json`` (round 2, D-MPNN replicates; ``choose_members.py``): the best sets by
     validation."""
     path = results / f"choice_{dataset}.json"
     if not path.exists():
@@ -95,14 +110,30 @@ def choice_lines(results: Path, dataset: str) -> list[str]:
     table = pd.DataFrame(json.loads(path.read_text())["rows"])
     by_set = table.groupby("members")[["val", "test"]].mean().sort_values("val")
     n_seeds = table["seed"].nunique()
-    out = [f"How the members were chosen: `python benchmarks/physchem_default/choose_members.py --dataset {dataset}` "
-           f"scored {len(by_set)} "
+    round2 = results / f"choice_{dataset}_replicates.json"
+    out = [("Round 1: " if round2.exists() else "How the members were chosen: ")
+           + f"`python benchmarks/physchem_default/choose_members.py --dataset {dataset}` scored {len(by_set)} "
            f"equal-weight member sets (every set of up to 4 candidates containing the D-MPNN) on the validation "
            f"split of seeds 0-{n_seeds - 1}, never the test split (raw: `benchmarks/physchem_default/results/choice_{dataset}.json`; "
            "its D-MPNN predictions come from the `benchmarks/descriptors/` runs). The 5 lowest mean validation "
            "RMSEs, with their test RMSE for reference:", "",
            "| members | mean validation RMSE | mean test RMSE |", "|---|---|---|"]
     out += [f"| {name} | {row.val:.3f} | {row.test:.3f} |" for name, row in by_set.head(5).iterrows()]
+    if round2.exists():
+        rec = json.loads(round2.read_text())
+        table = pd.DataFrame(rec["rows"])
+        by_set = table.groupby("members")[["val", "test"]].mean().sort_values("val")
+        seeds = sorted(table["seed"].unique())
+        out += ["", f"Round 2: `{rec['command']}` scored {len(by_set)} equal-weight sets: the first n of 5 D-MPNN "
+                "replicates that differ only in `trainer.init_seed_offset` (`dmpnn*n`, n = 1-5; `dmpnn*1` is "
+                "`dmpnn`) plus 0-3 of the classical candidates, on the validation split of seeds "
+                f"{', '.join(map(str, seeds))}, never the test split (raw: "
+                f"`benchmarks/physchem_default/results/{round2.name}`). The 5 lowest mean validation RMSEs, and "
+                "the round-1 set, with their test RMSE for reference:", "",
+                "| members | mean validation RMSE | mean test RMSE |", "|---|---|---|"]
+        shown = list(by_set.head(5).index)
+        shown += [m for m in ("dmpnn+lgbm_df+gp_d",) if m in by_set.index and m not in shown]
+        out += [f"| {name} | {by_set.loc[name, 'val']:.3f} | {by_set.loc[name, 'test']:.3f} |" for name in shown]
     return out
 
 

@@ -197,8 +197,10 @@ class TaskSpec(ComponentSpec):
     ``params``: the pydantic model of the config's other sections (``run`` and ``plugins`` are the core's).
     ``factory(params, context: molgdl.tasks.TaskContext) -> dict``: runs the task, writes its artifacts under
     ``context.run_dir`` and returns the JSON-able summary (metrics under ``"test"``, ``"val"``...), which must
-    not hold NaN."""
+    not hold NaN. ``resume_may_change``: dotted config keys that ``--resume`` may change besides the core's
+    (how long to train, threads: e.g. ``"training.max_minutes"``); any other change is refused."""
 
+    resume_may_change: tuple[str, ...] = ()
     kind: ClassVar[str] = "task"
 
 

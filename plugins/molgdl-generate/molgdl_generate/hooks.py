@@ -29,6 +29,8 @@ def molgdl_tasks():
             summary="train a SMILES or SELFIES GRU/transformer language model, streaming a CSV(.gz) from disk",
             factory=_language_model,
             params=LanguageModelParams,
+            resume_may_change=("training.max_minutes", "training.max_steps", "training.epochs", "training.threads",
+                               "training.checkpoint_every_s"),
         ),
         TaskSpec(
             name="generate",

@@ -58,6 +58,12 @@ def _vocabulary(params: LanguageModelParams, seed_dir: Path, log: logging.Logger
     return vocab
 
 
+def _budget_spent(cfg, state: dict) -> bool:
+    """Whether epochs, wall-clock minutes or steps of the (current) training section are used up."""
+    return (state["epoch"] >= cfg.epochs or (cfg.max_minutes is not None and state["elapsed"] >= 60 * cfg.max_minutes)
+            or (cfg.max_steps is not None and state["step"] >= cfg.max_steps))
+
+
 def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path, resume: bool,
                          log: logging.Logger) -> dict:
     """Train (or continue) one seed; writes vocab.json, checkpoint.pt, train_log.csv and model.pt."""
@@ -102,7 +108,9 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
     start, last_ckpt = time.time() - state["elapsed"], time.time()
     run_loss, run_tokens = 0.0, 0
     model.train()
-    stop = state["done"]
+    stop = _budget_spent(cfg, state)  # a finished run resumed with a larger budget trains on
+    if not stop:
+        state["done"] = False
     while not stop and state["epoch"] < cfg.epochs:
         stream = SmilesStream(params.data.train, vocab, params.data.column, cfg.shuffle_buffer,
                               seed=seed * 1000 + state["epoch"], skip=state["rows"], limit=params.data.limit,

@@ -54,8 +54,8 @@ def config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, 
             if a.get(k, missing) != b.get(k, missing)]
 
 
-def _may_change(key: str) -> bool:
-    return any(key == p or key.startswith((p + ".", p + "[", p + " ")) for p in MAY_CHANGE)
+def _may_change(key: str, extra: tuple[str, ...] = ()) -> bool:
+    return any(key == p or key.startswith((p + ".", p + "[", p + " ")) for p in (*MAY_CHANGE, *extra))
 
 
 def _trained(run_dir: Path) -> bool:
@@ -83,8 +83,9 @@ def _recorded_config(run_dir: Path) -> dict[str, Any] | None:
     return old if isinstance(old, dict) else None
 
 
-def check_config(run_dir: Path, config: dict[str, Any]) -> None:
-    """Before a resumed run writes anything: refuse a config that differs in a key outside ``MAY_CHANGE``."""
+def check_config(run_dir: Path, config: dict[str, Any], may_change: tuple[str, ...] = ()) -> None:
+    """Before a resumed run writes anything: refuse a config that differs in a key outside ``MAY_CHANGE`` (and
+    a task's own ``may_change`` keys)."""
     run_dir = Path(run_dir)
     old = _recorded_config(run_dir)
     if old is None:
@@ -94,7 +95,7 @@ def check_config(run_dir: Path, config: dict[str, Any]) -> None:
                     run_dir, IDENTITY_FILE)
         return
     changes = config_changes(old, config)
-    refused = [c for c in changes if not _may_change(c[0])]
+    refused = [c for c in changes if not _may_change(c[0], may_change)]
     if refused:
         shown = "; ".join(f"{k}: {a!r} -> {b!r}" for k, a, b in refused[:8])
         more = f" (and {len(refused) - 8} more)" if len(refused) > 8 else ""

@@ -115,7 +115,7 @@ def run_task(task: ResolvedTask, *, overwrite: bool = False, resume: bool = Fals
     config = task.resolved_config()
     try:
         if resume:
-            check_config(folder.path, config)
+            check_config(folder.path, config, task.spec.resume_may_change)
         (folder.path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
         record_config(folder.path, config)
         plugins = [{"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status}

@@ -139,3 +139,20 @@ def test_selfies_language_model_generates_only_valid_molecules(tmp_path):
                max_len=40, decoder={"name": "sample", "tau": 1.0}, reference=None)
     metrics = molgdl.run(gen).summary["test"]
     assert metrics["n"] == 50 and metrics["validity"] == 1.0
+
+
+def test_a_finished_language_model_trains_on_when_resumed_with_a_larger_budget(tmp_path):
+    from molgdl.errors import ResumeMismatchError
+
+    cfg = load("lm_smiles_ci.yaml", tmp_path)
+    cfg["training"] = {**cfg["training"], "max_steps": 2, "max_minutes": None}
+    first = molgdl.run(cfg)
+    assert first.summary["seeds"]["0"]["steps"] == 2
+    cfg["training"]["max_steps"] = 4  # a key --resume may change for this task
+    more = molgdl.run(cfg, resume=True)
+    assert more.summary["seeds"]["0"]["steps"] == 4
+    log = pd.read_csv(first.path / "seed_0" / "train_log.csv")
+    assert list(log["step"]) == [2, 4]  # one log, continued
+    cfg["model"] = {**cfg["model"], "hidden_dim": cfg["model"].get("hidden_dim", 256) + 8}
+    with pytest.raises(ResumeMismatchError, match="model.hidden_dim"):
+        molgdl.run(cfg, resume=True)

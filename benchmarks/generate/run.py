@@ -78,7 +78,14 @@ def phase_training(s: dict, results: Path, command: str) -> None:
 
     config = yaml.safe_load((lm / "config.yaml").read_text())
     model = ", ".join(f"{k} {v}" for k, v in config["model"].items())
-    dump(results / "training.json", {"command": f"OMP_NUM_THREADS=1 nice -n 10 molgdl run {s['lm_config']}",
+    trained_by = f"OMP_NUM_THREADS=1 nice -n 10 molgdl run {s['lm_config']}"
+    for line in (lm / "run.log").read_text().splitlines():  # budget raised by `--resume --set ...` (train.py)
+        if "resumed with changed settings: " in line:
+            changes = line.split("resumed with changed settings: ", 1)[1]
+            sets = " ".join(f"--set {c.split(':')[0].strip()}={c.rsplit('->', 1)[1].strip()}"
+                            for c in changes.split("; "))
+            trained_by += f"`, then `OMP_NUM_THREADS=1 molgdl run {s['lm']}/config.yaml --resume {sets}"
+    dump(results / "training.json", {"command": trained_by,
                                      "recorded_by": command, "machine": machine(), "summary": summary, "log": log,
                                      "config": config, "model": model,
                                      "budget_minutes": config["training"]["max_minutes"] or 0,

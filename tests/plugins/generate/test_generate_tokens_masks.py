@@ -66,7 +66,7 @@ def test_selfies_decoding_is_always_valid():
 
 def test_smiles_masks_accept_real_molecules_and_make_finished_strings_valid():
     vocab = Vocabulary.build("smiles", SMILES)
-    for s in SMILES[:100]:  # no prefix of a real molecule is masked or rejected
+    for s in SMILES:  # no prefix of a real molecule is masked or rejected
         g = SmilesGrammar(vocab, 1)
         for t in vocab.encode(s)[1:]:
             assert g.mask(100)[0, t] and g.check(0, t), s
@@ -109,3 +109,22 @@ def test_backtracking_turns_dead_ends_into_valid_molecules(greedy):
             logp_sum += float(logp[0, t])
             token = torch.tensor([t])
         assert ll == pytest.approx(logp_sum, abs=1e-4)
+
+
+def test_a_full_atom_with_a_ring_still_open_is_rejected_and_a_non_kekulizable_ring_is_blamed():
+    vocab = Vocabulary.build("smiles", SMILES)
+
+    def state(prefix: str) -> SmilesGrammar:
+        g = SmilesGrammar(vocab, 1)
+        for t in vocab.encode(prefix)[1:-1]:
+            g.advance(torch.tensor([t]))
+        return g
+
+    O, C = vocab.encode("O")[1], vocab.encode("C")[1]
+    assert not state("C1CC=").check(0, O)  # C1CC=O: ring 1 open, nothing can follow the O
+    assert state("C1CC=").check(0, C)
+    assert state("C1CC(=").check(0, O)  # inside a branch: ')' returns to a carbon with room
+    assert state("CC=").check(0, O)  # no ring open: the string can end there
+    ids = vocab.encode("Cc1cccc1")[1:-1]  # a five-membered all-carbon aromatic ring does not kekulize
+    assert SmilesGrammar(vocab, 1).blame(ids) == len(ids) - 2  # its last atom (the token before the closure)
+    assert SmilesGrammar(vocab, 1).blame(vocab.encode("Cc1ccccc1")[1:-1]) is None

@@ -10,7 +10,7 @@ Two layers, per sequence of a batch:
   and its explicit valences checked (``UpdatePropertyCache(strict)``); <eos> is accepted only if the whole
   string sanitizes (aromaticity, kekulization). A rejected token is masked and the decoder chooses again.
 
-Kekulization is not checked before <eos>: a ring system is often completed by a substituent written after
+Kekulization is not checked before <eos> (``blame`` tells the backtracking where a failing ring ends): a ring system is often completed by a substituent written after
 its ring closure (the N-methyl of ``c2ccccc2n1C``), so checking at the closure would reject real molecules.
 An aromatic system the model gets wrong therefore surfaces only at <eos>, where every token may be rejected (a
 dead end); the decoding loop then backtracks (``decoding/loop.py``) or, with backtracking off, ends the string
@@ -29,6 +29,7 @@ ATOM, BOND, OPEN, CLOSE, RING, START, OTHER = range(7)
 BONDS = {"-", "=", "#", "$", ":", "/", "\\"}
 ORGANIC = {"B", "Br", "C", "Cl", "N", "O", "S", "P", "F", "I", "b", "c", "n", "o", "s", "p"}
 MAX_OPEN_RINGS = 6
+SINGLE_VALENCE = {"B", "C", "N", "O", "F", "Cl", "Br", "I"}  # one allowed valence in the SMILES organic subset
 MAX_DEPTH = 6
 
 
@@ -150,7 +151,9 @@ class SmilesGrammar:
                     row.rings[tok] = row.atoms - 1
             row.prev = cls
 
-    def _closed_prefix(self, row: _Row, extra: str) -> str:
+    def _closed_prefix(self, row: _Row, extra: str) -> tuple[str, int]:
+        """The prefix plus ``extra`` with open ring bonds and branches sent to probe carbons, and the atom
+        index (in that string) of its last real atom (-1 if none)."""
         tokens = [*row.tokens, extra]
         opened: dict[str, int] = {}
         for i, tok in enumerate(tokens):
@@ -161,16 +164,35 @@ class SmilesGrammar:
                     opened[tok] = i
         probes = set(opened.values())
         kept: list[str] = []
+        atoms, last = 0, -1
         for i, tok in enumerate(tokens):
             if i in probes:  # an open ring bond: counted as a branch to a probe carbon
                 bond = kept.pop() if kept and token_class(kept[-1]) == BOND else ""
                 kept += ["(", bond, "C", ")"] if bond else ["(", "C", ")"]
+                atoms += 1
             else:
                 kept.append(tok)
+                if token_class(tok) == ATOM:
+                    last, atoms = atoms, atoms + 1
         if kept and token_class(kept[-1]) in (BOND, OPEN):
             kept.append("C")  # probe: the bond (or branch) must have a free valence to go to
         depth = sum(t == "(" for t in kept) - sum(t == ")" for t in kept)
-        return "".join(kept) + ")" * depth
+        return "".join(kept) + ")" * depth, last
+
+    def blame(self, tokens: list[int]) -> int | None:
+        """Where a retry of a dead-ended row should start: for a string whose only problem is an aromatic
+        system that does not kekulize, the token position of that system's last atom (the first place where
+        a different choice can fix it); None otherwise (then the loop backs off from the end)."""
+        from rdkit import Chem, RDLogger
+
+        RDLogger.DisableLog("rdApp.*")
+        atoms = [i for i, t in enumerate(tokens) if self.classes[t] == ATOM]
+        mol = Chem.MolFromSmiles("".join(self.vocab.tokens[t] for t in tokens), sanitize=False)
+        if mol is None or mol.GetNumAtoms() != len(atoms):
+            return None
+        failing = [i for p in Chem.DetectChemistryProblems(mol) if p.GetType() == "KekulizeException"
+                   for i in p.GetAtomIndices()]
+        return atoms[max(failing)] if failing else None
 
     def check(self, row_index: int, token: int) -> bool:
         """True if appending ``token`` to row ``row_index`` keeps the valences legal (RDKit)."""
@@ -187,11 +209,26 @@ class SmilesGrammar:
         if self.classes[token] not in (ATOM, BOND, RING, CLOSE, OPEN):
             return True
         label = self.vocab.tokens[token]
-        mol = Chem.MolFromSmiles(self._closed_prefix(row, label), sanitize=False)
+        text, last = self._closed_prefix(row, label)
+        mol = Chem.MolFromSmiles(text, sanitize=False)
         if mol is None:
             return False
         try:
             mol.UpdatePropertyCache(strict=True)
         except Exception:  # noqa: BLE001 - RDKit's AtomValenceException and kin
             return False
-        return True
+        return not self._strands(row, token, mol, last)
+
+    def _strands(self, row: _Row, token: int, mol, last: int) -> bool:
+        """Whether ``token`` leaves the string unable to go on: a ring bond still open, no branch to return
+        from, and the current atom full (a plain C, N, O or halogen with no hydrogen left, e.g. the O of
+        ``C2=O`` while ring 1 is open). Atoms whose valence can grow (S, P, bracket, aromatic) are not judged."""
+        if self.classes[token] not in (ATOM, RING) or row.depth > 0 or last < 0:
+            return False
+        label = self.vocab.tokens[token]
+        rings = set(row.rings) ^ ({label} if self.classes[token] == RING else set())
+        if not rings:
+            return False
+        atom = mol.GetAtomWithIdx(last)
+        return (atom.GetSymbol() in SINGLE_VALENCE and not atom.GetIsAromatic() and not atom.GetNoImplicit()
+                and atom.GetFormalCharge() == 0 and atom.GetNumImplicitHs() == 0)

@@ -11,7 +11,8 @@ Backtracking (``backtrack`` > 0, with a grammar): a row whose masks reject every
 aromatic ring that does not kekulize, found only at <eos>), or that is cut at ``max_len`` unfinished, is decoded
 again from an earlier point, alone. Retry k (k = 0, 1, ...) keeps all but the last 2^k tokens of the latest
 attempt and samples on from there with the same policy, masks and checks (a greedy rule also bans the first
-dropped token at its position, or it would take the same path again). Up to ``backtrack`` retries; a row that
+dropped token at its position, or it would take the same path again). When the grammar can ``blame`` a
+position (an aromatic system that does not kekulize: its last atom), a retry starts there or earlier. Up to ``backtrack`` retries; a row that
 still dead-ends is returned as a dead end (invalid). The log-likelihood and entropy are those of the returned
 string's steps. The result is the policy restricted, step by step, to continuations the checks can finish: not
 an exact conditional distribution (backtracking search, as in grammar-constrained decoders). ``restarted``
@@ -151,10 +152,14 @@ def backtrack_row(dec: _Decoding, steps: _Steps, retries: int) -> tuple[_Steps, 
     retry went back to the first token."""
     banned: dict[int, set[int]] = {}
     restarted = False
+    blame = getattr(dec.grammar, "blame", None)
     for k in range(retries):
         if not steps.tokens:
             return steps, k, restarted
         cut = max(0, len(steps.tokens) - 2 ** k)
+        start = blame(steps.tokens) if blame is not None else None
+        if start is not None:  # an aromatic system that does not kekulize: retry from its last atom
+            cut = min(cut, start)
         restarted |= cut == 0
         banned = {p: b for p, b in banned.items() if p <= cut}
         if dec.greedy:  # a deterministic rule would take the same path again; sampling explores by itself

@@ -10,11 +10,12 @@ Two layers, per sequence of a batch:
   and its explicit valences checked (``UpdatePropertyCache(strict)``); <eos> is accepted only if the whole
   string sanitizes (aromaticity, kekulization). A rejected token is masked and the decoder chooses again.
 
-Kekulization is not checked before <eos> (``blame`` tells the backtracking where a failing ring ends): a ring system is often completed by a substituent written after
-its ring closure (the N-methyl of ``c2ccccc2n1C``), so checking at the closure would reject real molecules.
-An aromatic system the model gets wrong therefore surfaces only at <eos>, where every token may be rejected (a
-dead end); the decoding loop then backtracks (``decoding/loop.py``) or, with backtracking off, ends the string
-as invalid.
+Kekulization is not checked before <eos>: a ring system is often completed by a substituent written after its
+ring closure (the N-methyl of ``c2ccccc2n1C``), so checking at the closure would reject real molecules. An
+aromatic system the model gets wrong therefore surfaces only at <eos>, where every token may be rejected (a dead
+end); the decoding loop then backtracks (``decoding/loop.py``; ``blame`` tells it where the failing system ends)
+or, with backtracking off, ends the string as invalid. A token that would strand the string (a full atom with
+a ring bond still open and no branch to return from) is rejected (``_strands``).
 """
 
 from __future__ import annotations

@@ -58,10 +58,14 @@ def _vocabulary(params: LanguageModelParams, seed_dir: Path, log: logging.Logger
     return vocab
 
 
+def _out_of_time_or_steps(cfg, state: dict) -> bool:
+    return ((cfg.max_minutes is not None and state["elapsed"] >= 60 * cfg.max_minutes)
+            or (cfg.max_steps is not None and state["step"] >= cfg.max_steps))
+
+
 def _budget_spent(cfg, state: dict) -> bool:
     """Whether epochs, wall-clock minutes or steps of the (current) training section are used up."""
-    return (state["epoch"] >= cfg.epochs or (cfg.max_minutes is not None and state["elapsed"] >= 60 * cfg.max_minutes)
-            or (cfg.max_steps is not None and state["step"] >= cfg.max_steps))
+    return state["epoch"] >= cfg.epochs or _out_of_time_or_steps(cfg, state)
 
 
 def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path, resume: bool,
@@ -134,12 +138,11 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
             state["molecules"] += len(batch)
             state["elapsed"] = time.time() - start
             batch = []
-            out_of_time = cfg.max_minutes is not None and state["elapsed"] >= 60 * cfg.max_minutes
-            out_of_steps = cfg.max_steps is not None and state["step"] >= cfg.max_steps
-            if out_of_time or out_of_steps or time.time() - last_ckpt >= cfg.checkpoint_every_s:
+            out_of_budget = _out_of_time_or_steps(cfg, state)
+            if out_of_budget or time.time() - last_ckpt >= cfg.checkpoint_every_s:
                 checkpoint(run_loss / max(run_tokens, 1))
                 run_loss, run_tokens, last_ckpt = 0.0, 0, time.time()
-            if out_of_time or out_of_steps:
+            if out_of_budget:
                 stop = True
                 break
         else:

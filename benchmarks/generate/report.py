@@ -36,6 +36,27 @@ def held(ok: bool) -> str:
     return "holds" if ok else "does not hold"
 
 
+def schedule(train: dict) -> str:
+    """How the learning rate and the data order went, from the training log and the last section's config."""
+    cfg = train["config"]["training"]
+    last = cfg.get("lr_schedule", "constant")
+    if last == "constant" and cfg.get("shuffle", "buffer") == "buffer":
+        return (f"Adam, constant learning rate {cfg['lr']:g}; the file read in its own order through a shuffle "
+                f"buffer of {cfg['shuffle_buffer']:,} rows.")
+    log, section = train["log"], train.get("section") or {"step": 0}
+    return (f"Adam at a constant learning rate {cfg['lr']:g} with the file in its own order (shuffle buffer of "
+            f"{cfg['shuffle_buffer']:,} rows) up to step {section['step']}; from there each epoch read a "
+            f"whole-file permutation (`shuffle: {cfg.get('shuffle')}`) and the learning rate decayed by a {last} "
+            f"schedule to {cfg.get('lr_min', 0):g}. Held-out NLL at some checkpoints: "
+            + ", ".join(f"{float(r['val_nll']):.3f} at step {r['step']}" for r in _spread(log, 8)) + ".")
+
+
+def _spread(log: list[dict], k: int) -> list[dict]:
+    if len(log) <= k:
+        return log
+    return [log[round(i * (len(log) - 1) / (k - 1))] for i in range(k)]
+
+
 def render(results: Path) -> str:
     train = json.loads((results / "training.json").read_text())
     s = train["summary"]["seeds"]["0"]
@@ -45,10 +66,11 @@ def render(results: Path) -> str:
              f"Commands: `{train['command']}` (training), then `python benchmarks/generate/run.py --phase training`, "
              "`--phase unguided`, `--phase guided`; raw results: `benchmarks/generate/results/*.json` (one per "
              "`molgdl generate` run, with its config and metrics).", "",
-             f"Machine: {train['machine']}, shared with other jobs; training on one core (`nice -n 10`, "
-             f"OMP_NUM_THREADS=1) with a wall-clock budget of {train['budget_minutes']:g} minutes. "
+             f"Machine: {train['machine']}, shared with other jobs; training in the sections above (torch threads "
+             f"as each section's `training.threads`: {train['config']['training']['threads']} in the last) with a "
+             f"wall-clock budget of {train['budget_minutes']:g} minutes in all. {schedule(train)} "
              f"It took {s['steps']} steps of {train['batch_size']} molecules ({s['molecules_seen']:,} molecules, "
-             f"{s['molecules_seen'] / 1_584_663:.3f} of one epoch of MOSES train) in {s['train_seconds'] / 60:.1f} "
+             f"{s['molecules_seen'] / 1_584_663:.2f} epochs of MOSES train) in {s['train_seconds'] / 60:.1f} "
              f"minutes; held-out NLL {s['val_nll_per_token']:.3f} nats/token on 2,000 MOSES test molecules. "
              f"Model: {train['model']}.", "",
              "| decoder | n | validity | unique@1k | unique@10k | novelty | IntDiv | Scaf | Frag | dead ends | "

@@ -38,7 +38,7 @@ UNGUIDED = [  # (record name, decoder, grammar masks, backtracking retries, size
 
 def setup(quick: bool) -> dict:
     if quick:
-        return {"lm": "runs/lm_smiles_ci", "lm_config": "configs/lm_smiles_ci.yaml", "n": 200, "n_full": 200,
+        return {"quick": True, "lm": "runs/lm_smiles_ci", "lm_config": "configs/lm_smiles_ci.yaml", "n": 200, "n_full": 200,
                 "batch": 200,
                 "reference": {"train": "moses_train_2000", "test": "moses_test_500"}, "k": [100, 200],
                 "guide_samples": 200, "lams": [0.0, 2.0], "taus": [0.8, 1.2], "sweep_n": 50, "lam": 2.0,
@@ -78,14 +78,21 @@ def phase_training(s: dict, results: Path, command: str) -> None:
 
     config = yaml.safe_load((lm / "config.yaml").read_text())
     model = ", ".join(f"{k} {v}" for k, v in config["model"].items())
+    # the first section ran configs/lm_smiles.yaml as it was at commit 5339886 (40 min, constant lr, shuffle
+    # buffer, one thread); each later section is a `--resume --set ...` that train.py logs in run.log
     trained_by = f"OMP_NUM_THREADS=1 nice -n 10 molgdl run {s['lm_config']}"
-    for line in (lm / "run.log").read_text().splitlines():  # budget raised by `--resume --set ...` (train.py)
+    if not s.get("quick"):
+        trained_by += " (as of commit 5339886)"
+    for line in (lm / "run.log").read_text().splitlines():
         if "resumed with changed settings: " in line:
             changes = line.split("resumed with changed settings: ", 1)[1]
-            sets = " ".join(f"--set {c.split(':')[0].strip()}={c.rsplit('->', 1)[1].strip()}"
+            sets = " ".join(f"--set {c.split(':')[0].strip()}={c.rsplit('->', 1)[1].strip().strip(chr(39))}"
                             for c in changes.split("; "))
-            trained_by += f"`, then `OMP_NUM_THREADS=1 molgdl run {s['lm']}/config.yaml --resume {sets}"
-    dump(results / "training.json", {"command": trained_by,
+            trained_by += f"`, then `molgdl run {s['lm']}/config.yaml --resume {sets}"
+    import torch
+
+    progress = torch.load(lm / "seed_0" / "checkpoint.pt", map_location="cpu", weights_only=False)["progress"]
+    dump(results / "training.json", {"command": trained_by, "section": progress.get("section"),
                                      "recorded_by": command, "machine": machine(), "summary": summary, "log": log,
                                      "config": config, "model": model,
                                      "budget_minutes": config["training"]["max_minutes"] or 0,

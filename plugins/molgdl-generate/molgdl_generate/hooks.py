@@ -30,7 +30,8 @@ def molgdl_tasks():
             factory=_language_model,
             params=LanguageModelParams,
             resume_may_change=("training.max_minutes", "training.max_steps", "training.epochs", "training.threads",
-                               "training.checkpoint_every_s"),
+                               "training.checkpoint_every_s", "training.lr", "training.lr_schedule",
+                               "training.lr_min", "training.shuffle", "training.shuffle_buffer"),
         ),
         TaskSpec(
             name="generate",

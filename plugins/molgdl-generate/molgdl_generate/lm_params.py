@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from molgdl.specs import Params
 
@@ -50,10 +50,27 @@ class LMTraining(Params):
     max_steps: int | None = Field(None, ge=1, description="stop after this many steps (null: no limit)")
     max_minutes: float | None = Field(None, gt=0, description="wall-clock budget for training, resumes included")
     checkpoint_every_s: float = Field(120.0, gt=0, description="seconds between checkpoints (and validation)")
+    shuffle: Literal["disk", "buffer"] = Field(
+        "disk", description="disk: each epoch reads a whole-file random permutation written once to the run folder "
+        "(seed_<s>/shuffled/, about 40 bytes per molecule, memory bounded); buffer: read the file in its own "
+        "order through the shuffle buffer only (mixes neighbouring rows; for files already in random order)")
     shuffle_buffer: int = Field(20_000, ge=1, description="rows in the streaming shuffle buffer")
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        "constant", description="cosine: decay from `lr` to `lr_min` over the training section (from the start, "
+        "or from resuming a finished run with a larger budget, to the end of `max_minutes` or `max_steps`)")
+    lr_min: float = Field(0.0, ge=0, description="learning rate at the end of a cosine schedule")
     max_tokens: int = Field(120, ge=4, description="longer molecules are skipped")
     grad_clip: float = Field(1.0, gt=0, description="gradient-norm clip")
     threads: int = Field(1, ge=1, description="torch CPU threads")
+
+    @model_validator(mode="after")
+    def _cosine_needs_an_end(self) -> "LMTraining":
+        if self.lr_schedule == "cosine" and self.max_minutes is None and self.max_steps is None:
+            raise ValueError("lr_schedule: cosine decays over the budget, but neither training.max_minutes nor "
+                             "training.max_steps is set: set one of them, or use lr_schedule: constant")
+        if self.lr_min > self.lr:
+            raise ValueError(f"lr_min ({self.lr_min}) is above lr ({self.lr}): lower lr_min")
+        return self
 
 
 class LanguageModelParams(Params):

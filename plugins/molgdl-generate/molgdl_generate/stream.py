@@ -2,6 +2,8 @@
 
 ``SmilesStream`` is a torch ``IterableDataset`` yielding encoded id lists; a shuffle buffer of
 ``buffer`` rows mixes neighbouring rows. ``skip`` rows are read and dropped first (resume inside an epoch).
+A buffer only mixes neighbours, and files such as MOSES train are ordered by chemical series, so
+``shuffled_copy`` writes a whole-file permutation to disk with memory bounded by one bucket.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import random
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -92,6 +96,42 @@ class SmilesStream(IterableDataset):
             pool[j] = ids
         rng.shuffle(pool)
         yield from pool
+
+
+def shuffled_copy(source: str | Path, column: str, dest: Path, seed: int, limit: int | None = None,
+                  buckets: int = 64) -> Path:
+    """Write the SMILES of ``source`` (its first ``limit`` rows) to ``dest`` (a one-column CSV headed ``column``)
+    in a uniformly random order drawn from ``seed``; returns ``dest``.
+
+    Two passes on disk: each row goes to one of ``buckets`` temporary files chosen at random, then each bucket
+    is shuffled in memory and appended. Memory holds one bucket (rows / buckets SMILES). An existing ``dest``
+    is reused (it is written under a temporary name and renamed, so it is always complete); the same seed
+    gives the same order."""
+    dest = Path(dest)
+    if dest.exists():
+        return dest
+    rng = random.Random(seed)
+    scratch = dest.with_name(dest.name + ".buckets")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    files = [open(scratch / f"{k}.txt", "w") for k in range(buckets)]
+    try:
+        for smiles in iter_smiles(source, column, limit):
+            files[rng.randrange(buckets)].write(smiles + "\n")
+    finally:
+        for f in files:
+            f.close()
+    tmp = dest.with_name(dest.name + ".tmp")
+    with open(tmp, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([column])
+        for k in range(buckets):
+            rows = (scratch / f"{k}.txt").read_text().splitlines()
+            rng.shuffle(rows)
+            writer.writerows([r] for r in rows)
+    os.replace(tmp, dest)
+    shutil.rmtree(scratch)
+    return dest
 
 
 def pad_batch(batch: list[list[int]], pad: int = 0) -> torch.Tensor:

@@ -3,6 +3,8 @@
 Loss: mean next-token cross-entropy (nats/token) over non-pad positions. A checkpoint every
 ``checkpoint_every_s`` seconds holds model, optimizer, step, epoch and rows consumed in the epoch; ``--resume``
 continues from it (the rows that sat in the shuffle buffer at the checkpoint are not revisited that epoch).
+With ``shuffle: disk`` each epoch reads a random permutation of the file written to ``seed_<s>/shuffled/``
+(deleted when the epoch ends). The learning rate follows ``lr_schedule`` over the training section.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from molgdl.errors import TrainingError
 from .checkpoint import model_record, save_atomic
 from .lm_params import LanguageModelParams
 from .models import build_model
-from .stream import SmilesStream, iter_smiles, pad_batch
+from .stream import SmilesStream, iter_smiles, pad_batch, shuffled_copy
 from .tokenizers import Vocabulary
 
 
@@ -66,6 +68,35 @@ def _out_of_time_or_steps(cfg, state: dict) -> bool:
 def _budget_spent(cfg, state: dict) -> bool:
     """Whether epochs, wall-clock minutes or steps of the (current) training section are used up."""
     return state["epoch"] >= cfg.epochs or _out_of_time_or_steps(cfg, state)
+
+
+def learning_rate(cfg, state: dict) -> float:
+    """The step's learning rate: ``lr``, or a cosine from ``lr`` to ``lr_min`` over the training section
+    (``state["section"]``: elapsed seconds and step where it began) to the end of the time or step budget,
+    whichever comes first."""
+    if cfg.lr_schedule == "constant":
+        return cfg.lr
+    start = state.get("section") or {"elapsed": 0.0, "step": 0}
+    done = []
+    if cfg.max_minutes is not None:
+        done.append((state["elapsed"] - start["elapsed"]) / max(60 * cfg.max_minutes - start["elapsed"], 1e-9))
+    if cfg.max_steps is not None:
+        done.append((state["step"] - start["step"]) / max(cfg.max_steps - start["step"], 1))
+    progress = min(max(max(done), 0.0), 1.0)
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * progress))
+
+
+def _epoch_file(params: LanguageModelParams, seed: int, seed_dir: Path, epoch: int, log: logging.Logger) -> Path:
+    """The file epoch ``epoch`` reads: data.train itself, or (shuffle: disk) its permutation for this epoch."""
+    if params.training.shuffle == "buffer":
+        return Path(params.data.train)
+    dest = seed_dir / "shuffled" / f"epoch_{epoch}.csv"
+    if not dest.exists():
+        t0 = time.time()
+        dest.parent.mkdir(exist_ok=True)
+        shuffled_copy(params.data.train, params.data.column, dest, seed=seed * 1000 + epoch, limit=params.data.limit)
+        log.info("epoch %d: shuffled %s into %s in %.0f s", epoch, params.data.train, dest, time.time() - t0)
+    return dest
 
 
 def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path, resume: bool,
@@ -113,11 +144,15 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
     run_loss, run_tokens = 0.0, 0
     model.train()
     stop = _budget_spent(cfg, state)  # a finished run resumed with a larger budget trains on
+    if (not stop and state["done"]) or "section" not in state:
+        state["section"] = {"elapsed": state["elapsed"], "step": state["step"]}  # where the lr schedule starts
     if not stop:
         state["done"] = False
     while not stop and state["epoch"] < cfg.epochs:
-        stream = SmilesStream(params.data.train, vocab, params.data.column, cfg.shuffle_buffer,
-                              seed=seed * 1000 + state["epoch"], skip=state["rows"], limit=params.data.limit,
+        path = _epoch_file(params, seed, seed_dir, state["epoch"], log)
+        stream = SmilesStream(path, vocab, params.data.column, cfg.shuffle_buffer,
+                              seed=seed * 1000 + state["epoch"], skip=state["rows"],
+                              limit=params.data.limit if cfg.shuffle == "buffer" else None,
                               max_tokens=cfg.max_tokens)
         batch: list[list[int]] = []
         for ids in stream:
@@ -129,6 +164,8 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
                 raise TrainingError(f"language-model loss became {float(loss)} at step {state['step']}",
                                     hint="lower training.lr or training.grad_clip")
             optimizer.zero_grad(set_to_none=True)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(cfg, state)
             (loss / n).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
@@ -146,6 +183,8 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
                 stop = True
                 break
         else:
+            if path != Path(params.data.train):
+                path.unlink(missing_ok=True)  # this epoch's permutation (in the run folder) is spent
             state["epoch"] += 1
             state["rows"] = 0
     if not state["done"]:

@@ -11,6 +11,15 @@ well the model was trained), or taken from ``--run LABEL=DIR``.
 
 A size of 0 means the whole library. One JSON record per (run, size) goes to ``benchmarks/scale/results/``
 (``--results DIR``); ``report.py`` writes the BENCHMARKS.md section from them.
+
+``--chemprop PATH`` (the ``chemprop`` command of .bench/chemprop-venv, benchmarks/peers/setup_chemprop.sh) adds
+the peer arm ``chemprop_graph``: chemprop 2.3.1's D-MPNN of the same size as ``graph_only`` (message 300, depth
+3, FFN 300 x 2, no descriptors) trained on ESOL for the same epochs, and ``chemprop predict`` timed on the same
+molecules in the same benchmark run. chemprop reports no streaming rate, so both are compared on
+molecules per wall second (start-up included for both).
+
+    OMP_NUM_THREADS=1 python benchmarks/scale/predict.py --library train.csv.gz --sizes 10000 100000 \
+        --runs graph_only --chemprop .bench/chemprop-venv/bin/chemprop
 """
 
 from __future__ import annotations
@@ -72,6 +81,46 @@ def train(label: str, overrides: list[str], epochs: int, out: Path) -> Path:
     return out / label
 
 
+ESOL_TARGET = "measured log solubility in mols per litre"
+
+
+def chemprop_train(chemprop: str, epochs: int, out: Path) -> Path:
+    """chemprop's D-MPNN sized like ``graph_only`` trained on bundled ESOL; the path of its model file."""
+    from molgdl_datasets.bundled import data_path
+
+    cmd = [chemprop, "train", "-i", str(data_path("esol_delaney-processed.csv")), "-s", "smiles",
+           "--target-columns", ESOL_TARGET, "--epochs", str(epochs), "--warmup-epochs", "0", "--message-hidden-dim", "300", "--depth", "3",
+           "--ffn-hidden-dim", "300", "--ffn-num-layers", "2", "-o", str(out / "chemprop_graph"),
+           "--accelerator", "cpu"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    models = sorted((out / "chemprop_graph").rglob("best*.pt")) or sorted((out / "chemprop_graph").rglob("*.pt"))
+    if proc.returncode != 0 or not models:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-3000:])
+        raise RuntimeError("chemprop training failed")
+    return models[0]
+
+
+def chemprop_measure(chemprop: str, model: Path, smiles: list[str], tmp: Path) -> dict:
+    """One ``chemprop predict`` process over ``smiles``: wall seconds and peak RSS (MiB)."""
+    inp, out = tmp / f"cp_in_{len(smiles)}.csv", tmp / f"cp_out_{len(smiles)}.csv"
+    inp.write_text("smiles\n" + "\n".join(smiles) + "\n")
+    cmd = [chemprop, "predict", "-i", str(inp), "-o", str(out), "--model-paths", str(model), "-s", "smiles",
+           "--accelerator", "cpu"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB=%M", *cmd], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-3000:])
+        raise RuntimeError("chemprop predict failed")
+    rows = sum(1 for _ in open(out)) - 1
+    if rows != len(smiles):
+        raise RuntimeError(f"chemprop predict wrote {rows} rows for {len(smiles)} molecules")
+    return {"wall_s": wall, "peak_rss_mb": int(re.findall(r"MAXRSS_KB=(\d+)", proc.stderr)[-1]) / 1024,
+            "streaming_mol_per_s": None, "failed": None,
+            "command": shlex.join(["chemprop", "predict", "-i", "INPUT.csv", "-o", "OUT.csv", "--model-paths",
+                                   "MODEL.pt", "-s", "smiles", "--accelerator", "cpu"])}
+
+
 def measure(run: Path, smiles: list[str], chunk: int, tmp: Path) -> dict:
     """One predict process over ``smiles``: wall seconds, peak RSS (MiB), the molecules/s molgdl reports."""
     inp, out = tmp / f"in_{len(smiles)}.csv.gz", tmp / f"out_{len(smiles)}.csv"
@@ -109,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk-size", type=int, default=10_000)
     ap.add_argument("--quick", action="store_true", help="2,000 and 10,000 molecules of the bundled data sets")
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--chemprop", help="the chemprop 2.3.1 command: adds the chemprop_graph peer arm")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.chunk_size, args.epochs = [2_000, 10_000], 2_000, 1
@@ -117,11 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     given = dict(r.split("=", 1) for r in args.run)
     command = "python benchmarks/scale/predict.py " + (" ".join(["--quick"]) if args.quick else shlex.join(
-        [*(["--library", args.library.name]), "--sizes", *map(str, args.sizes), "--chunk-size", str(args.chunk_size)]))
+        [*(["--library", args.library.name]), "--sizes", *map(str, args.sizes), "--chunk-size", str(args.chunk_size),
+         *(["--runs", *args.runs] if args.runs != sorted(RUNS) else []),
+         *(["--chemprop", "chemprop"] if args.chemprop else [])]))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        for label in args.runs:
-            run = Path(given[label]) if label in given else train(label, RUNS[label], args.epochs, tmp / "runs")
+        arms = list(args.runs) + (["chemprop_graph"] if args.chemprop else [])
+        for label in arms:
+            if label == "chemprop_graph":
+                model = chemprop_train(args.chemprop, args.epochs, tmp / "runs")
+            else:
+                run = Path(given[label]) if label in given else train(label, RUNS[label], args.epochs, tmp / "runs")
             for size in args.sizes:
                 if args.quick:
                     pool = bundled_smiles()
@@ -130,13 +186,16 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     smiles = library_smiles(args.library, size)
                     source = args.library.name
+                measured = (chemprop_measure(args.chemprop, model, smiles, tmp) if label == "chemprop_graph"
+                            else measure(run, smiles, args.chunk_size, tmp))
                 record = {"run": label, "molecules": len(smiles), "chunk_size": args.chunk_size, "source": source,
                           "epochs_trained": None if label in given else args.epochs, "machine": machine(),
-                          "benchmark_command": command, **measure(run, smiles, args.chunk_size, tmp)}
+                          "benchmark_command": command, **measured}
                 name = f"predict_{label}_{len(smiles)}{'_quick' if args.quick else ''}.json"
                 (args.results / name).write_text(json.dumps(record, indent=1) + "\n")
+                rate = record["streaming_mol_per_s"]
                 print(f"{label} {len(smiles):>8,} molecules: {record['wall_s']:.1f} s, "
-                      f"{record['streaming_mol_per_s']:,.0f} mol/s streaming, {record['peak_rss_mb']:.0f} MiB peak")
+                      f"{'-' if rate is None else f'{rate:,.0f}'} mol/s streaming, {record['peak_rss_mb']:.0f} MiB peak")
     return 0
 
 

@@ -57,6 +57,27 @@ def _spread(log: list[dict], k: int) -> list[dict]:
     return [log[round(i * (len(log) - 1) / (k - 1))] for i in range(k)]
 
 
+def seeds_sentence(results: Path, first: dict) -> list[str]:
+    """The MOSES-protocol row over sampling seeds (``run.py --phase sampling_seeds``): mean, spread and the
+    acceptance per seed."""
+    import statistics
+
+    more = sorted(results.glob("unguided_random_sampling_seed*.json"))
+    if not more:
+        return []
+    recs = [first] + [json.loads(p.read_text()) for p in more]
+    seeds = [0] + [r["seed"] for r in recs[1:]]
+    parts = []
+    for key, label, bound in (("validity", "validity", 0.95), ("unique@10000", "unique@10k", 0.99),
+                              ("novelty", "novelty", 0.8)):
+        values = [r["metrics"][key] for r in recs]
+        parts.append(f"{label} {statistics.mean(values):.4f} ± {statistics.stdev(values):.4f} (min {min(values):.4f}; "
+                     f">= {bound:g} on {sum(v >= bound for v in values)} of {len(values)} seeds)")
+    return ["", f"The same row over sampling seeds {', '.join(map(str, seeds))} ({first['metrics']['n']:,} molecules "
+            f"each, the same model; raw: `unguided_random_sampling_seed<s>.json`, seed 0 is the table's row): "
+            + "; ".join(parts) + "."]
+
+
 def render(results: Path) -> str:
     train = json.loads((results / "training.json").read_text())
     s = train["summary"]["seeds"]["0"]
@@ -64,7 +85,7 @@ def render(results: Path) -> str:
             if (results / f"unguided_{n}.json").exists()}
     lines = ["## Molecule generation: SMILES GRU on MOSES, decoders and ESOL guidance (issue 24)", "",
              f"Commands: `{train['command']}` (training), then `python benchmarks/generate/run.py --phase training`, "
-             "`--phase unguided`, `--phase guided`; raw results: `benchmarks/generate/results/*.json` (one per "
+             "`--phase unguided`, `--phase sampling_seeds`, `--phase guided`, `--phase guided_full`; raw results: `benchmarks/generate/results/*.json` (one per "
              "`molgdl generate` run, with its config and metrics).", "",
              f"Machine: {train['machine']}, shared with other jobs; training in the sections above (torch threads "
              f"as each section's `training.threads`: {train['config']['training']['threads']} in the last) with a "
@@ -90,7 +111,8 @@ def render(results: Path) -> str:
               "MOSES train SMILES; unique@10k counts the first 10,000 *valid* molecules (all of them if fewer). "
               "Dead ends: strings where the masks rejected every token (mostly an aromatic system that does not "
               "kekulize, seen only at <eos>; with backtracking also strings cut at max_len, and counted after the "
-              "retries); 'valid among finished' = valid / (n - dead ends), the masks' guarantee. Backtracking "
+              "retries); 'valid among finished' = valid / (n - dead ends), the masks' guarantee (a string cut at max_len that "
+              "still parses is both a dead end and valid, so this ratio can pass 1 by such strings). Backtracking "
               "(docs/generate.md): strings that dead-ended and were decoded again from 2^k tokens back; "
               "'restarted': those whose retries reached the first token, i.e. drew a fresh string.", ""]
     if "random_sampling" in runs:
@@ -101,6 +123,7 @@ def render(results: Path) -> str:
             checks.insert(1, ("unique@10k >= 0.99", m["unique@10000"] >= 0.99, m["unique@10000"]))
         lines.append("Acceptance (random sampling at tau = 1, the MOSES protocol): " + "; ".join(
             f"{name}: {v:.3f}, {held(ok)}" for name, ok, v in checks) + ".")
+        lines += seeds_sentence(results, runs["random_sampling"])
     masked = [n for n in ("sample_masked_backtrack", "sample_masked") if n in runs]
     if masked:  # the default decoding (masks + backtracking) when measured, else masks alone
         m = runs[masked[0]]["metrics"]

@@ -4,6 +4,7 @@ with several decoders (10,000 molecules each), and ESOL-guided decoding; raw rec
     python benchmarks/generate/run.py --phase training     # record the language model's training (run it first:
                                                            # OMP_NUM_THREADS=1 nice -n 10 molgdl run configs/lm_smiles.yaml)
     python benchmarks/generate/run.py --phase unguided     # random sampling vs masked decoders, MOSES metrics
+    python benchmarks/generate/run.py --phase sampling_seeds --seeds 1 2   # random sampling again, other seeds
     python benchmarks/generate/run.py --phase guided       # ESOL guide: lam = 0 vs lam > 0, and the lam x tau sweep
     python benchmarks/generate/run.py --phase guided_full  # 10,000 molecules: lam 0 tau 1 vs lam 4 and 6 at tau 0.7
     python benchmarks/generate/run.py --quick              # all phases on the bundled slices and the CI model
@@ -55,15 +56,15 @@ def setup(quick: bool) -> dict:
             "full_arms": [(4.0, 0.7), (6.0, 0.7)]}
 
 
-def generate(name: str, cfg: dict, s: dict, n: int, **extra) -> dict:
+def generate(name: str, cfg: dict, s: dict, n: int, seed: int = 0, **extra) -> dict:
     import molgdl
 
-    config = {"task": "generate", "run": {"name": name, "output_dir": "runs/bench_generate", "seeds": [0]},
+    config = {"task": "generate", "run": {"name": name, "output_dir": "runs/bench_generate", "seeds": [seed]},
               "model": {"run": s["lm"]}, "n": n, "batch_size": s["batch"], "max_len": 100,
               "report": {"unique_k": s["k"], "grid": 24}, **cfg, **extra}
     t0 = time.time()
     run = molgdl.run(config, overwrite=True)
-    metrics = json.loads((run.path / "seed_0" / "metrics.json").read_text())
+    metrics = json.loads((run.path / f"seed_{seed}" / "metrics.json").read_text())
     return {"config": config, "metrics": metrics, "wall_seconds": round(time.time() - t0, 1)}
 
 
@@ -109,6 +110,20 @@ def phase_unguided(s: dict, results: Path, command: str) -> None:
         print(name, {k: rec["metrics"].get(k) for k in ("validity", "novelty", "intdiv")}, flush=True)
 
 
+def phase_sampling_seeds(s: dict, results: Path, command: str) -> None:
+    """The MOSES-protocol row (random sampling, tau = 1, no masks) again with sampling seeds 1-4: the spread of
+    validity, uniqueness and novelty between independent draws of the full size from the same model."""
+    name, decoder, grammar, backtrack, size = UNGUIDED[0]
+    for seed in s["sampling_seeds"]:
+        out = results / f"unguided_{name}_seed{seed}.json"
+        if s.get("skip_existing") and out.exists():
+            continue
+        rec = generate(f"unguided_{name}_seed{seed}", {"decoder": decoder, "grammar": grammar, "backtrack": backtrack,
+                                                       "reference": s["reference"]}, s, s[size], seed=seed)
+        dump(out, {"command": command, "machine": machine(), "name": name, "seed": seed, **rec})
+        print(name, seed, {k: rec["metrics"].get(k) for k in ("validity", "unique@10000", "novelty")}, flush=True)
+
+
 def phase_guided(s: dict, results: Path, command: str) -> None:
     guide = {"run": "runs/esol_guide_forest",  # molgdl run benchmarks/generate/esol_guide.yaml
              "direction": "maximize", "samples": s["guide_samples"], "epochs": 8}
@@ -144,17 +159,21 @@ def phase_guided_full(s: dict, results: Path, command: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--phase", choices=["training", "unguided", "guided", "guided_full", "all"], default="all")
+    ap.add_argument("--phase", choices=["training", "unguided", "sampling_seeds", "guided", "guided_full", "all"],
+                    default="all")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4],
+                    help="sampling seeds of --phase sampling_seeds (seed 0 is the unguided phase's row)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--results", type=Path, default=None)
     ap.add_argument("--skip-existing", action="store_true", help="keep the records already in the results folder")
     args = ap.parse_args()
     os.chdir(ROOT)
-    s = setup(args.quick) | {"skip_existing": args.skip_existing}
+    s = setup(args.quick) | {"skip_existing": args.skip_existing, "sampling_seeds": args.seeds}
     results = args.results or (HERE / ("results_quick" if args.quick else "results"))
     results.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/generate/run.py " + " ".join(sys.argv[1:])
-    for phase, fn in (("training", phase_training), ("unguided", phase_unguided), ("guided", phase_guided),
+    for phase, fn in (("training", phase_training), ("unguided", phase_unguided),
+                      ("sampling_seeds", phase_sampling_seeds), ("guided", phase_guided),
                       ("guided_full", phase_guided_full)):
         if args.phase in (phase, "all"):
             fn(s, results, command)

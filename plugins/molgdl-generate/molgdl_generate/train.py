@@ -91,11 +91,12 @@ def _epoch_file(params: LanguageModelParams, seed: int, seed_dir: Path, epoch: i
     if params.training.shuffle == "buffer":
         return Path(params.data.train)
     dest = seed_dir / "shuffled" / f"epoch_{epoch}.csv"
-    if not dest.exists():
-        t0 = time.time()
-        dest.parent.mkdir(exist_ok=True)
-        shuffled_copy(params.data.train, params.data.column, dest, seed=seed * 1000 + epoch, limit=params.data.limit)
-        log.info("epoch %d: shuffled %s into %s in %.0f s", epoch, params.data.train, dest, time.time() - t0)
+    if dest.exists():  # written before a kill or a budget stop in this epoch: the same permutation
+        return dest
+    t0 = time.time()
+    dest.parent.mkdir(exist_ok=True)
+    shuffled_copy(params.data.train, params.data.column, dest, seed=seed * 1000 + epoch, limit=params.data.limit)
+    log.info("epoch %d: shuffled %s into %s in %.0f s", epoch, params.data.train, dest, time.time() - t0)
     return dest
 
 
@@ -183,7 +184,7 @@ def train_language_model(params: LanguageModelParams, seed: int, seed_dir: Path,
                 stop = True
                 break
         else:
-            if path != Path(params.data.train):
+            if cfg.shuffle == "disk":
                 path.unlink(missing_ok=True)  # this epoch's permutation (in the run folder) is spent
             state["epoch"] += 1
             state["rows"] = 0

@@ -104,12 +104,9 @@ def shuffled_copy(source: str | Path, column: str, dest: Path, seed: int, limit:
     in a uniformly random order drawn from ``seed``; returns ``dest``.
 
     Two passes on disk: each row goes to one of ``buckets`` temporary files chosen at random, then each bucket
-    is shuffled in memory and appended. Memory holds one bucket (rows / buckets SMILES). An existing ``dest``
-    is reused (it is written under a temporary name and renamed, so it is always complete); the same seed
-    gives the same order."""
+    is shuffled in memory and appended. Memory holds one bucket (rows / buckets SMILES). ``dest`` is written
+    under a temporary name and renamed, so it is always complete; the same seed gives the same order."""
     dest = Path(dest)
-    if dest.exists():
-        return dest
     rng = random.Random(seed)
     scratch = dest.with_name(dest.name + ".buckets")
     shutil.rmtree(scratch, ignore_errors=True)

@@ -13,10 +13,11 @@ again from an earlier point, alone. Retry k (k = 0, 1, ...) keeps all but the la
 attempt and samples on from there with the same policy, masks and checks (a greedy rule also bans the first
 dropped token at its position, or it would take the same path again). When the grammar can ``blame`` a
 position (an aromatic system that does not kekulize: its last atom), a retry starts there or earlier. Up to
-``backtrack`` retries; a row that still dead-ends is returned as a dead end (invalid). The log-likelihood and entropy are those of the returned
-string's steps. The result is the policy restricted, step by step, to continuations the checks can finish: not
-an exact conditional distribution (backtracking search, as in grammar-constrained decoders). ``restarted``
-marks rows whose retries went back to the first token, i.e. a fresh string.
+``backtrack`` retries; a row that still dead-ends is returned as a dead end (invalid). The log-likelihood and
+entropy are those of the returned string's steps. The result is the policy restricted, step by step, to
+continuations the checks can finish: not an exact conditional distribution (backtracking search, as in
+grammar-constrained decoders). ``restarted`` marks rows whose retries went back to the first token, i.e. a
+fresh string.
 """
 
 from __future__ import annotations

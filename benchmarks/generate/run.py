@@ -87,8 +87,8 @@ def phase_training(s: dict, results: Path, command: str) -> None:
     for line in (lm / "run.log").read_text().splitlines():
         if "resumed with changed settings: " in line:
             changes = line.split("resumed with changed settings: ", 1)[1]
-            sets = " ".join(f"--set {c.split(':')[0].strip()}={c.rsplit('->', 1)[1].strip().strip(chr(39))}"
-                            for c in changes.split("; "))
+            new_values = (c.rsplit("->", 1)[1].strip().strip("'") for c in changes.split("; "))
+            sets = " ".join(f"--set {c.split(':')[0].strip()}={v}" for c, v in zip(changes.split("; "), new_values))
             trained_by += f"`, then `molgdl run {s['lm']}/config.yaml --resume {sets}"
     import torch
 
@@ -100,12 +100,17 @@ def phase_training(s: dict, results: Path, command: str) -> None:
                                      "batch_size": config["training"]["batch_size"]})
 
 
+def unguided(run_name: str, decoder: dict, grammar: bool, backtrack: int, s: dict, n: int, seed: int = 0) -> dict:
+    """One unguided decoding scored against the MOSES reference sets."""
+    return generate(run_name, {"decoder": decoder, "grammar": grammar, "backtrack": backtrack,
+                               "reference": s["reference"]}, s, n, seed=seed)
+
+
 def phase_unguided(s: dict, results: Path, command: str) -> None:
     for name, decoder, grammar, backtrack, size in UNGUIDED:
         if s.get("skip_existing") and (results / f"unguided_{name}.json").exists():
             continue
-        rec = generate(f"unguided_{name}", {"decoder": decoder, "grammar": grammar, "backtrack": backtrack,
-                                            "reference": s["reference"]}, s, s[size])
+        rec = unguided(f"unguided_{name}", decoder, grammar, backtrack, s, s[size])
         dump(results / f"unguided_{name}.json", {"command": command, "machine": machine(), "name": name, **rec})
         print(name, {k: rec["metrics"].get(k) for k in ("validity", "novelty", "intdiv")}, flush=True)
 
@@ -118,8 +123,7 @@ def phase_sampling_seeds(s: dict, results: Path, command: str) -> None:
         out = results / f"unguided_{name}_seed{seed}.json"
         if s.get("skip_existing") and out.exists():
             continue
-        rec = generate(f"unguided_{name}_seed{seed}", {"decoder": decoder, "grammar": grammar, "backtrack": backtrack,
-                                                       "reference": s["reference"]}, s, s[size], seed=seed)
+        rec = unguided(f"unguided_{name}_seed{seed}", decoder, grammar, backtrack, s, s[size], seed)
         dump(out, {"command": command, "machine": machine(), "name": name, "seed": seed, **rec})
         print(name, seed, {k: rec["metrics"].get(k) for k in ("validity", "unique@10000", "novelty")}, flush=True)
 

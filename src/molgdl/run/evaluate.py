@@ -9,20 +9,18 @@ import numpy as np
 import pandas as pd
 import torch
 
+from molgdl.data.batches import ordered_batches
 from molgdl.data.table import CLIFF_COLUMN, MoleculeTable
 from molgdl.errors import TrainingError
-from molgdl.run.metrics import cliff_rmse, compute_metrics
 
 
 @torch.no_grad()
 def predict_graphs(model: torch.nn.Module, dataset, batch_size: int, task: str, device: str = "cpu") -> np.ndarray:
     """Per-graph predictions in target units (regression) or probabilities (classification): ``[G, T]`` (the
     first ``T`` outputs of a model with an uncertainty head)."""
-    from torch_geometric.loader import DataLoader
-
     model = model.to(device).eval()
     outs = []
-    for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+    for batch in ordered_batches(dataset, batch_size):
         batch = batch.to(device)
         out = model(batch)
         if hasattr(model, "y_mean"):
@@ -35,10 +33,8 @@ def predict_graphs(model: torch.nn.Module, dataset, batch_size: int, task: str, 
 @torch.no_grad()
 def embed_graphs(model: torch.nn.Module, dataset, batch_size: int, device: str = "cpu") -> np.ndarray:
     """Per-graph learned representation after the readout: ``[G, readout.out_dim]``."""
-    from torch_geometric.loader import DataLoader
-
     model = model.to(device).eval()
-    outs = [model.embed(b.to(device)).float().cpu() for b in DataLoader(dataset, batch_size=batch_size)]
+    outs = [model.embed(b.to(device)).float().cpu() for b in ordered_batches(dataset, batch_size)]
     return torch.cat(outs).numpy()
 
 
@@ -81,6 +77,8 @@ def evaluate_predictions(table: MoleculeTable, pred: np.ndarray, split: dict[str
 
     A regression table with a cliff flag (``table.columns[CLIFF_COLUMN]``) also gets ``cliff_rmse``.
     """
+    from molgdl.run.metrics import cliff_rmse, compute_metrics  # scikit-learn: not imported by `molgdl predict`
+
     out = {}
     cliff = table.columns.get(CLIFF_COLUMN) if table.task == "regression" else None
     for name, idx in split.items():

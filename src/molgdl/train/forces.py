@@ -38,11 +38,11 @@ def force_loss(pred: Tensor, ref: Tensor, y_std: Tensor) -> Tensor:
 def force_errors(model: torch.nn.Module, dataset, batch_size: int, device: str = "cpu") -> tuple[Tensor, Tensor, Tensor]:
     """Predicted and reference forces ``[N_atoms, 3]`` (target units per Å) over ``dataset``, and the graph
     index of each atom ``[N_atoms]``."""
-    from torch_geometric.loader import DataLoader
+    from molgdl.data.batches import ordered_batches
 
     model = model.to(device).eval()
     preds, refs, owners, offset = [], [], [], 0
-    for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+    for batch in ordered_batches(dataset, batch_size):
         batch = batch.to(device)
         _, forces = energy_and_forces(model, batch, create_graph=False)
         preds.append(forces.detach().float().cpu())

@@ -32,7 +32,7 @@ def pass_moments(model: torch.nn.Module, dataset, plan: EstimatorPlan, task: str
     """Means and variances ``[P, G, T]`` of the ``plan.passes`` forward passes of one model over ``dataset``:
     target units and variance in target units squared (regression), probabilities and 0 (classification).
     Dropout is active when ``passes > 1``; the dropout masks are drawn from a generator seeded with ``seed``."""
-    from torch_geometric.loader import DataLoader
+    from molgdl.data.batches import ordered_batches
 
     model = model.cpu().eval()
     if plan.passes > 1:
@@ -45,7 +45,7 @@ def pass_moments(model: torch.nn.Module, dataset, plan: EstimatorPlan, task: str
         torch.manual_seed(seed)
         for _ in range(plan.passes):
             mu_parts, var_parts = [], []
-            for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+            for batch in ordered_batches(dataset, batch_size):
                 mu, var = head_moments(plan.head, model(batch), n_targets)
                 if task == "classification":
                     mu, var = torch.sigmoid(mu), torch.zeros_like(mu)

@@ -1,0 +1,88 @@
+"""Batches cut from the collated store (``molgdl.data.batches``) equal PyG ``DataLoader``'s, attribute for
+attribute, for every first-party featurizer, on a subset of the store (graphs no longer next to each other, as
+after a split or a descriptor failure) and with several conformers per molecule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.loader import DataLoader
+
+from molgdl.data.batches import ordered_batches
+from molgdl.data.featurize import featurize_table
+from molgdl.data.table import MoleculeRecord, MoleculeTable
+
+SMILES = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "not_a_smiles", "C1CC1N", "O=C(O)c1ccccc1", "CCN(CC)CC",
+          "Clc1ccc(Cl)cc1", "C(", "CC#N", "OCC(O)CO", "c1ccc2ccccc2c1", "CCCCCCCC", "N#Cc1ccccc1", "CS(C)=O", "[Na+].[Cl-]"]
+
+
+def _featurizer(name: str):
+    if name == "graph2d":
+        from molgdl_rdkit.graph2d import Graph2DFeaturizer
+
+        return Graph2DFeaturizer(None)
+    if name == "conformer3d":
+        from molgdl_rdkit.conformer3d import Conformer3DFeaturizer
+        from molgdl_rdkit.params import Conformer3DParams
+
+        return Conformer3DFeaturizer(Conformer3DParams(n_conformers=2))
+    from molgdl_fragtree.featurizer import FragTreeFeaturizer
+    from molgdl_fragtree.params import FragTree2DParams
+
+    return FragTreeFeaturizer(FragTree2DParams())
+
+
+def _graphs(name: str):
+    records = [MoleculeRecord(id=f"m{i}", smiles=s, row=i + 2) for i, s in enumerate(SMILES)]
+    table = MoleculeTable(records, np.arange(len(SMILES), dtype=float)[:, None], ["t"], "regression", "test")
+    return featurize_table(table, _featurizer(name), (name, {}, "test"), [], None, 1, progress=False)
+
+
+def _assert_same(fast, slow) -> None:
+    assert type(fast).__name__ == type(slow).__name__
+    assert sorted(fast.keys()) == sorted(slow.keys())
+    for key in slow.keys():
+        a, b = fast[key], slow[key]
+        assert a.dtype == b.dtype and a.shape == b.shape, key
+        assert torch.equal(torch.nan_to_num(a, 7.0), torch.nan_to_num(b, 7.0)), key
+    assert fast.num_graphs == slow.num_graphs
+    for key in slow.keys():
+        if key not in ("batch", "ptr"):
+            assert torch.equal(fast._slice_dict[key], slow._slice_dict[key]), key
+            assert torch.equal(fast._inc_dict[key], slow._inc_dict[key]), key
+    for a, b in zip(fast.to_data_list(), slow.to_data_list()):  # the batch separates back into the same graphs
+        for key in b.keys():
+            assert torch.equal(torch.nan_to_num(a[key], 7.0), torch.nan_to_num(b[key], 7.0)), key
+
+
+@pytest.mark.parametrize("name", ["graph2d", "conformer3d", "fragtree2d"])
+@pytest.mark.parametrize("batch_size", [1, 3, 64])
+def test_batches_cut_from_the_store_equal_the_data_loaders(name, batch_size):
+    graphs = _graphs(name)
+    assert graphs.failures  # broken SMILES have no graph
+    keep = [g for g in range(len(graphs.dataset)) if g % 4 != 1]
+    subset = graphs.dataset.index_select(torch.tensor(keep))  # holes in the store
+    fast = list(ordered_batches(subset, batch_size))
+    slow = list(DataLoader(subset, batch_size=batch_size, shuffle=False))
+    assert len(fast) == len(slow) == -(-len(keep) // batch_size)
+    for a, b in zip(fast, slow):
+        _assert_same(a, b)
+
+
+def test_a_store_without_holes_is_sliced_and_a_model_writing_in_place_does_not_change_it():
+    graphs = _graphs("graph2d")
+    whole = graphs.dataset
+    assert whole._indices is None  # the graphs are one store without holes
+    stored = whole._data.x.clone()
+    for a, b in zip(ordered_batches(whole, 5), DataLoader(whole, batch_size=5)):
+        _assert_same(a, b)
+        a.x.mul_(0.0)
+    assert torch.equal(whole._data.x, stored)
+
+
+def test_other_datasets_go_through_the_data_loader():
+    graphs = _graphs("graph2d")
+    as_list = [graphs.dataset[i] for i in range(len(graphs.dataset))]
+    for a, b in zip(ordered_batches(as_list, 4), DataLoader(graphs.dataset, batch_size=4)):
+        _assert_same(a, b)

@@ -6,7 +6,7 @@ largest process of the tree, featurization workers included), on the first N mol
 (``descriptors: []``), and the same with the ``rdkit2d_fast`` descriptor subset (``esol_dmpnn_fast``); each is trained for ``--epochs`` epochs here (prediction speed does not depend on how
 well the model was trained), or taken from ``--run LABEL=DIR``.
 
-    OMP_NUM_THREADS=1 python benchmarks/scale/predict.py --library /path/to/moses/train.csv.gz --sizes 10000 100000 0
+    python benchmarks/scale/predict.py --library /path/to/moses/train.csv.gz --sizes 10000 100000 0
     python benchmarks/scale/predict.py --quick     # 2,000 and 10,000 molecules of the bundled data sets
 
 A size of 0 means the whole library. One JSON record per (run, size) goes to ``benchmarks/scale/results/``
@@ -16,10 +16,11 @@ A size of 0 means the whole library. One JSON record per (run, size) goes to ``b
 the peer arm ``chemprop_graph``: chemprop 2.3.1's D-MPNN of the same size as ``graph_only`` (message 300, depth
 3, FFN 300 x 2, no descriptors) trained on ESOL for the same epochs, and ``chemprop predict`` timed on the same
 molecules in the same benchmark run. chemprop reports no streaming rate, so both are compared on
-molecules per wall second (start-up included for both).
+molecules per wall second (start-up included for both). ``--repeats N`` measures every arm N times per size, the
+arms interleaved so that each repeat sees the same machine load; the report pairs the repeats.
 
-    OMP_NUM_THREADS=1 python benchmarks/scale/predict.py --library train.csv.gz --sizes 10000 100000 \
-        --runs graph_only --chemprop .bench/chemprop-venv/bin/chemprop
+    python benchmarks/scale/predict.py --library train.csv.gz --sizes 10000 100000 \
+        --runs graph_only --chemprop .bench/chemprop-venv/bin/chemprop --repeats 5
 """
 
 from __future__ import annotations
@@ -159,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="2,000 and 10,000 molecules of the bundled data sets")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--chemprop", help="the chemprop 2.3.1 command: adds the chemprop_graph peer arm")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="measure every arm this many times per size, arms interleaved (mean and spread reported)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.chunk_size, args.epochs = [2_000, 10_000], 2_000, 1
@@ -169,34 +172,49 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/scale/predict.py " + (" ".join(["--quick"]) if args.quick else shlex.join(
         [*(["--library", args.library.name]), "--sizes", *map(str, args.sizes), "--chunk-size", str(args.chunk_size),
          *(["--runs", *args.runs] if args.runs != sorted(RUNS) else []),
-         *(["--chemprop", "chemprop"] if args.chemprop else [])]))
+         *(["--chemprop", "chemprop"] if args.chemprop else []),
+         *(["--repeats", str(args.repeats)] if args.repeats > 1 else [])]))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        arms = list(args.runs) + (["chemprop_graph"] if args.chemprop else [])
-        for label in arms:
-            if label == "chemprop_graph":
-                model = chemprop_train(args.chemprop, args.epochs, tmp / "runs")
+        arms = {}  # label -> what to measure: a molgdl run folder or chemprop's model file
+        for label in args.runs:
+            arms[label] = Path(given[label]) if label in given else train(label, RUNS[label], args.epochs, tmp / "runs")
+        if args.chemprop:
+            arms["chemprop_graph"] = chemprop_train(args.chemprop, args.epochs, tmp / "runs")
+        for size in args.sizes:
+            if args.quick:
+                pool = bundled_smiles()
+                smiles = (pool * (size // len(pool) + 1))[:size]
+                source = f"bundled data sets ({', '.join(BUNDLED)}) repeated"
             else:
-                run = Path(given[label]) if label in given else train(label, RUNS[label], args.epochs, tmp / "runs")
-            for size in args.sizes:
-                if args.quick:
-                    pool = bundled_smiles()
-                    smiles = (pool * (size // len(pool) + 1))[:size]
-                    source = f"bundled data sets ({', '.join(BUNDLED)}) repeated"
-                else:
-                    smiles = library_smiles(args.library, size)
-                    source = args.library.name
-                measured = (chemprop_measure(args.chemprop, model, smiles, tmp) if label == "chemprop_graph"
-                            else measure(run, smiles, args.chunk_size, tmp))
+                smiles = library_smiles(args.library, size)
+                source = args.library.name
+            runs: dict[str, list[dict]] = {label: [] for label in arms}
+            for _ in range(args.repeats):  # arms interleaved, so that every repeat sees the same machine load
+                for label, target in arms.items():
+                    runs[label].append(chemprop_measure(args.chemprop, target, smiles, tmp) if label == "chemprop_graph"
+                                       else measure(target, smiles, args.chunk_size, tmp))
+            for label, measured in runs.items():
                 record = {"run": label, "molecules": len(smiles), "chunk_size": args.chunk_size, "source": source,
                           "epochs_trained": None if label in given else args.epochs, "machine": machine(),
-                          "benchmark_command": command, **measured}
+                          "benchmark_command": command, **combined(measured)}
                 name = f"predict_{label}_{len(smiles)}{'_quick' if args.quick else ''}.json"
                 (args.results / name).write_text(json.dumps(record, indent=1) + "\n")
                 rate = record["streaming_mol_per_s"]
-                print(f"{label} {len(smiles):>8,} molecules: {record['wall_s']:.1f} s, "
+                print(f"{label} {len(smiles):>8,} molecules: {record['wall_s']:.1f} s (mean of {args.repeats}), "
                       f"{'-' if rate is None else f'{rate:,.0f}'} mol/s streaming, {record['peak_rss_mb']:.0f} MiB peak")
     return 0
+
+
+def combined(runs: list[dict]) -> dict:
+    """One record from repeated measurements: mean wall time and streaming rate, the largest peak RSS, and every
+    repeat's values (``wall_s_runs``, ``peak_rss_mb_runs``, ``streaming_mol_per_s_runs``)."""
+    rates = [r["streaming_mol_per_s"] for r in runs]
+    return {"wall_s": sum(r["wall_s"] for r in runs) / len(runs), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "streaming_mol_per_s": None if rates[0] is None else sum(rates) / len(rates),
+            "failed": runs[0]["failed"], "command": runs[0]["command"], "repeats": len(runs),
+            "wall_s_runs": [r["wall_s"] for r in runs], "peak_rss_mb_runs": [r["peak_rss_mb"] for r in runs],
+            "streaming_mol_per_s_runs": rates}
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import numpy as np
 
 from molgdl.run.evaluate import average_by_owner
 
-from .metrics import classification_metrics, regression_metrics
 from .plan import plan_of
 from .samples import mixture, model_files, pass_moments
 
@@ -139,6 +138,8 @@ def _target_rows(table, idx: np.ndarray, est: Estimate, t: int) -> np.ndarray:
 
 def split_metrics(est: Estimate, calibrator, state, table, split, coverage: float,
                   members: np.ndarray | None = None) -> dict[str, Any]:
+    from .metrics import classification_metrics, regression_metrics  # SciPy: not imported by `molgdl predict`
+
     out: dict[str, Any] = {}
     for name in ("val", "test"):
         idx = split.get(name, np.zeros(0, dtype=np.int64))

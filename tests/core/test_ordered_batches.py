@@ -1,6 +1,7 @@
 """Batches cut from the collated store (``molgdl.data.batches``) equal PyG ``DataLoader``'s, attribute for
 attribute, for every first-party featurizer, on a subset of the store (graphs no longer next to each other, as
-after a split or a descriptor failure) and with several conformers per molecule."""
+after a split or a descriptor failure) and with several conformers per molecule; the training loader draws the
+same shuffled batches from the same seeded generator."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import torch
 from torch_geometric.loader import DataLoader
 
-from molgdl.data.batches import ordered_batches
+from molgdl.data.batches import graph_loader, ordered_batches
 from molgdl.data.featurize import featurize_table
 from molgdl.data.table import MoleculeRecord, MoleculeTable
 
@@ -86,3 +87,32 @@ def test_other_datasets_go_through_the_data_loader():
     as_list = [graphs.dataset[i] for i in range(len(graphs.dataset))]
     for a, b in zip(ordered_batches(as_list, 4), DataLoader(graphs.dataset, batch_size=4)):
         _assert_same(a, b)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+@pytest.mark.parametrize("name", ["graph2d", "conformer3d"])
+def test_the_training_loader_draws_the_data_loaders_shuffled_batches(name, workers):
+    graphs = _graphs(name)
+    subset = graphs.dataset.index_select(torch.tensor([g for g in range(len(graphs.dataset)) if g % 3 != 2]))
+    fast = graph_loader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(7),
+                        num_workers=workers, drop_last=True)
+    slow = DataLoader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(7), drop_last=True)
+    for epoch in range(2):  # the generator moves on between epochs in both (each epoch runs to its end)
+        pairs = list(zip(list(fast), list(slow)))
+        assert len(pairs) == len(subset) // 4
+        for a, b in pairs:
+            _assert_same(a, b)
+    with pytest.raises(AssertionError):  # another seed, other batches: the comparison can fail
+        other = graph_loader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(8))
+        for a, b in zip(other, DataLoader(subset, batch_size=4, shuffle=True,
+                                          generator=torch.Generator().manual_seed(7))):
+            _assert_same(a, b)
+
+
+def test_the_training_loader_of_another_dataset_is_pygs():
+    from torch_geometric.loader import DataLoader as PygLoader
+
+    graphs = _graphs("graph2d")
+    as_list = [graphs.dataset[i] for i in range(len(graphs.dataset))]
+    assert isinstance(graph_loader(as_list, batch_size=4, shuffle=True), PygLoader)
+    assert not isinstance(graph_loader(graphs.dataset, batch_size=4), PygLoader)

@@ -1,13 +1,18 @@
-"""Batches of consecutive graphs cut straight out of a collated :class:`~molgdl.data.featurize.GraphDataset`.
+"""Batches cut straight out of a collated :class:`~molgdl.data.featurize.GraphDataset`.
 
-``DataLoader(dataset, batch_size)`` separates every graph from the collated store and collates them again: in a
-streamed ``molgdl predict`` with a graph-only D-MPNN that is about half of the prediction time. A batch of graphs
-``g0..g1`` is one slice of every stored tensor along its concatenation dimension, plus the node offsets added to
-index-like keys, which is what :func:`ordered_batches` builds. It follows PyG's rules for a plain ``Data`` store
-(``Data.__cat_dim__``, ``Data.__inc__``: keys containing ``index``, and ``face``, are shifted by the number of
-nodes before them in the batch), so its batches equal ``DataLoader``'s, attribute for attribute (tested). Any
-other dataset (a list of graphs, an on-disk store, keys this module does not know how to shift) goes through
-``DataLoader`` unchanged.
+PyG's ``DataLoader`` separates every graph of a batch from the collated store and collates them again: in a
+streamed ``molgdl predict`` with a graph-only D-MPNN that was about half of the prediction time. A batch of
+consecutive graphs is one slice of every stored tensor along its concatenation dimension (any other batch, one
+gather), plus the node offsets added to index-like keys. This module follows PyG's rules for a plain ``Data``
+store (``Data.__cat_dim__``, ``Data.__inc__``: keys containing ``index``, and ``face``, are shifted by the number
+of nodes before them in the batch), so its batches equal ``DataLoader``'s, attribute for attribute (tested).
+
+- :func:`ordered_batches`: the graphs in order (prediction, embedding, evaluation).
+- :func:`graph_loader`: a drop-in for ``torch_geometric.loader.DataLoader`` (training: shuffling with a seeded
+  generator, ``drop_last``, loader workers); the same sampler draws the same batches.
+
+Any other dataset (a list of graphs, the on-disk store, keys this module does not know how to shift) goes
+through PyG's ``DataLoader`` unchanged.
 """
 
 from __future__ import annotations
@@ -34,6 +39,42 @@ def ordered_batches(dataset, batch_size: int) -> Iterator[Batch]:
         yield _cut(dataset._data, dataset.slices, positions[start:start + batch_size], node_key)
 
 
+def graph_loader(dataset, batch_size: int, shuffle: bool = False, **kwargs) -> torch.utils.data.DataLoader:
+    """``torch_geometric.loader.DataLoader(dataset, batch_size, shuffle, **kwargs)``, with each batch fetched in one
+    call as a cut of the collated store where the dataset allows it (``kwargs``: ``generator``, ``num_workers``,
+    ``drop_last``, ... of ``torch.utils.data.DataLoader``)."""
+    node_key = _node_key(dataset)
+    if node_key is None:
+        from torch_geometric.loader import DataLoader
+
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
+    return torch.utils.data.DataLoader(_StoreBatches(dataset, node_key), batch_size=batch_size, shuffle=shuffle,
+                                       collate_fn=_as_is, **kwargs)
+
+
+class _StoreBatches(torch.utils.data.Dataset):
+    """``dataset`` for ``torch.utils.data.DataLoader``: it fetches a batch's graphs in one call (``__getitems__``)
+    and gets back one :class:`Batch`."""
+
+    def __init__(self, dataset, node_key: str) -> None:
+        self.data, self.slices, self.node_key = dataset._data, dataset.slices, node_key
+        self.positions = torch.as_tensor(list(dataset.indices()), dtype=torch.long)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitems__(self, indices: list[int]) -> Batch:
+        return _cut(self.data, self.slices, self.positions[torch.as_tensor(indices, dtype=torch.long)], self.node_key)
+
+    def __getitem__(self, index: int) -> Batch:
+        return self.__getitems__([index])
+
+
+def _as_is(batch: Batch) -> Batch:
+    """The collate function of :func:`graph_loader`: the batch is collated already."""
+    return batch
+
+
 def _node_key(dataset) -> str | None:
     """The key that counts each graph's nodes, or None when the fast path does not apply to ``dataset``."""
     from molgdl.data.featurize import GraphDataset
@@ -50,8 +91,8 @@ def _node_key(dataset) -> str | None:
 
 
 def _cut(data: Data, slices: dict[str, torch.Tensor], graphs: torch.Tensor, node_key: str) -> Batch:
-    """The batch of stored graphs ``graphs`` ``[B]`` (positions in the store, increasing)."""
-    contiguous = bool(graphs[-1] - graphs[0] == len(graphs) - 1)
+    """The batch of stored graphs ``graphs`` ``[B]`` (positions in the store, in batch order)."""
+    contiguous = bool((graphs[1:] - graphs[:-1] == 1).all())
     nodes = _sizes(slices[node_key], graphs)
     node_offset = torch.cumsum(nodes, 0) - nodes  # nodes before each graph in the batch
     out, slice_dict, inc_dict = Batch(_base_cls=Data), {}, {}

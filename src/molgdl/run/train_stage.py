@@ -73,8 +73,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
     from pytorch_lightning.loggers import TensorBoardLogger
-    from torch_geometric.loader import DataLoader
 
+    from molgdl.data.batches import graph_loader
     from molgdl.train.callbacks import LifecycleCallback
     from molgdl.train.checkpoint_io import AtomicCheckpointIO, resume_checkpoint
     from molgdl.train.csv_history import HistoryCSVLogger
@@ -124,11 +124,11 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     module = PredictorModule(model, table.task, make_opt, make_sched, energy_weight=cfg.loss.energy_weight,
                              force_weight=cfg.loss.force_weight, loss_fn=loss_fn(plan_of(res)))
     gen = torch.Generator().manual_seed(init_seed)
-    train_loader = DataLoader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
-                              num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
+    train_loader = graph_loader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
+                                num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
     check_first_batch(res, model, train_set, tcfg.batch_size)
     val_set = gs.dataset.index_select(graph_indices(gs.graph_owner, split["val"]))
-    val_loader = DataLoader(val_set, batch_size=tcfg.batch_size, num_workers=tcfg.loader_workers)
+    val_loader = graph_loader(val_set, batch_size=tcfg.batch_size, num_workers=tcfg.loader_workers)
 
     ckpt_dir = seed_dir / "checkpoints"
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min",

@@ -26,7 +26,8 @@ PEER_RATIO = 2.0  # issue 17: graph-only predict at least 2x chemprop's predict 
 
 
 def load(results: Path) -> list[dict]:
-    records = [json.loads(p.read_text()) for p in sorted(results.glob("predict_*.json"))]
+    """The predict records of ``results`` and of its subfolders (a series measured apart, e.g. ``rss_series/``)."""
+    records = [json.loads(p.read_text()) for p in sorted(results.rglob("predict_*.json"))]
     return sorted(records, key=lambda r: (r["run"], r["molecules"]))
 
 
@@ -62,8 +63,9 @@ def rss_sentence(run: str, rows: list[dict]) -> str:
 def render(records: list[dict]) -> str:
     commands = sorted({r["benchmark_command"] for r in records})
     lines = ["## Streaming predict at scale", "",
-             f"Command: {', '.join(f'`{c}`' for c in commands)}; raw results: `benchmarks/scale/results/"
-             "predict_*.json` (one per run and input size).", "",
+             "Commands: " + "; ".join(f"[{k}] `{c}`" for k, c in enumerate(commands, 1)) + "; raw results: "
+             "`benchmarks/scale/results/predict_*.json` and `benchmarks/scale/results/*/predict_*.json` (one per run, "
+             "input size and command).", "",
              f"Machine: {records[0]['machine']}, shared with other jobs. One `molgdl predict --quiet` process per row "
              "under `/usr/bin/time` (peak RSS of the largest process, featurization workers included); wall time "
              "includes start-up (imports, opening the run); streaming molecules/s is the rate molgdl reports for "
@@ -73,10 +75,11 @@ def render(records: list[dict]) -> str:
              "graph-only run's size (message 300, depth 3, FFN 300 x 2) trained on ESOL and timed as one `chemprop "
              "predict` process on a plain CSV of the same molecules (its default threads, no workers; it reports "
              "no streaming rate).", "",
-             "| run | molecules | input | chunk size | wall s | molecules/s (wall) | molecules/s (streaming) | "
-             "peak RSS MiB | failed |", "|---|---|---|---|---|---|---|---|---|"]
+             "| command | run | molecules | input | chunk size | wall s | molecules/s (wall) | molecules/s (streaming) | "
+             "peak RSS MiB | failed |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
-        lines.append(f"| {r['run']} | {r['molecules']:,} | {r['source']} | {r['chunk_size']:,} | {wall(r)} | "
+        lines.append(f"| [{commands.index(r['benchmark_command']) + 1}] | {r['run']} | {r['molecules']:,} | "
+                     f"{r['source']} | {r['chunk_size']:,} | {wall(r)} | "
                      f"{r['molecules'] / r['wall_s']:,.0f} | {count(r['streaming_mol_per_s'])} | "
                      f"{r['peak_rss_mb']:,.0f} | {count(r['failed'])} |")
     lines.append("")

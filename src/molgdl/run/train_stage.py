@@ -37,7 +37,7 @@ def feature_dims(data: PreparedData) -> FeatureDims:
 
 def build_model(res: Resolved, dims: FeatureDims, n_targets: int):
     """encoder + readout + head, from the registered factories."""
-    from molgdl.train.module import MolecularModel
+    from molgdl.train.model import MolecularModel
 
     from molgdl.build_checks import built
     from molgdl.uncertainty.plan import head_width

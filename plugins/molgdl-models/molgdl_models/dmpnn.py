@@ -119,24 +119,19 @@ class DMPNNEncoder(nn.Module):
         self._check_graph(x, edge_index, edge_attr)
 
         src, dst = edge_index[0], edge_index[1]
-        h0 = self._initial_state(x, edge_attr, src)  # [E, H], pre-activation
+        # every weight is applied by calling its nn.Linear (per-molecule gradients hook the modules' inputs and
+        # output gradients, molgdl_coherence.pergrad)
+        h0 = self.W_i(torch.cat([x.index_select(0, src), edge_attr], dim=1))  # [E, H], pre-activation
         h = self.tau(h0)
         for _ in range(1, self.depth):
             if self.undirected:
                 h = (h + _reversed(h)) / 2
             incoming = h.new_zeros(num_nodes, h.size(1)).index_add_(0, dst, h)  # [N, H]
             m = incoming.index_select(0, src).sub_(_reversed(h))  # sum over k in N(v) of h_kv, minus h_wv
-            pre = self.W_h(m).add_(h0) if self.W_h.bias is not None else torch.addmm(h0, m, self.W_h.weight.t())
-            h = self.dropout(self.tau(pre))
+            h = self.dropout(self.tau(self.W_h(m).add_(h0)))
 
         incoming = h.new_zeros(num_nodes, h.size(1)).index_add_(0, dst, h)  # zeros for isolated atoms
         return self.dropout(self.tau(self.W_o(torch.cat([x, incoming], dim=1))))
-
-    def _initial_state(self, x: Tensor, edge_attr: Tensor, src: Tensor) -> Tensor:
-        """``W_i [x_v || e_vw]`` ``[E, H]``, with the atom part multiplied once per atom, not once per bond."""
-        w_atom, w_bond = self.W_i.weight[:, :self.atom_dim], self.W_i.weight[:, self.atom_dim:]
-        h0 = torch.addmm((x @ w_atom.t()).index_select(0, src), edge_attr, w_bond.t())
-        return h0 + self.W_i.bias if self.W_i.bias is not None else h0
 
 
 def build_dmpnn(params, dims: FeatureDims) -> DMPNNEncoder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -38,8 +39,6 @@ def count(value: float | None) -> str:
 
 def wall(record: dict) -> str:
     """Wall seconds: the mean +- standard deviation over repeats where the record has several."""
-    import statistics
-
     runs = record.get("wall_s_runs", [])
     if len(runs) < 2:
         return f"{record['wall_s']:.1f}"
@@ -127,8 +126,6 @@ def render(records: list[dict]) -> str:
 
 def peer_sentence(g: dict, c: dict) -> str:
     """graph_only against chemprop_graph at one size: molecules per wall second, paired over interleaved repeats."""
-    import statistics
-
     text = (f"- At {g['molecules']:,} molecules, in the same benchmark run, the graph-only D-MPNN predicts "
             f"{g['molecules'] / g['wall_s']:,.0f} molecules per wall second against chemprop 2.3.1's "
             f"{c['molecules'] / c['wall_s']:,.0f} (same model size, start-up included for both)")

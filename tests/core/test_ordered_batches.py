@@ -102,6 +102,9 @@ def test_the_training_loader_draws_the_data_loaders_shuffled_batches(name, worke
         assert len(pairs) == len(subset) // 4
         for a, b in pairs:
             _assert_same(a, b)
+    for i in (0, len(subset) - 1):  # the loader's dataset still gives single graphs (callbacks sample from it)
+        a, b = fast.dataset[i], subset[i]
+        assert sorted(a.keys()) == sorted(b.keys()) and all(torch.equal(a[k], b[k]) for k in b.keys())
     with pytest.raises(AssertionError):  # another seed, other batches: the comparison can fail
         other = graph_loader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(8))
         for a, b in zip(other, DataLoader(subset, batch_size=4, shuffle=True,

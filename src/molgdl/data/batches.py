@@ -17,7 +17,7 @@ through PyG's ``DataLoader`` unchanged.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable
 
 import torch
 from torch_geometric.data import Batch, Data
@@ -26,17 +26,9 @@ from torch_geometric.data import Batch, Data
 NODE_KEYS = ("x", "feat", "pos", "node_type", "n_id")
 
 
-def ordered_batches(dataset, batch_size: int) -> Iterator[Batch]:
+def ordered_batches(dataset, batch_size: int) -> Iterable[Batch]:
     """The graphs of ``dataset`` in order, ``batch_size`` at a time, as ``torch_geometric`` batches."""
-    node_key = _node_key(dataset)
-    if node_key is None:
-        from torch_geometric.loader import DataLoader
-
-        yield from DataLoader(dataset, batch_size=batch_size, shuffle=False)
-        return
-    positions = torch.as_tensor(list(dataset.indices()), dtype=torch.long)
-    for start in range(0, len(positions), batch_size):
-        yield _cut(dataset._data, dataset.slices, positions[start:start + batch_size], node_key)
+    return graph_loader(dataset, batch_size)
 
 
 def graph_loader(dataset, batch_size: int, shuffle: bool = False, **kwargs) -> torch.utils.data.DataLoader:
@@ -54,20 +46,22 @@ def graph_loader(dataset, batch_size: int, shuffle: bool = False, **kwargs) -> t
 
 class _StoreBatches(torch.utils.data.Dataset):
     """``dataset`` for ``torch.utils.data.DataLoader``: it fetches a batch's graphs in one call (``__getitems__``)
-    and gets back one :class:`Batch`."""
+    and gets back one :class:`Batch`; ``[i]`` is graph ``i`` of ``dataset``, as before (callbacks sample graphs
+    from ``trainer.train_dataloader.dataset``)."""
 
     def __init__(self, dataset, node_key: str) -> None:
-        self.data, self.slices, self.node_key = dataset._data, dataset.slices, node_key
+        self.graphs, self.node_key = dataset, node_key
         self.positions = torch.as_tensor(list(dataset.indices()), dtype=torch.long)
 
     def __len__(self) -> int:
         return len(self.positions)
 
-    def __getitems__(self, indices: list[int]) -> Batch:
-        return _cut(self.data, self.slices, self.positions[torch.as_tensor(indices, dtype=torch.long)], self.node_key)
+    def __getitem__(self, index: int) -> Data:
+        return self.graphs[index]
 
-    def __getitem__(self, index: int) -> Batch:
-        return self.__getitems__([index])
+    def __getitems__(self, indices: list[int]) -> Batch:
+        return _cut(self.graphs._data, self.graphs.slices, self.positions[torch.as_tensor(indices, dtype=torch.long)],
+                    self.node_key)
 
 
 def _as_is(batch: Batch) -> Batch:

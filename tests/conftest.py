@@ -30,3 +30,28 @@ def run_cli(tmp_path, monkeypatch, capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def assert_same_batch():
+    """``assert_same_batch(fast, slow)``: two ``torch_geometric`` batches have the same attributes (NaN equal to
+    NaN), the same graph boundaries and node offsets per key, and separate back into the same graphs."""
+    import torch
+
+    def check(fast, slow) -> None:
+        assert type(fast).__name__ == type(slow).__name__
+        assert sorted(fast.keys()) == sorted(slow.keys())
+        for key in slow.keys():
+            a, b = fast[key], slow[key]
+            assert a.dtype == b.dtype and a.shape == b.shape, key
+            assert torch.equal(torch.nan_to_num(a, 7.0), torch.nan_to_num(b, 7.0)), key
+        assert fast.num_graphs == slow.num_graphs
+        for key in slow.keys():
+            if key not in ("batch", "ptr"):
+                assert torch.equal(fast._slice_dict[key], slow._slice_dict[key]), key
+                assert torch.equal(fast._inc_dict[key], slow._inc_dict[key]), key
+        for a, b in zip(fast.to_data_list(), slow.to_data_list()):  # the batch separates back into the same graphs
+            for key in b.keys():
+                assert torch.equal(torch.nan_to_num(a[key], 7.0), torch.nan_to_num(b[key], 7.0)), key
+
+    return check

@@ -40,26 +40,9 @@ def _graphs(name: str):
     return featurize_table(table, _featurizer(name), (name, {}, "test"), [], None, 1, progress=False)
 
 
-def _assert_same(fast, slow) -> None:
-    assert type(fast).__name__ == type(slow).__name__
-    assert sorted(fast.keys()) == sorted(slow.keys())
-    for key in slow.keys():
-        a, b = fast[key], slow[key]
-        assert a.dtype == b.dtype and a.shape == b.shape, key
-        assert torch.equal(torch.nan_to_num(a, 7.0), torch.nan_to_num(b, 7.0)), key
-    assert fast.num_graphs == slow.num_graphs
-    for key in slow.keys():
-        if key not in ("batch", "ptr"):
-            assert torch.equal(fast._slice_dict[key], slow._slice_dict[key]), key
-            assert torch.equal(fast._inc_dict[key], slow._inc_dict[key]), key
-    for a, b in zip(fast.to_data_list(), slow.to_data_list()):  # the batch separates back into the same graphs
-        for key in b.keys():
-            assert torch.equal(torch.nan_to_num(a[key], 7.0), torch.nan_to_num(b[key], 7.0)), key
-
-
 @pytest.mark.parametrize("name", ["graph2d", "conformer3d", "fragtree2d"])
 @pytest.mark.parametrize("batch_size", [1, 3, 64])
-def test_batches_cut_from_the_store_equal_the_data_loaders(name, batch_size):
+def test_batches_cut_from_the_store_equal_the_data_loaders(name, batch_size, assert_same_batch):
     graphs = _graphs(name)
     assert graphs.failures  # broken SMILES have no graph
     keep = [g for g in range(len(graphs.dataset)) if g % 4 != 1]
@@ -68,30 +51,30 @@ def test_batches_cut_from_the_store_equal_the_data_loaders(name, batch_size):
     slow = list(DataLoader(subset, batch_size=batch_size, shuffle=False))
     assert len(fast) == len(slow) == -(-len(keep) // batch_size)
     for a, b in zip(fast, slow):
-        _assert_same(a, b)
+        assert_same_batch(a, b)
 
 
-def test_a_store_without_holes_is_sliced_and_a_model_writing_in_place_does_not_change_it():
+def test_a_store_without_holes_is_sliced_and_a_model_writing_in_place_does_not_change_it(assert_same_batch):
     graphs = _graphs("graph2d")
     whole = graphs.dataset
     assert whole._indices is None  # the graphs are one store without holes
     stored = whole._data.x.clone()
     for a, b in zip(ordered_batches(whole, 5), DataLoader(whole, batch_size=5)):
-        _assert_same(a, b)
+        assert_same_batch(a, b)
         a.x.mul_(0.0)
     assert torch.equal(whole._data.x, stored)
 
 
-def test_other_datasets_go_through_the_data_loader():
+def test_other_datasets_go_through_the_data_loader(assert_same_batch):
     graphs = _graphs("graph2d")
     as_list = [graphs.dataset[i] for i in range(len(graphs.dataset))]
     for a, b in zip(ordered_batches(as_list, 4), DataLoader(graphs.dataset, batch_size=4)):
-        _assert_same(a, b)
+        assert_same_batch(a, b)
 
 
 @pytest.mark.parametrize("workers", [0, 1])
 @pytest.mark.parametrize("name", ["graph2d", "conformer3d"])
-def test_the_training_loader_draws_the_data_loaders_shuffled_batches(name, workers):
+def test_the_training_loader_draws_the_data_loaders_shuffled_batches(name, workers, assert_same_batch):
     graphs = _graphs(name)
     subset = graphs.dataset.index_select(torch.tensor([g for g in range(len(graphs.dataset)) if g % 3 != 2]))
     fast = graph_loader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(7),
@@ -101,7 +84,7 @@ def test_the_training_loader_draws_the_data_loaders_shuffled_batches(name, worke
         pairs = list(zip(list(fast), list(slow)))
         assert len(pairs) == len(subset) // 4
         for a, b in pairs:
-            _assert_same(a, b)
+            assert_same_batch(a, b)
     for i in (0, len(subset) - 1):  # the loader's dataset still gives single graphs (callbacks sample from it)
         a, b = fast.dataset[i], subset[i]
         assert sorted(a.keys()) == sorted(b.keys()) and all(torch.equal(a[k], b[k]) for k in b.keys())
@@ -109,7 +92,7 @@ def test_the_training_loader_draws_the_data_loaders_shuffled_batches(name, worke
         other = graph_loader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(8))
         for a, b in zip(other, DataLoader(subset, batch_size=4, shuffle=True,
                                           generator=torch.Generator().manual_seed(7))):
-            _assert_same(a, b)
+            assert_same_batch(a, b)
 
 
 def test_the_training_loader_of_another_dataset_is_pygs():

@@ -164,3 +164,37 @@ def test_an_unwritable_cache_folder_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="featurized store cannot be written") as info:
         featurize_to_disk(_table(), featurizer, fid, descriptors, blocker, 1, False, SHARD)
     assert "data.cache_dir" in info.value.hint and "storage: memory" in info.value.hint
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_batches_read_from_disk_equal_the_data_loaders_and_read_each_byte_once(tmp_path, workers, assert_same_batch):
+    from torch_geometric.loader import DataLoader
+
+    from molgdl.data.batches import graph_loader, ordered_batches
+
+    _, _, disk = _both(tmp_path)
+    keep = torch.tensor([g for g in range(len(disk.dataset)) if g % 4 != 1])
+    subset = disk.dataset.index_select(keep)  # holes in the store, runs that cross shard boundaries
+    for batch_size in (1, 3, 64):
+        fast = list(ordered_batches(subset, batch_size))
+        slow = list(DataLoader(subset, batch_size=batch_size))
+        assert len(fast) == len(slow) == -(-len(keep) // batch_size)
+        for a, b in zip(fast, slow):
+            assert_same_batch(a, b)
+    fast = graph_loader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(5),
+                        num_workers=workers)
+    slow = DataLoader(subset, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(5))
+    assert not isinstance(fast, DataLoader)
+    for _ in range(2):
+        pairs = list(zip(list(fast), list(slow)))
+        assert len(pairs) == -(-len(keep) // 4)
+        for a, b in pairs:
+            assert_same_batch(a, b)
+
+    ds = pickle.loads(pickle.dumps(disk.dataset))
+    order = torch.tensor([9, 2, 3, 4, 11, 0])
+    batch = ds.read_batch(order)
+    graphs = [disk.dataset[int(i)] for i in order]
+    assert ds.bytes_read == sum(sum(g[k].numel() * g[k].element_size() for k in ("x", "edge_index", "edge_attr", "z"))
+                                + 8 * g.extra.shape[1] for g in graphs)  # nothing read twice, nothing extra
+    assert_same_batch(batch, next(iter(DataLoader(graphs, batch_size=len(graphs)))))

@@ -11,13 +11,15 @@ of nodes before them in the batch), so its batches equal ``DataLoader``'s, attri
 - :func:`graph_loader`: a drop-in for ``torch_geometric.loader.DataLoader`` (training: shuffling with a seeded
   generator, ``drop_last``, loader workers); the same sampler draws the same batches.
 
-Any other dataset (a list of graphs, the on-disk store, keys this module does not know how to shift) goes
-through PyG's ``DataLoader`` unchanged.
+The on-disk store (:class:`~molgdl.data.disk_store.DiskGraphDataset`) reads a batch the same way: one positional
+read per attribute and run of consecutive stored graphs, assembled by :func:`batch_of_parts`. Any other dataset (a
+list of graphs, keys this module does not know how to shift) goes through PyG's ``DataLoader`` unchanged.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import functools
+from typing import Callable, Iterable
 
 import torch
 from torch_geometric.data import Batch, Data
@@ -33,14 +35,15 @@ def ordered_batches(dataset, batch_size: int) -> Iterable[Batch]:
 
 def graph_loader(dataset, batch_size: int, shuffle: bool = False, **kwargs) -> torch.utils.data.DataLoader:
     """``torch_geometric.loader.DataLoader(dataset, batch_size, shuffle, **kwargs)``, with each batch fetched in one
-    call as a cut of the collated store where the dataset allows it (``kwargs``: ``generator``, ``num_workers``,
-    ``drop_last``, ... of ``torch.utils.data.DataLoader``)."""
-    node_key = _node_key(dataset)
-    if node_key is None:
+    call where the dataset allows it: a cut of the collated in-memory store, or one read per attribute and run of
+    stored graphs from the on-disk store (``kwargs``: ``generator``, ``num_workers``, ``drop_last``, ... of
+    ``torch.utils.data.DataLoader``)."""
+    fetch = _batch_fetcher(dataset)
+    if fetch is None:
         from torch_geometric.loader import DataLoader
 
         return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
-    return torch.utils.data.DataLoader(_StoreBatches(dataset, node_key), batch_size=batch_size, shuffle=shuffle,
+    return torch.utils.data.DataLoader(_StoreBatches(dataset, fetch), batch_size=batch_size, shuffle=shuffle,
                                        collate_fn=_as_is, **kwargs)
 
 
@@ -49,8 +52,8 @@ class _StoreBatches(torch.utils.data.Dataset):
     and gets back one :class:`Batch`; ``[i]`` is graph ``i`` of ``dataset``, as before (callbacks sample graphs
     from ``trainer.train_dataloader.dataset``)."""
 
-    def __init__(self, dataset, node_key: str) -> None:
-        self.graphs, self.node_key = dataset, node_key
+    def __init__(self, dataset, fetch: Callable[[torch.Tensor], Batch]) -> None:
+        self.graphs, self.fetch = dataset, fetch
         self.positions = torch.as_tensor(list(dataset.indices()), dtype=torch.long)
 
     def __len__(self) -> int:
@@ -60,13 +63,25 @@ class _StoreBatches(torch.utils.data.Dataset):
         return self.graphs[index]
 
     def __getitems__(self, indices: list[int]) -> Batch:
-        return _cut(self.graphs._data, self.graphs.slices, self.positions[torch.as_tensor(indices, dtype=torch.long)],
-                    self.node_key)
+        return self.fetch(self.positions[torch.as_tensor(indices, dtype=torch.long)])
 
 
 def _as_is(batch: Batch) -> Batch:
     """The collate function of :func:`graph_loader`: the batch is collated already."""
     return batch
+
+
+def _batch_fetcher(dataset) -> Callable[[torch.Tensor], Batch] | None:
+    """``fetch(positions)``: the batch of the stored graphs at ``positions`` ``[B]``; None when ``dataset`` has no
+    batched read (PyG's ``DataLoader`` then collates graph by graph)."""
+    from molgdl.data.disk_store import DiskGraphDataset
+
+    if isinstance(dataset, DiskGraphDataset):
+        return dataset.read_batch if dataset.batch_readable else None
+    node_key = _node_key(dataset)
+    if node_key is None:
+        return None
+    return functools.partial(_cut, dataset._data, dataset.slices, node_key=node_key)
 
 
 def _node_key(dataset) -> str | None:
@@ -77,37 +92,54 @@ def _node_key(dataset) -> str | None:
         return None
     data, slices = dataset._data, dataset.slices
     keys = list(data.keys())
-    if "num_nodes" in keys or "ptr" in keys or any("batch" in k for k in keys) or set(keys) != set(slices):
+    if not shiftable(keys) or set(keys) != set(slices):
         return None
     if not all(isinstance(data[k], torch.Tensor) and not data[k].is_sparse for k in keys):
         return None
     return next((k for k in NODE_KEYS if k in keys), None)
 
 
+def shiftable(keys: Iterable[str]) -> bool:
+    """Whether a plain ``Data`` with these keys is batched by the rules this module follows (no ``num_nodes``,
+    ``ptr`` or ``*batch*`` key, which PyG treats specially)."""
+    keys = list(keys)
+    return not ("num_nodes" in keys or "ptr" in keys or any("batch" in k for k in keys))
+
+
 def _cut(data: Data, slices: dict[str, torch.Tensor], graphs: torch.Tensor, node_key: str) -> Batch:
     """The batch of stored graphs ``graphs`` ``[B]`` (positions in the store, in batch order)."""
     contiguous = bool((graphs[1:] - graphs[:-1] == 1).all())
-    nodes = _sizes(slices[node_key], graphs)
-    node_offset = torch.cumsum(nodes, 0) - nodes  # nodes before each graph in the batch
-    out, slice_dict, inc_dict = Batch(_base_cls=Data), {}, {}
+    parts = {}
     for key in data.keys():
         value, bounds = data[key], slices[key]
-        dim = data.__cat_dim__(key, value)
+        dim = data.__cat_dim__(key, value) % value.dim()
         sizes = _sizes(bounds, graphs)
         if contiguous:
             part = value.narrow(dim, int(bounds[graphs[0]]), int(sizes.sum())).clone()  # a model may write in place
         else:
             part = value.index_select(dim, _element_index(bounds, graphs, sizes))
+        parts[key] = (part, sizes, dim)
+    return batch_of_parts(parts, node_key)
+
+
+def batch_of_parts(parts: dict[str, tuple[torch.Tensor, torch.Tensor, int]], node_key: str) -> Batch:
+    """The :class:`Batch` PyG's collation gives for ``B`` graphs, from ``parts[key] = (values, sizes, dim)``: the
+    graphs' values of ``key`` concatenated along ``dim`` (their PyG cat dimension, non-negative), and how many
+    elements along ``dim`` each graph has ``[B]``. Index-like keys (``*index*``, ``face``) get the node offsets
+    added here, as PyG's ``Data.__inc__`` does; ``parts[node_key]`` sizes count the nodes."""
+    nodes = parts[node_key][1]
+    node_offset = torch.cumsum(nodes, 0) - nodes  # nodes before each graph in the batch
+    out, slice_dict, inc_dict = Batch(_base_cls=Data), {}, {}
+    for key, (part, sizes, dim) in parts.items():
         shifts = node_offset if ("index" in key or key == "face") else torch.zeros_like(nodes)
         if bool(shifts.any()):
-            part = part + _per_element(shifts, sizes).view(*([1] * (dim % part.dim())), -1,
-                                                           *([1] * (part.dim() - 1 - dim % part.dim())))
+            part = part + _per_element(shifts, sizes).view(*([1] * dim), -1, *([1] * (part.dim() - 1 - dim)))
         out[key] = part
         slice_dict[key] = torch.cat([sizes.new_zeros(1), torch.cumsum(sizes, 0)])
         inc_dict[key] = shifts
-    out.batch = torch.repeat_interleave(torch.arange(len(graphs)), nodes)
+    out.batch = torch.repeat_interleave(torch.arange(len(nodes)), nodes)
     out.ptr = torch.cat([nodes.new_zeros(1), torch.cumsum(nodes, 0)])
-    out._num_graphs = len(graphs)
+    out._num_graphs = len(nodes)
     out._slice_dict, out._inc_dict = slice_dict, inc_dict
     return out
 

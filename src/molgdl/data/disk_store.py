@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch_geometric.data import Data, Dataset
+from torch_geometric.data import Batch, Data, Dataset
 
 from molgdl.errors import DataError
 
@@ -177,6 +177,55 @@ class DiskGraphDataset(Dataset):
         data.mol_index = torch.tensor([mol], dtype=torch.long)
         return data
 
+    def read_batch(self, positions: torch.Tensor) -> Batch:
+        """The batch of stored graphs ``positions`` ``[B]`` (indices into the whole store, in batch order), equal to
+        PyG's collation of ``[self.get(i) for i in positions]``: one positional read per attribute and run of
+        graphs stored next to each other, straight into the batch's arrays."""
+        from molgdl.data.batches import NODE_KEYS, batch_of_parts
+
+        pos = np.asarray(positions, dtype=np.int64)
+        shard_of = np.searchsorted(self._first_graph, pos, side="right") - 1
+        local = pos - self._first_graph[shard_of]
+        breaks = np.nonzero((np.diff(pos) != 1) | (np.diff(shard_of) != 0))[0] + 1
+        firsts, lasts = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(pos)]]) - 1
+        layout = self._shards[int(shard_of[0])].layout
+        parts = {}
+        for attr, lay in layout.items():
+            bounds = np.empty((len(pos), 2), dtype=np.int64)  # first and end element of each graph in its file
+            for s in np.unique(shard_of):
+                here = shard_of == s
+                starts = self._shards[s].starts[attr]
+                bounds[here, 0], bounds[here, 1] = starts[local[here]], starts[local[here] + 1]
+            sizes = bounds[:, 1] - bounds[:, 0]
+            dtype = np.dtype(lay["dtype"])
+            out = np.empty([int(sizes.sum()), *lay["tail"]], dtype=dtype)
+            row = out.itemsize * int(np.prod(lay["tail"], dtype=np.int64))
+            view, at = memoryview(out.reshape(-1).view(np.uint8)), 0
+            for first, last in zip(firsts.tolist(), lasts.tolist()):
+                path = self._shards[int(shard_of[first])].path / f"{attr}.bin"
+                a, b = int(bounds[first, 0]), int(bounds[last, 1])
+                self._read_into(path, a * row, view[at:at + (b - a) * row])
+                at += (b - a) * row
+            values = torch.from_numpy(out)
+            if lay["dim"]:
+                values = values.movedim(0, lay["dim"]).contiguous()
+            parts[attr] = (values, torch.from_numpy(sizes), lay["dim"])
+        ones = torch.ones(len(pos), dtype=torch.long)
+        mol = self._mol[pos]
+        parts["y"] = (self._y[torch.from_numpy(pos)], ones, 0)
+        parts["extra"] = (torch.from_numpy(self._extra_rows(mol).astype(np.float32)), ones, 0)
+        parts["mol_index"] = (torch.from_numpy(mol), ones, 0)
+        return batch_of_parts(parts, next(k for k in NODE_KEYS if k in layout))
+
+    @property
+    def batch_readable(self) -> bool:
+        """Whether :meth:`read_batch` applies (a non-empty store whose graphs have a node key and no key that PyG
+        batches specially)."""
+        from molgdl.data.batches import NODE_KEYS, shiftable
+
+        keys = self.graph_keys
+        return len(self) > 0 and any(k in keys for k in NODE_KEYS) and shiftable(keys)
+
     def graph_rows(self, key: str) -> torch.Tensor:
         """Per-graph ``y`` ``[G', T]``, ``extra`` ``[G', D]`` or ``mol_index`` ``[G']`` of this (sub)dataset's
         graphs, as the in-memory store gives them."""
@@ -210,19 +259,24 @@ class DiskGraphDataset(Dataset):
         return out
 
     def _read(self, path: Path, offset: int, nbytes: int) -> bytearray:
+        buf = bytearray(nbytes)
+        self._read_into(path, offset, memoryview(buf))
+        return buf
+
+    def _read_into(self, path: Path, offset: int, buf: memoryview) -> None:
+        """Fill ``buf`` with the bytes of ``path`` from ``offset``."""
+        nbytes = len(buf)
         if self._pid != os.getpid():  # a forked loader worker or DDP rank opens its own descriptors
             self._files, self._pid = {}, os.getpid()
         fd = self._files.get(str(path))
         if fd is None:
             fd = self._files[str(path)] = os.open(path, os.O_RDONLY)
-        buf = bytearray(nbytes)
         got = os.preadv(fd, [buf], offset) if nbytes else 0
         if got != nbytes:
             raise DataError(f"featurized store {self.folder}: {path.name} is shorter than its index says "
                             f"({got} of {nbytes} bytes at offset {offset})",
                             hint="the store was changed after it was checked; run again and it is rebuilt")
         self.bytes_read += nbytes
-        return buf
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -1,4 +1,4 @@
-"""On-disk featurized graphs (``data.storage: disk``): shards of raw arrays read back one graph at a time.
+"""On-disk featurized graphs (``data.storage: disk``): shards of raw arrays read back a graph or a batch at a time.
 
 Format: a folder per cache key, ``<cache_dir>/disk/<key>/``, holding ``manifest.json``, one molecule-level
 descriptor file ``extra.npy`` (float64 ``[M, D]``, NumPy's ``.npy`` format) and one folder per shard of
@@ -9,7 +9,7 @@ failures, missing-value counts, and the SHA-256 of every file and of the shard's
 
 Why raw arrays and not Zarr, LMDB or Parquet: the graphs are ragged, and the in-memory store (PyG's
 ``InMemoryDataset``) already keeps them as concatenated arrays plus offsets; the same layout on disk gives one
-``os.pread`` per attribute per graph with no decoding, no compression and no extra dependency, works with any
+``os.pread`` per attribute per graph (per run of consecutive graphs for a batch) with no decoding, no compression and no extra dependency, works with any
 number of reader processes (DDP ranks, loader workers: positional reads share no file offset), and is checked by
 plain checksums. Reads go through ``pread`` rather than a memory map on purpose: pages of a mapping that a
 process has touched count in its resident memory, so after an epoch a mapped dataset looks as large as the

@@ -134,13 +134,14 @@ def scale_lines(results: Path) -> list[str]:
                          for part in (samples[:half], samples[half:]))
         wall = sum(ph["wall_s"] for ph in r["phases"])
         model = r["model"]["params"]
-        lines.append(f"| {r['molecules']:,} | {r['model']['name']} {model.get('hidden_dim')}x{model.get('depth')} | "
-                     f"{r['kill_after_s']:.0f} | {r['resumed_after_row'] if r['resumed_after_row'] is not None else '-'}"
-                     f" | {r['train_molecules_seen']:,} | {r['steps']:,} | {wall / 60:.1f} ("
-                     + " + ".join(f"{ph['wall_s'] / 60:.1f}" for ph in r["phases"]) + f") | "
-                     f"{r['train_molecules_seen'] / wall:,.0f} | {max(ph['peak_rss_kib'] for ph in r['phases']) / 1024:,.0f}"
-                     f" | {first:,.0f} / {second:,.0f} | {max((s[2] for s in samples), default=0) / 1024:,.0f} | "
-                     f"{r['val_rmse_standardised']:.3f} |")
+        resumed = r["resumed_after_row"] if r["resumed_after_row"] is not None else "-"
+        phases = " + ".join(f"{ph['wall_s'] / 60:.1f}" for ph in r["phases"])
+        peak = max(ph["peak_rss_kib"] for ph in r["phases"]) / 1024
+        with_workers = max((s[2] for s in samples), default=0) / 1024
+        lines.append(f"| {r['molecules']:,} | {r['model']['name']} {model.get('hidden_dim')}x{model.get('depth')} "
+                     f"| {r['kill_after_s']:.0f} | {resumed} | {r['train_molecules_seen']:,} | {r['steps']:,} | "
+                     f"{wall / 60:.1f} ({phases}) | {r['train_molecules_seen'] / wall:,.0f} | {peak:,.0f} | "
+                     f"{first:,.0f} / {second:,.0f} | {with_workers:,.0f} | {r['val_rmse_standardised']:.3f} |")
     full = [r for r in records if r["train_molecules_seen"] >= 1_000_000]
     lines += ["", f"- Pretraining on at least 1,000,000 molecules, killed and resumed: "
               + ("completed in " + ", ".join(f"{r['train_molecules_seen']:,} molecules" for r in full) +

@@ -9,12 +9,13 @@ failures, missing-value counts, and the SHA-256 of every file and of the shard's
 
 Why raw arrays and not Zarr, LMDB or Parquet: the graphs are ragged, and the in-memory store (PyG's
 ``InMemoryDataset``) already keeps them as concatenated arrays plus offsets; the same layout on disk gives one
-``os.pread`` per attribute per graph (per run of consecutive graphs for a batch) with no decoding, no compression and no extra dependency, works with any
-number of reader processes (DDP ranks, loader workers: positional reads share no file offset), and is checked by
-plain checksums. Reads go through ``pread`` rather than a memory map on purpose: pages of a mapping that a
-process has touched count in its resident memory, so after an epoch a mapped dataset looks as large as the
-file; ``pread`` leaves them in the kernel's page cache, which the process does not hold. A shard folder is
-written under a temporary name and renamed when complete, so a killed featurization never leaves half a shard.
+``os.pread`` per attribute per graph (per run of consecutive graphs, for a batch) with no decoding, no compression
+and no extra dependency, works with any number of reader processes (DDP ranks, loader workers: positional reads
+share no file offset), and is checked by plain checksums. Reads go through ``pread`` rather than a memory map on
+purpose: pages of a mapping that a process has touched count in its resident memory, so after an epoch a mapped
+dataset looks as large as the file; ``pread`` leaves them in the kernel's page cache, which the process does not
+hold. A shard folder is written under a temporary name and renamed when complete, so a killed featurization never
+leaves half a shard.
 """
 
 from __future__ import annotations

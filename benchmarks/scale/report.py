@@ -200,8 +200,7 @@ def train_section(records: list[dict]) -> str:
             verdict = "holds" if ratio >= 1 - TRAIN_RATE_BAND else "fails"
             lines.append(f"  Its molecules/s are {ratio:.2f}x those of the same model on 100,000 molecules in memory "
                          f"({base[0]['train_mol_per_s']:,.0f}); the issue's band (within {100 * TRAIN_RATE_BAND:.0f}%) "
-                         f"{verdict} for this pair of single runs (one run each: runs of one size vary by about "
-                         "10% on this machine).")
+                         f"{verdict} for this pair of runs (one run each, so a verdict for this pair only).")
     if not full:
         disk = [r for r in records if r["storage"] == "disk"]
         if disk:

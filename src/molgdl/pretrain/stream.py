@@ -82,20 +82,51 @@ def example(featurizer: Any, targets: Sequence[Any], smiles: str, row: int) -> t
     return graphs[0], values
 
 
+class StreamProgress:
+    """Which rows of the stream have been trained on this epoch, per chunk of the file (``row // chunk_size``):
+    the last row trained of every chunk seen. Each loader worker reads its chunks in order, so the rows of a chunk
+    trained so far are exactly those up to that row, however many workers deal the chunks and however far they have
+    read ahead; a resumed stream skips those rows and no others, so every row is trained once per epoch."""
+
+    def __init__(self, chunk_size: int, last: dict[int, int] | None = None) -> None:
+        self.chunk_size = chunk_size
+        self.last: dict[int, int] = dict(last or {})
+
+    def update(self, rows: torch.Tensor) -> None:
+        """Record a trained batch's data rows ``[B]``."""
+        chunks = torch.div(rows, self.chunk_size, rounding_mode="floor")
+        for c in torch.unique(chunks).tolist():
+            self.last[c] = max(self.last.get(c, -1), int(rows[chunks == c].max()))
+
+    def trained(self, row: int) -> bool:
+        return row <= self.last.get(row // self.chunk_size, -1)
+
+    def state(self) -> list[list[int]]:
+        """``[[chunk, last row], ...]`` (what a checkpoint keeps)."""
+        return [[c, r] for c, r in sorted(self.last.items())]
+
+    @classmethod
+    def from_state(cls, chunk_size: int, state: list[list[int]]) -> "StreamProgress":
+        return cls(chunk_size, {int(c): int(r) for c, r in state})
+
+
 class DescriptorStream(IterableDataset):
     """Graphs with ``y`` ``[1, D]`` (standardised descriptors), ``extra`` ``[1, 0]`` and ``src_row`` ``[1]``
-    (the 0-based data row), in file order. Rows ``<= resume_after`` are skipped once (a resumed epoch); with
-    DataLoader workers, chunk k goes to worker ``k % num_workers``."""
+    (the 0-based data row), in file order. A resumed epoch skips, once, the rows ``resume`` (a
+    :class:`StreamProgress`) says were trained, or with a checkpoint of an older format the rows
+    ``<= resume_after``; with DataLoader workers, chunk k goes to worker ``k % num_workers``."""
 
     def __init__(self, path: Path, column: str, start: int, stop: int | None, chunk_size: int, featurizer: Any,
                  targets: Sequence[Any], standardiser: Standardiser) -> None:
         self.path, self.column, self.start, self.stop = path, column, start, stop
         self.chunk_size, self.featurizer, self.targets, self.standardiser = chunk_size, featurizer, targets, standardiser
         self.resume_after = -1
+        self.resume: StreamProgress | None = None
 
     def __iter__(self):
         info = get_worker_info()
         skip, self.resume_after = self.resume_after, -1
+        done, self.resume = self.resume, None
         for k, (first, smiles) in enumerate(read_chunks(self.path, self.column, self.chunk_size, self.start,
                                                         self.stop)):
             if info is not None and k % info.num_workers != info.id:
@@ -104,7 +135,7 @@ class DescriptorStream(IterableDataset):
                 continue
             for i, smi in enumerate(smiles):
                 row = first + i
-                if row <= skip:
+                if row <= skip or (done is not None and done.trained(row)):
                     continue
                 item = example(self.featurizer, self.targets, smi, row)
                 if item is None:

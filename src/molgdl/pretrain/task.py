@@ -90,7 +90,7 @@ def pretrain_task(cfg: PretrainConfig, context: TaskContext) -> dict[str, Any]:
     from molgdl.data.cache import package_versions
     from molgdl.pretrain.artifact import write_artifact
     from molgdl.pretrain.module import PretrainModule
-    from molgdl.pretrain.stream import DescriptorStream, Standardiser
+    from molgdl.pretrain.stream import DescriptorStream, Standardiser, StreamProgress
     from molgdl.specs import FeatureDims
     from molgdl.train.checkpoint_io import AtomicCheckpointIO, resume_checkpoint
     from molgdl.train.module import MolecularModel
@@ -118,7 +118,8 @@ def pretrain_task(cfg: PretrainConfig, context: TaskContext) -> dict[str, Any]:
     readout = build(context, "readout", ro, encoder.out_dim)
     h = cfg.head
     model = MolecularModel(encoder, readout, 0, len(names), h.hidden_dim, h.num_layers, h.dropout, head_kind=h.kind)
-    module = PretrainModule(model, lambda parameters: build(context, "optimizer", opt, parameters))
+    module = PretrainModule(model, lambda parameters: build(context, "optimizer", opt, parameters),
+                            cfg.data.chunk_size)
     stop = None if cfg.data.max_molecules is None else cfg.data.val_molecules + cfg.data.max_molecules
     stream = DescriptorStream(cfg.data.path, cfg.data.smiles_column, cfg.data.val_molecules, stop,
                               cfg.data.chunk_size, featurizer, target_objs, scaler)
@@ -126,10 +127,15 @@ def pretrain_task(cfg: PretrainConfig, context: TaskContext) -> dict[str, Any]:
     resume_from, _ = resume_checkpoint(ckpt_dir, "pretraining") if context.resume else (None, -1)
     if resume_from is not None:
         state = torch.load(resume_from, map_location="cpu", weights_only=True)
-        stream.resume_after = int(state.get("stream_row", -1))
         module.molecules_seen = int(state.get("molecules_seen", 0))
-        module.last_row = stream.resume_after
-        log.info("pretraining: resuming from %s after data row %d", resume_from, stream.resume_after + 1)
+        module.last_row = int(state.get("stream_row", -1))
+        if "stream_chunks" in state:  # the rows trained, chunk by chunk
+            stream.resume = StreamProgress.from_state(cfg.data.chunk_size, state["stream_chunks"])
+            module.progress = StreamProgress.from_state(cfg.data.chunk_size, state["stream_chunks"])
+        else:  # a checkpoint of an older molgdl: every row up to the last one trained
+            stream.resume_after = module.last_row
+        log.info("pretraining: resuming from %s after data row %d (%d molecules trained)", resume_from,
+                 module.last_row + 1, module.molecules_seen)
     tc = cfg.trainer
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
                                  every_n_train_steps=tc.checkpoint_every_n_steps, enable_version_counter=False,

@@ -37,4 +37,5 @@ class PretrainModule(PredictorModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["stream_row"] = self.last_row
         checkpoint["stream_chunks"] = self.progress.state()
+        checkpoint["stream_chunk_size"] = self.progress.chunk_size
         checkpoint["molecules_seen"] = self.molecules_seen

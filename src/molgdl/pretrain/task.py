@@ -129,9 +129,10 @@ def pretrain_task(cfg: PretrainConfig, context: TaskContext) -> dict[str, Any]:
         state = torch.load(resume_from, map_location="cpu", weights_only=True)
         module.molecules_seen = int(state.get("molecules_seen", 0))
         module.last_row = int(state.get("stream_row", -1))
-        if "stream_chunks" in state:  # the rows trained, chunk by chunk
-            stream.resume = StreamProgress.from_state(cfg.data.chunk_size, state["stream_chunks"])
-            module.progress = StreamProgress.from_state(cfg.data.chunk_size, state["stream_chunks"])
+        if "stream_chunks" in state:  # the rows trained, chunk by chunk (of the chunking they were read with)
+            size = int(state["stream_chunk_size"])
+            stream.resume = StreamProgress.from_state(size, state["stream_chunks"])
+            module.progress = StreamProgress.from_state(size, state["stream_chunks"])
         else:  # a checkpoint of an older molgdl: every row up to the last one trained
             stream.resume_after = module.last_row
         log.info("pretraining: resuming from %s after data row %d (%d molecules trained)", resume_from,

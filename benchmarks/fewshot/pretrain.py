@@ -42,8 +42,8 @@ def tree_rss_kib(pid: int) -> tuple[int, int, int]:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith(name + ":"):
                     return int(line.split()[1])
-        except OSError:
-            pass
+        except OSError:  # the process has ended
+            return 0
         return 0
 
     def children(p: int) -> list[int]:

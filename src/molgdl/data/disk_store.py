@@ -190,11 +190,11 @@ class DiskGraphDataset(Dataset):
         breaks = np.nonzero((np.diff(pos) != 1) | (np.diff(shard_of) != 0))[0] + 1
         firsts, lasts = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(pos)]]) - 1
         layout = self._shards[int(shard_of[0])].layout
+        groups = [(int(s), shard_of == s) for s in np.unique(shard_of)]  # the batch's graphs in each shard
         parts = {}
         for attr, lay in layout.items():
             bounds = np.empty((len(pos), 2), dtype=np.int64)  # first and end element of each graph in its file
-            for s in np.unique(shard_of):
-                here = shard_of == s
+            for s, here in groups:
                 starts = self._shards[s].starts[attr]
                 bounds[here, 0], bounds[here, 1] = starts[local[here]], starts[local[here] + 1]
             sizes = bounds[:, 1] - bounds[:, 0]

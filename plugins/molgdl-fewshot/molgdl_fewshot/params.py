@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from molgdl.specs import Params
 
@@ -30,7 +30,17 @@ class FineTuneArm(Section):
     freeze: Literal["none", "all"] | int = Field("none", description="as pretrained.freeze in a property config")
     head_hidden: int = Field(300, ge=1, description="hidden width of the two-layer head")
     head_kind: Literal["mlp", "cosine"] = Field("mlp", description="as head.kind in a property config")
+    head_layers: int = Field(2, ge=1, description="linear layers of the head (1: a linear head)")
+    head_init: Literal["random", "ridge"] = Field(
+        "random", description="finetune arm only: 'ridge' starts a linear head (head_layers: 1) from the ridge "
+        "regression of the support labels on the pretrained embedding (linear probing, then fine-tuning)")
     batch_size: int = Field(16, ge=1)
+
+    @model_validator(mode="after")
+    def _ridge_head(self) -> "FineTuneArm":
+        if self.head_init == "ridge" and (self.head_layers != 1 or self.head_kind != "mlp"):
+            raise ValueError("finetune.head_init: ridge needs a linear head: set head_layers: 1 and head_kind: mlp")
+        return self
 
 
 class FewShotConfig(Params):

@@ -110,7 +110,9 @@ def fewshot_task(cfg: FewShotConfig, context: Any) -> dict[str, Any]:
                                        [graph_of[int(i)] for i in q], epochs=ft.epochs, lr=ft.lr,
                                        lr_multiplier=ft.lr_multiplier if arm == "finetune" else 1.0,
                                        freeze=ft.freeze if arm == "finetune" else "none", head_hidden=ft.head_hidden,
-                                       head_kind=ft.head_kind, batch_size=ft.batch_size, seed=cfg.seed + ep.draw)
+                                       head_kind=ft.head_kind, batch_size=ft.batch_size, seed=cfg.seed + ep.draw,
+                                       head_layers=ft.head_layers,
+                                       head_init=ft.head_init if arm == "finetune" else "random")
                 else:
                     est = classical(context, cfg.svm if arm == "svm" else cfg.rf, arm, cfg.seed + ep.draw)
                     est.fit(X[s], y[s])

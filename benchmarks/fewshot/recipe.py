@@ -1,0 +1,153 @@
+"""How the fine-tuning recipe is chosen (issue 25): fine-tuning variants of one pretrained encoder against the
+same architecture from scratch, scored on the *train* split of each MoleculeACE set only.
+
+Each set's train split is cut once (``--seed``) into a pool (75 %) and a held-out part (25 %) that plays the query;
+supports of ``--sizes`` molecules are drawn from the pool (``--draws`` nested draws per size). The sets' test
+splits are never read, so a recipe picked here has not seen the benchmark's queries (``run.py``).
+
+Variants (``--variants``, any of VARIANTS): ``scratch`` (random weights, every weight at the head's learning rate),
+``ft<m>`` (the pretrained encoder + a new two-layer head, pretrained weights at m x the head's learning rate: ft0.1,
+ft1), ``frozen`` (encoder and readout frozen: the head trained on the fixed embedding), ``lp`` (a linear probe: ridge
+regression on the fixed embedding, penalty by leave-one-out), ``lpft`` (that probe as the start of a linear head,
+then every weight fine-tuned at a tenth of the head's usual learning rate). One JSON per run in
+``results/recipe/<label>.json`` (every episode's held-out RMSE per variant).
+
+    OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained RUN --label moses_1m
+    python benchmarks/fewshot/recipe.py --pretrained RUN --quick     # 2 sets, size 16, 1 draw, 3 epochs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks" / "assay"))
+import data  # noqa: E402  (the ten bundled MoleculeACE sets, read-only)
+
+# name -> how it differs from FineTuneArm's defaults: pretrained weights or not, their lr multiplier, freeze,
+# the head (layers, initialisation), the head's learning rate as a multiple of FineTuneArm.lr, epochs (None: --epochs)
+VARIANTS = {
+    "scratch": dict(pretrained=False, lr_multiplier=1.0),
+    "ft0.1": dict(lr_multiplier=0.1),
+    "ft1": dict(lr_multiplier=1.0),
+    "frozen": dict(freeze="all"),
+    "lp": dict(freeze="all", head_layers=1, head_init="ridge", epochs=0),
+    "lpft": dict(lr_multiplier=1.0, head_layers=1, head_init="ridge", lr_scale=0.1),
+}
+
+
+def settings(variant: str, epochs: int) -> dict:
+    """fit_predict keyword arguments (and ``pretrained``) of ``variant``."""
+    v = {"pretrained": True, "lr_multiplier": 0.1, "freeze": "none", "head_layers": 2, "head_init": "random",
+         "lr_scale": 1.0, "epochs": epochs, **VARIANTS[variant]}
+    return v
+
+
+def held_out_split(n_train: int, seed: int, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``[0, n_train)`` cut into (pool, held-out) at random; the held-out part is ``fraction`` of them."""
+    order = np.random.default_rng(seed).permutation(n_train)
+    n_out = int(round(fraction * n_train))
+    return np.sort(order[n_out:]), np.sort(order[:n_out])
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pretrained", type=Path, required=True, help="run folder of `molgdl pretrain`")
+    ap.add_argument("--label", default="recipe", help="name of the results file")
+    ap.add_argument("--sets", nargs="+", default=data.SETS)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--draws", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--results", type=Path, default=HERE / "results" / "recipe")
+    ap.add_argument("--quick", action="store_true", help="2 sets, size 16, 1 draw, 3 epochs, temporary folder")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sets, args.sizes, args.draws, args.epochs = data.SETS[:2], [16], 1, 3
+        args.results = Path(tempfile.mkdtemp())
+    from molgdl.plugins import create_plugin_manager
+    from molgdl.registry import Registry
+    from molgdl_fewshot.encoder import featurize, load_embedder
+    from molgdl_fewshot.episodes import draw_episodes
+    from molgdl_fewshot.finetune import fit_predict
+    from molgdl_fewshot.params import FineTuneArm
+    from molgdl_fewshot.protocol import canonical
+
+    emb = load_embedder(args.pretrained, Registry(create_plugin_manager()))
+    ft = FineTuneArm()
+    out = args.results / f"{args.label}.json"
+    args.results.mkdir(parents=True, exist_ok=True)
+    record = json.loads(out.read_text()) if out.exists() else {"episodes": []}
+    done = {(e["set"], e["size"], e["draw"]) for e in record["episodes"]}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT).stdout.strip()
+    record.update(variant_settings={v: settings(v, args.epochs) for v in args.variants},
+                  pretrained=str(args.pretrained), pretrained_meta={k: emb.artifact.meta[k] for k in
+                  ("model", "readout", "data", "steps", "val_rmse_standardised") if k in emb.artifact.meta},
+                  sizes=args.sizes, draws=args.draws, epochs=args.epochs, variants=args.variants, seed=args.seed,
+                  finetune={"lr": ft.lr, "batch_size": ft.batch_size, "head_hidden": ft.head_hidden},
+                  command="python benchmarks/fewshot/recipe.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                  commit=commit, machine=f"{platform.machine()}, 2 shared CPU cores, OMP_NUM_THREADS=1")
+    for name in data.by_size(args.sets):
+        s = data.load(name)
+        train = s.train  # the test split is never read below
+        smiles = [s.smiles[i] for i in train]
+        y = s.y[train]
+        graphs, ok = featurize(emb.featurizer, smiles)
+        graph_of = {int(i): g for i, g in zip(ok, graphs)}
+        pool, held = held_out_split(len(train), args.seed)
+        pool = np.array([i for i in pool if i in graph_of])
+        held = np.array([i for i in held if i in graph_of])
+        episodes = draw_episodes(canonical(smiles), pool, held, args.sizes, args.draws, args.seed)
+        for ep in episodes:
+            if (name, ep.size, ep.draw) in done:
+                continue
+            rmse, seconds = {}, {}
+            for variant in args.variants:
+                v = settings(variant, args.epochs)
+                t0 = time.perf_counter()
+                encoder, readout = emb.build(v["pretrained"], seed=args.seed + ep.draw)
+                pred = fit_predict(encoder, readout, [graph_of[int(i)] for i in ep.support], y[ep.support],
+                                   [graph_of[int(i)] for i in ep.query], epochs=v["epochs"],
+                                   lr=ft.lr * v["lr_scale"], lr_multiplier=v["lr_multiplier"], freeze=v["freeze"],
+                                   head_hidden=ft.head_hidden, head_kind=ft.head_kind, batch_size=ft.batch_size,
+                                   seed=args.seed + ep.draw, head_layers=v["head_layers"], head_init=v["head_init"])
+                rmse[variant] = data.rmse(y[ep.query], pred)
+                seconds[variant] = time.perf_counter() - t0
+            record["episodes"].append({"set": name, "size": ep.size, "draw": ep.draw, "rmse": rmse,
+                                       "seconds": seconds, "n_held_out": int(len(ep.query))})
+            out.write_text(json.dumps(record, indent=1) + "\n")
+            print(f"{name} k={ep.size} draw {ep.draw}: " + ", ".join(f"{v} {r:.3f}" for v, r in rmse.items()),
+                  flush=True)
+    summarise(record)
+
+
+def summarise(record: dict) -> None:
+    """Mean held-out RMSE per variant and size, and each variant against scratch (paired over episodes)."""
+    sys.path.insert(0, str(HERE.parent))
+    from stats import paired
+
+    eps = record["episodes"]
+    for k in sorted({e["size"] for e in eps}):
+        sub = [e for e in eps if e["size"] == k]
+        print(f"k={k}: " + ", ".join(f"{v} {np.mean([e['rmse'][v] for e in sub]):.3f}" for v in record["variants"]))
+        if "scratch" in record["variants"]:
+            for v in record["variants"]:
+                if v != "scratch":
+                    print(f"  {v} - scratch: " + paired([e["rmse"][v] for e in sub],
+                                                        [e["rmse"]["scratch"] for e in sub], v, "scratch"))
+
+
+if __name__ == "__main__":
+    main()

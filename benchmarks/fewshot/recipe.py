@@ -34,23 +34,23 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks" / "assay"))
 import data  # noqa: E402  (the ten bundled MoleculeACE sets, read-only)
 
-# name -> how it differs from FineTuneArm's defaults: pretrained weights or not, their lr multiplier, freeze,
-# the head (layers, initialisation), the head's learning rate as a multiple of FineTuneArm.lr, epochs (None: --epochs)
+# name -> (pretrained weights?, settings that differ from task fewshot's `finetune:` / `scratch:` defaults)
 VARIANTS = {
-    "scratch": dict(pretrained=False, lr_multiplier=1.0),
-    "ft0.1": dict(lr_multiplier=0.1),
-    "ft1": dict(lr_multiplier=1.0),
-    "frozen": dict(freeze="all"),
-    "lp": dict(freeze="all", head_layers=1, head_init="ridge", epochs=0),
-    "lpft": dict(lr_multiplier=1.0, head_layers=1, head_init="ridge", lr_scale=0.1),
+    "scratch": (False, {}),
+    "ft0.1": (True, {}),
+    "ft1": (True, {"lr_multiplier": 1.0}),
+    "frozen": (True, {"freeze": "all"}),
+    "lp": (True, {"freeze": "all", "head_layers": 1, "head_init": "ridge", "epochs": 0}),
+    "lpft": (True, {"lr_multiplier": 1.0, "head_layers": 1, "head_init": "ridge", "lr": 1e-4}),
 }
 
 
-def settings(variant: str, epochs: int) -> dict:
-    """fit_predict keyword arguments (and ``pretrained``) of ``variant``."""
-    v = {"pretrained": True, "lr_multiplier": 0.1, "freeze": "none", "head_layers": 2, "head_init": "random",
-         "lr_scale": 1.0, "epochs": epochs, **VARIANTS[variant]}
-    return v
+def arm(variant: str, epochs: int):
+    """The FineTuneArm (pretrained variants) or TrainArm (scratch) of ``variant``, ``epochs`` unless it sets them."""
+    from molgdl_fewshot.params import FineTuneArm, TrainArm
+
+    pretrained, changes = VARIANTS[variant]
+    return (FineTuneArm if pretrained else TrainArm)(**{"epochs": epochs, **changes})
 
 
 def held_out_split(n_train: int, seed: int, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[16, 64])
     ap.add_argument("--draws", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--whole-pool-draws", type=int, default=0, help="also train on the whole pool (75 %% of the "
+                    "train split) this many times (seeds)")
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--results", type=Path, default=HERE / "results" / "recipe")
@@ -81,22 +83,21 @@ def main(argv: list[str] | None = None) -> None:
     from molgdl_fewshot.encoder import featurize, load_embedder
     from molgdl_fewshot.episodes import draw_episodes
     from molgdl_fewshot.finetune import fit_predict
-    from molgdl_fewshot.params import FineTuneArm
-    from molgdl_fewshot.protocol import canonical
+    from molgdl_fewshot.protocol import arm_settings, canonical
 
     emb = load_embedder(args.pretrained, Registry(create_plugin_manager()))
-    ft = FineTuneArm()
     out = args.results / f"{args.label}.json"
     args.results.mkdir(parents=True, exist_ok=True)
     record = json.loads(out.read_text()) if out.exists() else {"episodes": []}
     done = {(e["set"], e["size"], e["draw"]) for e in record["episodes"]}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
-    record.update(variant_settings={v: settings(v, args.epochs) for v in args.variants},
+    record.update(variant_settings={v: {"pretrained": VARIANTS[v][0], **arm_settings(arm(v, args.epochs))}
+                                    for v in args.variants},
                   pretrained=str(args.pretrained), pretrained_meta={k: emb.artifact.meta[k] for k in
                   ("model", "readout", "data", "steps", "val_rmse_standardised") if k in emb.artifact.meta},
-                  sizes=args.sizes, draws=args.draws, epochs=args.epochs, variants=args.variants, seed=args.seed,
-                  finetune={"lr": ft.lr, "batch_size": ft.batch_size, "head_hidden": ft.head_hidden},
+                  sizes=args.sizes, draws=args.draws, whole_pool_draws=args.whole_pool_draws, epochs=args.epochs,
+                  variants=args.variants, seed=args.seed,
                   command="python benchmarks/fewshot/recipe.py " + " ".join(sys.argv[1:] if argv is None else argv),
                   commit=commit, machine=f"{platform.machine()}, 2 shared CPU cores, OMP_NUM_THREADS=1")
     for name in data.by_size(args.sets):
@@ -109,24 +110,23 @@ def main(argv: list[str] | None = None) -> None:
         pool, held = held_out_split(len(train), args.seed)
         pool = np.array([i for i in pool if i in graph_of])
         held = np.array([i for i in held if i in graph_of])
-        episodes = draw_episodes(canonical(smiles), pool, held, args.sizes, args.draws, args.seed)
+        episodes = draw_episodes(canonical(smiles), pool, held, args.sizes, args.draws, args.seed,
+                                 args.whole_pool_draws)
         for ep in episodes:
+            whole = ep.size not in args.sizes
             if (name, ep.size, ep.draw) in done:
                 continue
             rmse, seconds = {}, {}
             for variant in args.variants:
-                v = settings(variant, args.epochs)
                 t0 = time.perf_counter()
-                encoder, readout = emb.build(v["pretrained"], seed=args.seed + ep.draw)
+                encoder, readout = emb.build(VARIANTS[variant][0], seed=args.seed + ep.draw)
                 pred = fit_predict(encoder, readout, [graph_of[int(i)] for i in ep.support], y[ep.support],
-                                   [graph_of[int(i)] for i in ep.query], epochs=v["epochs"],
-                                   lr=ft.lr * v["lr_scale"], lr_multiplier=v["lr_multiplier"], freeze=v["freeze"],
-                                   head_hidden=ft.head_hidden, head_kind=ft.head_kind, batch_size=ft.batch_size,
-                                   seed=args.seed + ep.draw, head_layers=v["head_layers"], head_init=v["head_init"])
+                                   [graph_of[int(i)] for i in ep.query], seed=args.seed + ep.draw,
+                                   **arm_settings(arm(variant, args.epochs)))
                 rmse[variant] = data.rmse(y[ep.query], pred)
                 seconds[variant] = time.perf_counter() - t0
-            record["episodes"].append({"set": name, "size": ep.size, "draw": ep.draw, "rmse": rmse,
-                                       "seconds": seconds, "n_held_out": int(len(ep.query))})
+            record["episodes"].append({"set": name, "size": ep.size, "draw": ep.draw, "whole_pool": whole,
+                                       "rmse": rmse, "seconds": seconds, "n_held_out": int(len(ep.query))})
             out.write_text(json.dumps(record, indent=1) + "\n")
             print(f"{name} k={ep.size} draw {ep.draw}: " + ", ".join(f"{v} {r:.3f}" for v, r in rmse.items()),
                   flush=True)
@@ -139,9 +139,13 @@ def summarise(record: dict) -> None:
     from stats import paired
 
     eps = record["episodes"]
-    for k in sorted({e["size"] for e in eps}):
-        sub = [e for e in eps if e["size"] == k]
-        print(f"k={k}: " + ", ".join(f"{v} {np.mean([e['rmse'][v] for e in sub]):.3f}" for v in record["variants"]))
+    groups = {f"k={k}": [e for e in eps if e["size"] == k and not e.get("whole_pool")]
+              for k in sorted({e["size"] for e in eps if not e.get("whole_pool")})}
+    groups["whole pool"] = [e for e in eps if e.get("whole_pool")]
+    for label, sub in groups.items():
+        if not sub:
+            continue
+        print(f"{label}: " + ", ".join(f"{v} {np.mean([e['rmse'][v] for e in sub]):.3f}" for v in record["variants"]))
         if "scratch" in record["variants"]:
             for v in record["variants"]:
                 if v != "scratch":

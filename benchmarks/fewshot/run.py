@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--full-train-draws", type=int, default=0, help="instead of supports: fine-tune and train from "
                     "scratch on each set's whole train split this many times (seeds), into results/full/")
+    ap.add_argument("--finetune", action="append", default=[], metavar="KEY=VALUE",
+                    help="a setting of the finetune/scratch arms (task fewshot's `finetune:` section), e.g. "
+                    "head_init=ridge; repeatable")
     ap.add_argument("--results", type=Path, default=HERE / "results")
     ap.add_argument("--quick", action="store_true", help="2 sets, sizes 16 and 32, 1 draw, 3 epochs, temp folder")
     args = ap.parse_args(argv)
@@ -58,7 +61,12 @@ def main(argv: list[str] | None = None) -> None:
         args.sets, args.sizes, args.draws, args.epochs = data.SETS[:2], [16, 32], 1, 3
         args.results = Path(tempfile.mkdtemp()) / "results"
     import molgdl
+    import yaml
 
+    finetune = {"epochs": args.epochs}
+    for item in args.finetune:
+        key, _, value = item.partition("=")
+        finetune[key] = yaml.safe_load(value)
     args.results.mkdir(parents=True, exist_ok=True)
     out_dir = args.results / "full" if args.full_train_draws else args.results
     out_dir.mkdir(exist_ok=True)
@@ -67,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     command = f"python benchmarks/fewshot/run.py --pretrained {args.pretrained} --label {args.label} "
     command += (f"--epochs {args.epochs} --full-train-draws {args.full_train_draws}" if args.full_train_draws else
                 f"--draws {args.draws} --epochs {args.epochs} --sizes {' '.join(map(str, args.sizes))}")
+    command += "".join(f" --finetune {item}" for item in args.finetune)
     for name in data.by_size(args.sets):
         out = out_dir / f"{name}.json"
         if out.exists():
@@ -74,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         config = {"task": "fewshot", "run": {"name": name, "output_dir": str(work)},
                   "pretrained": str(args.pretrained), "data": {"path": str(data.csv_path(name))},
-                  "sizes": args.sizes, "draws": args.draws, "finetune": {"epochs": args.epochs}}
+                  "sizes": args.sizes, "draws": args.draws, "finetune": finetune,
+                  "scratch": {"epochs": args.epochs}}
         if args.full_train_draws:  # the whole train split only: no supports, no metric heads
             config.update(sizes=[], draws=0, full_train_draws=args.full_train_draws,
                           arms=["finetune", "scratch", "svm", "rf"])

@@ -23,23 +23,33 @@ class FewShotData(Section):
     split_column: str = Field("split", description="column holding 'train' or 'test'")
 
 
-class FineTuneArm(Section):
+class TrainArm(Section):
+    """How an encoder + head is trained on a support set (the scratch arm: random weights)."""
+
     epochs: int = Field(30, ge=1, description="passes over the support set")
     lr: float = Field(1e-3, gt=0, description="Adam learning rate of the head")
-    lr_multiplier: float = Field(0.1, gt=0, description="learning rate of the pretrained weights / lr")
-    freeze: Literal["none", "all"] | int = Field("none", description="as pretrained.freeze in a property config")
-    head_hidden: int = Field(300, ge=1, description="hidden width of the two-layer head")
+    head_hidden: int = Field(300, ge=1, description="hidden width of the head")
     head_kind: Literal["mlp", "cosine"] = Field("mlp", description="as head.kind in a property config")
     head_layers: int = Field(2, ge=1, description="linear layers of the head (1: a linear head)")
-    head_init: Literal["random", "ridge"] = Field(
-        "random", description="finetune arm only: 'ridge' starts a linear head (head_layers: 1) from the ridge "
-        "regression of the support labels on the pretrained embedding (linear probing, then fine-tuning)")
     batch_size: int = Field(16, ge=1)
+
+
+class FineTuneArm(TrainArm):
+    """The finetune arm: the pretrained encoder + a new head."""
+
+    epochs: int = Field(30, ge=0, description="passes over the support set (0: only the ridge probe of head_init)")
+    lr_multiplier: float = Field(0.1, gt=0, description="learning rate of the pretrained weights / lr")
+    freeze: Literal["none", "all"] | int = Field("none", description="as pretrained.freeze in a property config")
+    head_init: Literal["random", "ridge"] = Field(
+        "random", description="'ridge' starts a linear head (head_layers: 1) from the ridge regression of the "
+        "support labels on the pretrained embedding (linear probing, then fine-tuning)")
 
     @model_validator(mode="after")
     def _ridge_head(self) -> "FineTuneArm":
         if self.head_init == "ridge" and (self.head_layers != 1 or self.head_kind != "mlp"):
             raise ValueError("finetune.head_init: ridge needs a linear head: set head_layers: 1 and head_kind: mlp")
+        if self.epochs == 0 and self.head_init != "ridge":
+            raise ValueError("finetune.epochs: 0 trains nothing; it needs head_init: ridge (a linear probe)")
         return self
 
 
@@ -58,6 +68,8 @@ class FewShotConfig(Params):
     n_prototypes: int = Field(8, ge=1, description="protonet: label-quantile prototypes")
     knn_k: int = Field(5, ge=1, description="knn: neighbours over the cosine similarity of embeddings")
     finetune: FineTuneArm = FineTuneArm()
+    scratch: TrainArm = Field(TrainArm(), description="training of the scratch arm (the same encoder and readout "
+                              "from random weights)")
     svm: dict[str, Any] = Field(default_factory=lambda: {"name": "svm", "kernel": "tanimoto"},
                                 description="registered classical model on fingerprints (molgdl-models)")
     rf: dict[str, Any] = Field(default_factory=lambda: {"name": "random_forest", "n_estimators": 200},

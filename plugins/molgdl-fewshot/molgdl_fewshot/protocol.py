@@ -11,7 +11,7 @@ import numpy as np
 from molgdl.errors import DataError
 
 from .episodes import draw_episodes
-from .params import FewShotConfig
+from .params import FewShotConfig, FineTuneArm, TrainArm
 
 
 def read_set(cfg: FewShotConfig) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -65,6 +65,16 @@ def classical(context: Any, block: dict[str, Any], where: str, seed: int) -> Any
     return est
 
 
+def arm_settings(arm: TrainArm) -> dict[str, Any]:
+    """fit_predict's training keywords for the finetune arm (FineTuneArm) or the scratch arm (TrainArm: every
+    weight at ``lr``, nothing frozen, a randomly initialised head)."""
+    pretrained = {"lr_multiplier": 1.0, "freeze": "none", "head_init": "random"}
+    if isinstance(arm, FineTuneArm):
+        pretrained = {"lr_multiplier": arm.lr_multiplier, "freeze": arm.freeze, "head_init": arm.head_init}
+    return {"epochs": arm.epochs, "lr": arm.lr, "head_hidden": arm.head_hidden, "head_kind": arm.head_kind,
+            "head_layers": arm.head_layers, "batch_size": arm.batch_size, **pretrained}
+
+
 def fewshot_task(cfg: FewShotConfig, context: Any) -> dict[str, Any]:
     from .encoder import embed, featurize, load_embedder
     from .finetune import fit_predict
@@ -107,12 +117,8 @@ def fewshot_task(cfg: FewShotConfig, context: Any) -> dict[str, Any]:
                 elif arm in ("finetune", "scratch"):
                     encoder, readout = emb.build(arm == "finetune", seed=cfg.seed + ep.draw)
                     pred = fit_predict(encoder, readout, [graph_of[int(i)] for i in s], y[s],
-                                       [graph_of[int(i)] for i in q], epochs=ft.epochs, lr=ft.lr,
-                                       lr_multiplier=ft.lr_multiplier if arm == "finetune" else 1.0,
-                                       freeze=ft.freeze if arm == "finetune" else "none", head_hidden=ft.head_hidden,
-                                       head_kind=ft.head_kind, batch_size=ft.batch_size, seed=cfg.seed + ep.draw,
-                                       head_layers=ft.head_layers,
-                                       head_init=ft.head_init if arm == "finetune" else "random")
+                                       [graph_of[int(i)] for i in q], seed=cfg.seed + ep.draw,
+                                       **arm_settings(ft if arm == "finetune" else cfg.scratch))
                 else:
                     est = classical(context, cfg.svm if arm == "svm" else cfg.rf, arm, cfg.seed + ep.draw)
                     est.fit(X[s], y[s])

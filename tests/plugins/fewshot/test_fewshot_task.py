@@ -28,8 +28,9 @@ def tiny_pretrained(tmp_path_factory) -> Path:
 def test_every_arm_on_every_episode(tiny_pretrained, tmp_path):
     run = molgdl.run({"task": "fewshot", "run": {"name": "fs", "output_dir": str(tmp_path)},
                       "pretrained": str(tiny_pretrained), "data": {"path": str(SET)}, "sizes": [16, 24],
-                      "draws": 2, "finetune": {"epochs": 2, "head_hidden": 8}, "rf": {"name": "random_forest",
-                                                                                    "n_estimators": 10}})
+                      "draws": 2, "finetune": {"epochs": 2, "head_hidden": 8},
+                      "scratch": {"epochs": 2, "head_hidden": 8},
+                      "rf": {"name": "random_forest", "n_estimators": 10}})
     records = [json.loads(line) for line in (run.path / "episodes.jsonl").read_text().splitlines()]
     assert sorted((r["size"], r["draw"]) for r in records) == [(16, 0), (16, 1), (24, 0), (24, 1)]
     for r in records:
@@ -112,3 +113,21 @@ def test_ridge_head_with_a_two_layer_head_is_a_clear_config_error(tiny_pretraine
         molgdl.run({"task": "fewshot", "run": {"name": "fs", "output_dir": str(tmp_path)},
                     "pretrained": str(tiny_pretrained), "data": {"path": str(SET)},
                     "finetune": {"head_init": "ridge"}})
+
+
+def test_scratch_arm_keeps_its_own_training_whatever_the_finetune_recipe():
+    """The finetune section configures only the pretrained arm; scratch trains every weight at its own lr with a
+    randomly initialised head."""
+    from molgdl_fewshot.params import FewShotConfig
+    from molgdl_fewshot.protocol import arm_settings
+
+    cfg = FewShotConfig.model_validate({"pretrained": "x", "data": {"path": str(SET)},
+                                        "finetune": {"head_init": "ridge", "head_layers": 1, "lr": 1e-4,
+                                                     "lr_multiplier": 1.0, "epochs": 5}})
+    ft, sc = arm_settings(cfg.finetune), arm_settings(cfg.scratch)
+    assert (ft["head_init"], ft["head_layers"], ft["lr"], ft["lr_multiplier"], ft["epochs"]) == ("ridge", 1, 1e-4,
+                                                                                                1.0, 5)
+    assert (sc["head_init"], sc["head_layers"], sc["lr"], sc["lr_multiplier"], sc["freeze"], sc["epochs"]) == (
+        "random", 2, 1e-3, 1.0, "none", 30)
+    with pytest.raises(ValueError, match="head_init: ridge"):
+        FewShotConfig.model_validate({"pretrained": "x", "data": {"path": str(SET)}, "finetune": {"epochs": 0}})

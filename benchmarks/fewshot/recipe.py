@@ -9,7 +9,8 @@ Variants (``--variants``, any of VARIANTS): ``scratch`` (random weights, every w
 ``ft<m>`` (the pretrained encoder + a new two-layer head, pretrained weights at m x the head's learning rate: ft0.1,
 ft1), ``frozen`` (encoder and readout frozen: the head trained on the fixed embedding), ``lp`` (a linear probe: ridge
 regression on the fixed embedding, penalty by leave-one-out), ``lpft`` (that probe as the start of a linear head,
-then every weight fine-tuned at a tenth of the head's usual learning rate). One JSON per run in
+then every weight fine-tuned at a tenth of the head's usual learning rate), and ``mean`` (no model: the support's
+mean label, the reference any of them must beat). One JSON per run in
 ``results/recipe/<label>.json`` (every episode's held-out RMSE per variant).
 
     OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained RUN --label moses_1m
@@ -43,6 +44,7 @@ VARIANTS = {
     "lp": (True, {"freeze": "all", "head_layers": 1, "head_init": "ridge", "epochs": 0}),
     "lpft": (True, {"lr_multiplier": 1.0, "head_layers": 1, "head_init": "ridge", "lr": 1e-4}),
 }
+MEAN = "mean"  # the reference every model must beat: the support's mean label for every held-out molecule
 
 
 def arm(variant: str, epochs: int):
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--whole-pool-draws", type=int, default=0, help="also train on the whole pool (75 %% of the "
                     "train split) this many times (seeds)")
-    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=[*VARIANTS, MEAN])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--results", type=Path, default=HERE / "results" / "recipe")
     ap.add_argument("--quick", action="store_true", help="2 sets, size 16, 1 draw, 3 epochs, temporary folder")
@@ -92,8 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     done = {(e["set"], e["size"], e["draw"]) for e in record["episodes"]}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
-    record.update(variant_settings={v: {"pretrained": VARIANTS[v][0], **arm_settings(arm(v, args.epochs))}
-                                    for v in args.variants},
+    record.update(label=args.label, variant_settings={v: {"pretrained": VARIANTS[v][0], **arm_settings(arm(v, args.epochs))}
+                                    for v in args.variants if v != MEAN},
                   pretrained=str(args.pretrained), pretrained_meta={k: emb.artifact.meta[k] for k in
                   ("model", "readout", "data", "steps", "val_rmse_standardised") if k in emb.artifact.meta},
                   sizes=args.sizes, draws=args.draws, whole_pool_draws=args.whole_pool_draws, epochs=args.epochs,
@@ -119,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
             rmse, seconds = {}, {}
             for variant in args.variants:
                 t0 = time.perf_counter()
+                if variant == MEAN:
+                    rmse[variant] = data.rmse(y[ep.query], np.full(len(ep.query), y[ep.support].mean()))
+                    seconds[variant] = time.perf_counter() - t0
+                    continue
                 encoder, readout = emb.build(VARIANTS[variant][0], seed=args.seed + ep.draw)
                 pred = fit_predict(encoder, readout, [graph_of[int(i)] for i in ep.support], y[ep.support],
                                    [graph_of[int(i)] for i in ep.query], seed=args.seed + ep.draw,

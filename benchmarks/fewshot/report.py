@@ -66,13 +66,12 @@ def render(results: Path) -> str:
                   + (f"; smaller than the issue's default encoder (configs/pretrain_moses.yaml: "
                      + ", ".join(f"{k} {v[1]} instead of {v[0]}" for k, v in differs.items()) + ")" if differs else "")
                   + ". The pretraining run's resolved config is in `results/pretrain.json`.", ""]
+    recipes = sorted({recipe_words(s["config"]) for s in sets})
     lines += [f"Protocol: {len(sets)} sets; supports of {', '.join(map(str, sizes))} train molecules "
               f"({', '.join(map(str, draws))} nested draws per size, none holding a test molecule), query = the "
-              f"set's test split. finetune: the pretrained encoder + a new 2-layer head, {', '.join(map(str, epochs))}"
-              " epochs, pretrained weights at 0.1x the head's learning rate; scratch: the same architecture and "
-              "training from random weights; protonet / knn: label-quantile prototypes / cosine 5-NN over the "
-              "frozen pretrained embedding; svm / rf: Tanimoto SVM / random forest (200 trees) on ECFP4 bits of "
-              f"the same supports. {s_machine(sets)}", ""]
+              f"set's test split. {'; '.join(recipes)}; protonet / knn: label-quantile prototypes / cosine 5-NN "
+              "over the frozen pretrained embedding; svm / rf: Tanimoto SVM / random forest (200 trees) on ECFP4 "
+              f"bits of the same supports. {s_machine(sets)}", ""]
     if reduced:
         lines += ["**Reduced benchmark**: the issue's protocol pretrains on >= 1 M MOSES molecules with >= 10 draws "
                   "per size; this run used the budget above, so its numbers say nothing about the full-scale "
@@ -108,8 +107,75 @@ def render(results: Path) -> str:
               f"{len(sets)}" + (f"; it does not beat the SVM on the other {len(sets) - beats_svm}." if
                                 beats_svm < len(sets) else ".")]
     lines += full_train(results)
+    lines += recipe_lines(results)
     lines += scale_lines(results)
     return "\n".join(lines)
+
+
+def recipe_words(config: dict) -> str:
+    """The finetune and scratch arms of one run.py record, in words (task fewshot's defaults where unset)."""
+    from molgdl_fewshot.params import FineTuneArm, TrainArm
+
+    ft = FineTuneArm(**config.get("finetune", {}))
+    sc = TrainArm(**config.get("scratch", {"epochs": ft.epochs}))  # older records: scratch trained as finetune
+
+    def head(a) -> str:
+        return "a linear head" if a.head_layers == 1 else f"a {a.head_layers}-layer head ({a.head_hidden} wide)"
+
+    if ft.head_init == "ridge":
+        start = f"the pretrained encoder + {head(ft)} started from the ridge probe of its embedding"
+    else:
+        start = f"the pretrained encoder + {head(ft)}"
+    frozen = {"all": ", encoder frozen", "none": ""}.get(str(ft.freeze), f", first {ft.freeze} submodules frozen")
+    return (f"finetune: {start}, {ft.epochs} epochs of Adam at lr {ft.lr:g}, pretrained weights at "
+            f"{ft.lr_multiplier:g}x{frozen}; scratch: the same encoder from random weights + {head(sc)}, "
+            f"{sc.epochs} epochs at lr {sc.lr:g}")
+
+
+def recipe_lines(results: Path) -> list[str]:
+    """How the fine-tuning recipe was chosen (``recipe.py``): held-out *train* molecules, never the test split."""
+    records = [json.loads(p.read_text()) for p in sorted((results / "recipe").glob("*.json"))]
+    lines = []
+    for r in records:
+        eps = r["episodes"]
+        variants = r["variants"]
+        sizes = sorted({e["size"] for e in eps if not e.get("whole_pool")})
+        groups = [(f"{k}", [e for e in eps if e["size"] == k and not e.get("whole_pool")]) for k in sizes]
+        groups += [("whole pool", [e for e in eps if e.get("whole_pool")])]
+        groups = [(g, sub) for g, sub in groups if sub]
+        n_sets = len({e["set"] for e in eps})
+        lines += ["", f"### Choosing the fine-tuning recipe on held-out train molecules ({r['label']})", "",
+                  f"Command: `{r['command']}` (commit {r['commit']}); raw results: `benchmarks/fewshot/results/"
+                  f"recipe/`. Each set's train split is cut once into a pool (75 %) and a held-out part (25 %); "
+                  f"supports are drawn from the pool ({r['draws']} nested draws per size), and the held-out part "
+                  f"is the query: the test splits are not read. {n_sets} sets, {r['epochs']} epochs. Variants: "
+                  + "; ".join(f"{v}: {variant_words(v, r)}" for v in variants) + ".", "",
+                  "Mean held-out RMSE (support size; pairs = sets x draws):", "",
+                  "| support | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
+        for g, sub in groups:
+            lines.append(f"| {g} | " + " | ".join(f"{np.mean([e['rmse'][v] for e in sub]):.3f}" for v in variants)
+                         + " |")
+        small = [e for e in eps if e["size"] in SMALL and not e.get("whole_pool")]
+        if "scratch" in variants and small:
+            lines += ["", f"Against scratch, sizes {', '.join(str(k) for k in sizes if k in SMALL)} pooled:", ""]
+            for v in variants:
+                if v != "scratch":
+                    lines.append(f"- {v}: " + paired([e["rmse"][v] for e in small],
+                                                     [e["rmse"]["scratch"] for e in small], f"{v} lower",
+                                                     "scratch lower"))
+            best = min((v for v in variants if v not in ("scratch", "mean")),
+                       key=lambda v: np.mean([e["rmse"][v] for e in small]))
+            lines += ["", f"Lowest mean held-out RMSE at these sizes among the pretrained variants: **{best}**."]
+    return lines
+
+
+def variant_words(variant: str, record: dict) -> str:
+    settings = record.get("variant_settings", {}).get(variant)
+    if settings is None:
+        return "the support's mean label" if variant == "mean" else "?"
+    keys = ("lr", "lr_multiplier", "freeze", "head_layers", "head_init", "epochs")
+    return ("pretrained" if settings["pretrained"] else "random weights") + ", " + ", ".join(
+        f"{k} {settings[k]}" for k in keys if k in settings)
 
 
 def scale_lines(results: Path) -> list[str]:

@@ -55,6 +55,25 @@ def arm(variant: str, epochs: int):
     return (FineTuneArm if pretrained else TrainArm)(**{"epochs": epochs, **changes})
 
 
+SMALL = (16, 32, 64)  # the issue's "support sizes 16-64"
+
+
+def chosen(record: dict) -> str:
+    """The pretrained variant with the lowest mean held-out RMSE over the record's support sizes in 16-64 (every
+    set and draw pooled): the recipe ``run.py --recipe-from`` gives the finetune arm."""
+    small = [e for e in record["episodes"] if e["size"] in SMALL and not e.get("whole_pool")]
+    candidates = [v for v in record["variants"] if v in VARIANTS and VARIANTS[v][0]]
+    if not small or not candidates:
+        raise SystemExit("the recipe record has no pretrained variant scored at support sizes 16-64")
+    return min(candidates, key=lambda v: float(np.mean([e["rmse"][v] for e in small])))
+
+
+def finetune_settings(record: dict) -> dict:
+    """task fewshot's ``finetune:`` section of the chosen variant (epochs included)."""
+    v = chosen(record)
+    return {k: val for k, val in record["variant_settings"][v].items() if k != "pretrained"}
+
+
 def held_out_split(n_train: int, seed: int, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``[0, n_train)`` cut into (pool, held-out) at random; the held-out part is ``fraction`` of them."""
     order = np.random.default_rng(seed).permutation(n_train)

@@ -18,6 +18,9 @@ sys.path.insert(0, str(HERE.parent))
 from common import report_main  # noqa: E402
 from stats import mean_std, paired  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from recipe import chosen  # noqa: E402
+
 SECTIONS = ("fewshot",)
 QUICK = ("run.py --quick",)
 RESULTS = HERE / "results"
@@ -163,9 +166,8 @@ def recipe_lines(results: Path) -> list[str]:
                     lines.append(f"- {v}: " + paired([e["rmse"][v] for e in small],
                                                      [e["rmse"]["scratch"] for e in small], f"{v} lower",
                                                      "scratch lower"))
-            best = min((v for v in variants if v not in ("scratch", "mean")),
-                       key=lambda v: np.mean([e["rmse"][v] for e in small]))
-            lines += ["", f"Lowest mean held-out RMSE at these sizes among the pretrained variants: **{best}**."]
+            lines += ["", f"Lowest mean held-out RMSE at these sizes among the pretrained variants: "
+                      f"**{chosen(r)}** (what `run.py --recipe-from` gives the finetune arm)."]
     return lines
 
 

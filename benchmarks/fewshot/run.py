@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--finetune", action="append", default=[], metavar="KEY=VALUE",
                     help="a setting of the finetune/scratch arms (task fewshot's `finetune:` section), e.g. "
                     "head_init=ridge; repeatable")
+    ap.add_argument("--recipe-from", type=Path, help="a recipe.py record: the finetune arm takes its chosen variant "
+                    "(lowest held-out RMSE on train molecules at sizes 16-64); --finetune items still override")
     ap.add_argument("--results", type=Path, default=HERE / "results")
     ap.add_argument("--quick", action="store_true", help="2 sets, sizes 16 and 32, 1 draw, 3 epochs, temp folder")
     args = ap.parse_args(argv)
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     import yaml
 
     finetune = {"epochs": args.epochs}
+    if args.recipe_from:
+        from recipe import finetune_settings
+
+        finetune.update(finetune_settings(json.loads(args.recipe_from.read_text())))
     for item in args.finetune:
         key, _, value = item.partition("=")
         finetune[key] = yaml.safe_load(value)
@@ -75,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     command = f"python benchmarks/fewshot/run.py --pretrained {args.pretrained} --label {args.label} "
     command += (f"--epochs {args.epochs} --full-train-draws {args.full_train_draws}" if args.full_train_draws else
                 f"--draws {args.draws} --epochs {args.epochs} --sizes {' '.join(map(str, args.sizes))}")
+    command += f" --recipe-from {args.recipe_from}" if args.recipe_from else ""
     command += "".join(f" --finetune {item}" for item in args.finetune)
     for name in data.by_size(args.sets):
         out = out_dir / f"{name}.json"

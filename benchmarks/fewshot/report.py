@@ -24,7 +24,7 @@ from recipe import chosen  # noqa: E402
 SECTIONS = ("fewshot",)
 QUICK = ("run.py --quick",)
 RESULTS = HERE / "results"
-ARMS = ("finetune", "scratch", "protonet", "knn", "svm", "rf")
+ARMS = ("finetune", "scratch", "protonet", "knn", "svm", "rf", "mean")
 SMALL = (16, 32, 64)  # the "support sizes 16-64"
 
 

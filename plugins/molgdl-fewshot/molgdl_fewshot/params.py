@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from molgdl.specs import Params
 
-ARMS = ("protonet", "knn", "finetune", "scratch", "svm", "rf")
+ARMS = ("protonet", "knn", "finetune", "scratch", "svm", "rf", "mean")
 
 
 class Section(BaseModel):

@@ -110,7 +110,9 @@ def fewshot_task(cfg: FewShotConfig, context: Any) -> dict[str, Any]:
             seconds: dict[str, float] = {}
             for arm in cfg.arms:
                 t0 = time.perf_counter()
-                if arm == "protonet":
+                if arm == "mean":  # no model: the support's mean label (what any model must beat)
+                    pred = np.full(len(q), y[s].mean())
+                elif arm == "protonet":
                     pred = protonet_regression(Z[s], y[s], Z[q], cfg.n_prototypes)
                 elif arm == "knn":
                     pred = knn_regression(Z[s], y[s], Z[q], cfg.knn_k)

@@ -34,7 +34,7 @@ def test_every_arm_on_every_episode(tiny_pretrained, tmp_path):
     records = [json.loads(line) for line in (run.path / "episodes.jsonl").read_text().splitlines()]
     assert sorted((r["size"], r["draw"]) for r in records) == [(16, 0), (16, 1), (24, 0), (24, 1)]
     for r in records:
-        assert set(r["rmse"]) == {"protonet", "knn", "finetune", "scratch", "svm", "rf"}
+        assert set(r["rmse"]) == {"protonet", "knn", "finetune", "scratch", "svm", "rf", "mean"}
         assert all(np.isfinite(v) and v > 0 for v in r["rmse"].values())
     summary = json.loads((run.path / "summary.json").read_text())
     mean16 = np.mean([r["rmse"]["svm"] for r in records if r["size"] == 16])

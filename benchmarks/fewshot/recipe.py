@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -93,69 +94,86 @@ def main(argv: list[str] | None = None) -> None:
                     "train split) this many times (seeds)")
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=[*VARIANTS, MEAN])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=1, help="sets scored at a time (processes)")
     ap.add_argument("--results", type=Path, default=HERE / "results" / "recipe")
     ap.add_argument("--quick", action="store_true", help="2 sets, size 16, 1 draw, 3 epochs, temporary folder")
     args = ap.parse_args(argv)
     if args.quick:
         args.sets, args.sizes, args.draws, args.epochs = data.SETS[:2], [16], 1, 3
         args.results = Path(tempfile.mkdtemp())
-    from molgdl.plugins import create_plugin_manager
-    from molgdl.registry import Registry
-    from molgdl_fewshot.encoder import featurize, load_embedder
-    from molgdl_fewshot.episodes import draw_episodes
-    from molgdl_fewshot.finetune import fit_predict
-    from molgdl_fewshot.protocol import arm_settings, canonical
+    from molgdl_fewshot.encoder import load_embedder
+    from molgdl_fewshot.protocol import arm_settings
 
-    emb = load_embedder(args.pretrained, Registry(create_plugin_manager()))
+    emb = load_embedder(args.pretrained, registry())
     out = args.results / f"{args.label}.json"
     args.results.mkdir(parents=True, exist_ok=True)
     record = json.loads(out.read_text()) if out.exists() else {"episodes": []}
     done = {(e["set"], e["size"], e["draw"]) for e in record["episodes"]}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
-    record.update(label=args.label, variant_settings={v: {"pretrained": VARIANTS[v][0], **arm_settings(arm(v, args.epochs))}
+    record.update(label=args.label, pretrained=str(args.pretrained),
+                  variant_settings={v: {"pretrained": VARIANTS[v][0], **arm_settings(arm(v, args.epochs))}
                                     for v in args.variants if v != MEAN},
-                  pretrained=str(args.pretrained), pretrained_meta={k: emb.artifact.meta[k] for k in
-                  ("model", "readout", "data", "steps", "val_rmse_standardised") if k in emb.artifact.meta},
+                  pretrained_meta={k: emb.artifact.meta[k] for k in
+                                   ("model", "readout", "data", "steps", "val_rmse_standardised")},
                   sizes=args.sizes, draws=args.draws, whole_pool_draws=args.whole_pool_draws, epochs=args.epochs,
                   variants=args.variants, seed=args.seed,
                   command="python benchmarks/fewshot/recipe.py " + " ".join(sys.argv[1:] if argv is None else argv),
                   commit=commit, machine=f"{platform.machine()}, 2 shared CPU cores, OMP_NUM_THREADS=1")
-    for name in data.by_size(args.sets):
-        s = data.load(name)
-        train = s.train  # the test split is never read below
-        smiles = [s.smiles[i] for i in train]
-        y = s.y[train]
-        graphs, ok = featurize(emb.featurizer, smiles)
-        graph_of = {int(i): g for i, g in zip(ok, graphs)}
-        pool, held = held_out_split(len(train), args.seed)
-        pool = np.array([i for i in pool if i in graph_of])
-        held = np.array([i for i in held if i in graph_of])
-        episodes = draw_episodes(canonical(smiles), pool, held, args.sizes, args.draws, args.seed,
-                                 args.whole_pool_draws)
-        for ep in episodes:
-            whole = ep.size not in args.sizes
-            if (name, ep.size, ep.draw) in done:
-                continue
-            rmse, seconds = {}, {}
-            for variant in args.variants:
-                t0 = time.perf_counter()
-                if variant == MEAN:
-                    rmse[variant] = data.rmse(y[ep.query], np.full(len(ep.query), y[ep.support].mean()))
-                    seconds[variant] = time.perf_counter() - t0
-                    continue
+    jobs = [(name, args, {(k, d) for s, k, d in done if s == name}) for name in data.by_size(args.sets)]
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for episodes in pool.map(score_set, *zip(*jobs)):
+            record["episodes"] += episodes
+            out.write_text(json.dumps(record, indent=1) + "\n")
+    summarise(record)
+
+
+def registry():
+    from molgdl.plugins import create_plugin_manager
+    from molgdl.registry import Registry
+
+    return Registry(create_plugin_manager())
+
+
+def score_set(name: str, args: argparse.Namespace, done: set[tuple[int, int]]) -> list[dict]:
+    """Every variant on every episode of one set not in ``done`` ((size, draw) pairs); one dict per episode."""
+    from molgdl_fewshot.encoder import featurize, load_embedder
+    from molgdl_fewshot.episodes import draw_episodes
+    from molgdl_fewshot.finetune import fit_predict
+    from molgdl_fewshot.protocol import arm_settings, canonical
+
+    emb = load_embedder(args.pretrained, registry())
+    s = data.load(name)
+    train = s.train  # the test split is never read below
+    smiles = [s.smiles[i] for i in train]
+    y = s.y[train]
+    graphs, ok = featurize(emb.featurizer, smiles)
+    graph_of = {int(i): g for i, g in zip(ok, graphs)}
+    pool, held = held_out_split(len(train), args.seed)
+    pool = np.array([i for i in pool if i in graph_of])
+    held = np.array([i for i in held if i in graph_of])
+    out = []
+    for ep in draw_episodes(canonical(smiles), pool, held, args.sizes, args.draws, args.seed,
+                            args.whole_pool_draws):
+        if (ep.size, ep.draw) in done:
+            continue
+        rmse, seconds = {}, {}
+        for variant in args.variants:
+            t0 = time.perf_counter()
+            if variant == MEAN:
+                pred = np.full(len(ep.query), y[ep.support].mean())
+            else:
                 encoder, readout = emb.build(VARIANTS[variant][0], seed=args.seed + ep.draw)
                 pred = fit_predict(encoder, readout, [graph_of[int(i)] for i in ep.support], y[ep.support],
                                    [graph_of[int(i)] for i in ep.query], seed=args.seed + ep.draw,
                                    **arm_settings(arm(variant, args.epochs)))
-                rmse[variant] = data.rmse(y[ep.query], pred)
-                seconds[variant] = time.perf_counter() - t0
-            record["episodes"].append({"set": name, "size": ep.size, "draw": ep.draw, "whole_pool": whole,
-                                       "rmse": rmse, "seconds": seconds, "n_held_out": int(len(ep.query))})
-            out.write_text(json.dumps(record, indent=1) + "\n")
-            print(f"{name} k={ep.size} draw {ep.draw}: " + ", ".join(f"{v} {r:.3f}" for v, r in rmse.items()),
-                  flush=True)
-    summarise(record)
+            rmse[variant] = data.rmse(y[ep.query], pred)
+            seconds[variant] = time.perf_counter() - t0
+        out.append({"set": name, "size": ep.size, "draw": ep.draw, "whole_pool": ep.size not in args.sizes,
+                    "rmse": rmse, "seconds": seconds, "n_held_out": int(len(ep.query))})
+        print(f"{name} k={ep.size} draw {ep.draw}: " + ", ".join(f"{v} {r:.3f}" for v, r in rmse.items()),
+              flush=True)
+    return out
 
 
 def summarise(record: dict) -> None:

@@ -59,20 +59,27 @@ def arm(variant: str, epochs: int):
 SMALL = (16, 32, 64)  # the issue's "support sizes 16-64"
 
 
-def chosen(record: dict) -> str:
-    """The pretrained variant with the lowest mean held-out RMSE over the record's support sizes in 16-64 (every
-    set and draw pooled): the recipe ``run.py --recipe-from`` gives the finetune arm."""
-    small = [e for e in record["episodes"] if e["size"] in SMALL and not e.get("whole_pool")]
+def scored(record: dict, whole: bool) -> list[dict]:
+    """The record's episodes at support sizes 16-64, or (``whole``) those on the whole pool."""
+    return [e for e in record["episodes"]
+            if (e.get("whole_pool", False) if whole else e["size"] in SMALL and not e.get("whole_pool"))]
+
+
+def chosen(record: dict, whole: bool = False) -> str:
+    """The pretrained variant with the lowest mean held-out RMSE over the record's support sizes in 16-64 (or,
+    ``whole``, on the whole pool), every set and draw pooled: what ``run.py --recipe-from`` gives the finetune
+    arm."""
+    episodes = scored(record, whole)
     candidates = [v for v in record["variants"] if v in VARIANTS and VARIANTS[v][0]]
-    if not small or not candidates:
-        raise SystemExit("the recipe record has no pretrained variant scored at support sizes 16-64")
-    return min(candidates, key=lambda v: float(np.mean([e["rmse"][v] for e in small])))
+    if not episodes or not candidates:
+        where = "on the whole pool" if whole else "at support sizes 16-64"
+        raise SystemExit(f"the recipe record has no pretrained variant scored {where}")
+    return min(candidates, key=lambda v: float(np.mean([e["rmse"][v] for e in episodes])))
 
 
-def finetune_settings(record: dict) -> dict:
+def finetune_settings(record: dict, whole: bool = False) -> dict:
     """task fewshot's ``finetune:`` section of the chosen variant (epochs included)."""
-    v = chosen(record)
-    return {k: val for k, val in record["variant_settings"][v].items() if k != "pretrained"}
+    return {k: v for k, v in record["variant_settings"][chosen(record, whole)].items() if k != "pretrained"}
 
 
 def held_out_split(n_train: int, seed: int, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pretrained", type=Path, required=True, help="run folder of `molgdl pretrain`")
     ap.add_argument("--label", default="recipe", help="name of the results file")
     ap.add_argument("--sets", nargs="+", default=data.SETS)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[16, 64], help="support sizes (none: only the "
+                    "whole pool, with --whole-pool-draws)")
     ap.add_argument("--draws", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--whole-pool-draws", type=int, default=0, help="also train on the whole pool (75 %% of the "

@@ -19,13 +19,12 @@ from common import report_main  # noqa: E402
 from stats import mean_std, paired  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from recipe import chosen  # noqa: E402
+from recipe import SMALL, chosen, scored  # noqa: E402  (SMALL: the issue's "support sizes 16-64")
 
 SECTIONS = ("fewshot",)
 QUICK = ("run.py --quick",)
 RESULTS = HERE / "results"
 ARMS = ("finetune", "scratch", "protonet", "knn", "svm", "rf", "mean")
-SMALL = (16, 32, 64)  # the "support sizes 16-64"
 
 
 def load(results: Path) -> tuple[dict, list[dict]]:
@@ -158,16 +157,15 @@ def recipe_lines(results: Path) -> list[str]:
         for g, sub in groups:
             lines.append(f"| {g} | " + " | ".join(f"{np.mean([e['rmse'][v] for e in sub]):.3f}" for v in variants)
                          + " |")
-        small = [e for e in eps if e["size"] in SMALL and not e.get("whole_pool")]
-        if "scratch" in variants and small:
-            lines += ["", f"Against scratch, sizes {', '.join(str(k) for k in sizes if k in SMALL)} pooled:", ""]
-            for v in variants:
-                if v != "scratch":
-                    lines.append(f"- {v}: " + paired([e["rmse"][v] for e in small],
-                                                     [e["rmse"]["scratch"] for e in small], f"{v} lower",
-                                                     "scratch lower"))
-            lines += ["", f"Lowest mean held-out RMSE at these sizes among the pretrained variants: "
-                      f"**{chosen(r)}** (what `run.py --recipe-from` gives the finetune arm)."]
+        for whole, sub in ((False, scored(r, False)), (True, scored(r, True))):
+            if "scratch" not in variants or not sub:
+                continue
+            where = "on the whole pool" if whole else f"at sizes {', '.join(str(k) for k in sizes if k in SMALL)}"
+            lines += ["", f"Against scratch {where}, pairs = sets x draws:", ""]
+            lines += [f"- {v}: " + paired([e["rmse"][v] for e in sub], [e["rmse"]["scratch"] for e in sub],
+                                          f"{v} lower", "scratch lower") for v in variants if v != "scratch"]
+            lines += ["", f"Lowest mean held-out RMSE {where} among the pretrained variants: **{chosen(r, whole)}** "
+                      f"(what `run.py --recipe-from` gives the finetune arm{' with --full-train-draws' if whole else ''})."]
     return lines
 
 

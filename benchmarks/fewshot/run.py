@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="a setting of the finetune/scratch arms (task fewshot's `finetune:` section), e.g. "
                     "head_init=ridge; repeatable")
     ap.add_argument("--recipe-from", type=Path, help="a recipe.py record: the finetune arm takes its chosen variant "
-                    "(lowest held-out RMSE on train molecules at sizes 16-64); --finetune items still override")
+                    "(lowest held-out RMSE on train molecules at sizes 16-64, or on the whole pool with "
+                    "--full-train-draws); --finetune items still override")
     ap.add_argument("--results", type=Path, default=HERE / "results")
     ap.add_argument("--quick", action="store_true", help="2 sets, sizes 16 and 32, 1 draw, 3 epochs, temp folder")
     args = ap.parse_args(argv)
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.recipe_from:
         from recipe import finetune_settings
 
-        finetune.update(finetune_settings(json.loads(args.recipe_from.read_text())))
+        finetune.update(finetune_settings(json.loads(args.recipe_from.read_text()), whole=args.full_train_draws > 0))
     for item in args.finetune:
         key, _, value = item.partition("=")
         finetune[key] = yaml.safe_load(value)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         record = {"set": name, "sizes": args.sizes, "draws": args.draws, "epochs": args.epochs,
                   "pretrained_label": args.label, "episodes": episodes, "seconds": time.perf_counter() - t0,
                   "config": {k: v for k, v in config.items() if k != "run"}, "benchmark_command": command,
-                  "machine": f"{platform.machine()}, 2 shared CPU cores, OMP_NUM_THREADS=1, nice -n 10"}
+                  "machine": f"{platform.machine()}, {os.cpu_count()} shared CPU cores, OMP_NUM_THREADS="
+                             f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, nice {os.nice(0)}"}
         out.write_text(json.dumps(record) + "\n")
         print(f"{name}: {len(episodes)} episodes in {record['seconds']:.0f} s")
 

@@ -48,7 +48,6 @@ def render(results: Path) -> str:
     arms = [a for a in ARMS if all(a in e["rmse"] for s in sets for e in s["episodes"])]
     commands = sorted({s["benchmark_command"] for s in sets})
     draws = sorted({s["draws"] for s in sets})
-    epochs = sorted({s["epochs"] for s in sets})
     reduced = pre.get("train_molecules_seen", 0) < 1_000_000 or min(draws) < 10
     lines += [f"Command: {', '.join(f'`{c}`' for c in commands)}; raw results: `benchmarks/fewshot/results/"
               "CHEMBL*.json` (every episode's test RMSE per arm) and `benchmarks/fewshot/results/pretrain.json` "
@@ -65,7 +64,7 @@ def render(results: Path) -> str:
                   f"{pre['train_molecules_seen']:,} MOSES molecules ({pre['steps']:,} steps, "
                   f"{(pre['seconds'] or 0) / 60:.0f} min); RMSE on {pre['val_molecules']:,} held-out molecules "
                   f"{pre['val_rmse_standardised']:.3f} standard deviations"
-                  + (f"; smaller than the issue's default encoder (configs/pretrain_moses.yaml: "
+                  + ("; smaller than the issue's default encoder (configs/pretrain_moses.yaml: "
                      + ", ".join(f"{k} {v[1]} instead of {v[0]}" for k, v in differs.items()) + ")" if differs else "")
                   + ". The pretraining run's resolved config is in `results/pretrain.json`.", ""]
     recipes = sorted({recipe_words(s["config"]) for s in sets})
@@ -209,7 +208,7 @@ def scale_lines(results: Path) -> list[str]:
                      f"{wall / 60:.1f} ({phases}) | {r['train_molecules_seen'] / wall:,.0f} | {peak:,.0f} | "
                      f"{first:,.0f} / {second:,.0f} | {with_workers:,.0f} | {r['val_rmse_standardised']:.3f} |")
     full = [r for r in records if r["train_molecules_seen"] >= 1_000_000]
-    lines += ["", f"- Pretraining on at least 1,000,000 molecules, killed and resumed: "
+    lines += ["", "- Pretraining on at least 1,000,000 molecules, killed and resumed: "
               + ("completed in " + ", ".join(f"{r['train_molecules_seen']:,} molecules" for r in full) +
                  " (the issue's first line asks for this inside the benchmark with bounded memory)."
                  if full else "not run at that size yet (the issue's first line).")]
@@ -222,11 +221,11 @@ def full_train(results: Path) -> list[str]:
     if not sets:
         return ["", "Whole train split: not measured (`run.py --full-train-draws N`)."]
     draws = sorted({s["episodes"][0]["draw"] + 1 for s in sets})
-    epochs = sorted({s["epochs"] for s in sets})
     arms = [a for a in ("finetune", "scratch", "svm", "rf") if all(a in e["rmse"] for s in sets for e in s["episodes"])]
     commands = ", ".join(sorted({f"`{s['benchmark_command']}`" for s in sets}))
+    recipes = "; ".join(sorted({recipe_words(s["config"]) for s in sets}))
     lines = ["", f"Whole train split (every train molecule outside the test split; {len(sets)} sets, "
-             f"{', '.join(map(str, epochs))} epochs, mean over {max(draws)} training seed(s); command {commands}; "
+             f"mean over {max(draws)} training seed(s); {recipes}; command {commands}; "
              "raw results `benchmarks/fewshot/results/full/CHEMBL*.json`):", "",
              "| set | train molecules | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)]
     means = {a: [] for a in arms}

@@ -61,8 +61,8 @@ def render(results: Path) -> str:
         lines += [f"Pretrained encoder: {pre['model']['name']} (hidden {model.get('hidden_dim')}, depth "
                   f"{model.get('depth')}) + {pre['featurizer']['name']}, trained to predict "
                   f"{pre['n_descriptors']} standardised {', '.join(pre['targets'])} descriptors of "
-                  f"{pre['train_molecules_seen']:,} MOSES molecules ({pre['steps']:,} steps, "
-                  f"{(pre['seconds'] or 0) / 60:.0f} min); RMSE on {pre['val_molecules']:,} held-out molecules "
+                  f"{pre['train_molecules_seen']:,} MOSES molecules ({pre['steps']:,} steps; "
+                  f"{(pre['seconds'] or 0) / 60:.0f} min in the run that finished it); RMSE on {pre['val_molecules']:,} held-out molecules "
                   f"{pre['val_rmse_standardised']:.3f} standard deviations"
                   + ("; smaller than the issue's default encoder (configs/pretrain_moses.yaml: "
                      + ", ".join(f"{k} {v[1]} instead of {v[0]}" for k, v in differs.items()) + ")" if differs else "")

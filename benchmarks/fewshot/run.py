@@ -1,16 +1,16 @@
 """Few-shot protocol on the ten MoleculeACE sets (issue 25, item 3): ``task: fewshot`` (molgdl-fewshot) per set
 with one pretrained encoder (``molgdl pretrain``); supports of 16/32/64/128 train molecules, the set's test split
 as query; arms protonet, knn (pretrained embedding), finetune (pretrained encoder + head), scratch (the same
-architecture from random weights, same training), svm (Tanimoto SVM on ECFP4 bits), rf (random forest on ECFP4).
+architecture from random weights, its own training), svm (Tanimoto SVM on ECFP4 bits), rf (random forest on ECFP4).
 One JSON per set in results/ (every episode's RMSE per arm), plus results/pretrain.json (the pretraining run).
 
-    # full protocol (issue 25): pretrain on all of MOSES, 10 draws per size
-    molgdl pretrain configs/pretrain_moses.yaml
-    OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained runs/pretrain_moses --draws 10 --epochs 30
-    OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained runs/pretrain_moses --full-train-draws 5
-    # reduced (this machine): a smaller pretraining run, 3 draws, 20 epochs; the whole train split once
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fewshot/run.py --pretrained RUN --draws 3 --epochs 20
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fewshot/run.py --pretrained RUN --epochs 20 --full-train-draws 1
+    # full protocol (issue 25) with the shipped 1 M-molecule encoder and the recipe chosen on held-out train molecules
+    P=benchmarks/fewshot/pretrained/moses_1m
+    OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained $P --label moses_1m --jobs 2
+    OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --draws 10 --epochs 30 \\
+        --recipe-from benchmarks/fewshot/results/recipe/moses_1m.json
+    OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --epochs 30 \\
+        --full-train-draws 3 --recipe-from benchmarks/fewshot/results/recipe/moses_1m_whole.json
     python benchmarks/fewshot/report.py
 """
 
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--full-train-draws", type=int, default=0, help="instead of supports: fine-tune and train from "
                     "scratch on each set's whole train split this many times (seeds), into results/full/")
     ap.add_argument("--finetune", action="append", default=[], metavar="KEY=VALUE",
-                    help="a setting of the finetune/scratch arms (task fewshot's `finetune:` section), e.g. "
-                    "head_init=ridge; repeatable")
+                    help="a setting of the finetune arm (task fewshot's `finetune:` section; the scratch arm keeps "
+                    "its own), e.g. head_init=ridge; repeatable")
     ap.add_argument("--recipe-from", type=Path, help="a recipe.py record: the finetune arm takes its chosen variant "
                     "(lowest held-out RMSE on train molecules at sizes 16-64, or on the whole pool with "
                     "--full-train-draws); --finetune items still override")

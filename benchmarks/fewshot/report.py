@@ -93,18 +93,22 @@ def render(results: Path) -> str:
     small = [k for k in SMALL if k in sizes]
     lines += ["", f"Per set, sizes {', '.join(map(str, small))} pooled (pairs = sizes x draws):", "",
               "| set | finetune | scratch | svm | finetune vs scratch | finetune vs svm |", "|---|---|---|---|---|---|"]
-    beats_scratch = beats_svm = 0
+    beats_scratch = beats_svm = lower_mean = 0
     for s in sets:
         ft, sc, sv = (values(sets, a, small, s["set"]) for a in ("finetune", "scratch", "svm"))
         v1 = paired(ft, sc, "finetune lower", "scratch lower")
         v2 = paired(ft, sv, "finetune lower", "svm lower")
         beats_scratch += v1.endswith("finetune lower")
+        lower_mean += bool(np.mean(ft) < np.mean(sc))
         beats_svm += v2.endswith("finetune lower")
         lines.append(f"| {s['set']} | {np.mean(ft):.3f} | {np.mean(sc):.3f} | {np.mean(sv):.3f} | {v1} | {v2} |")
     lines += ["", f"The pretrained, fine-tuned encoder has a significantly lower RMSE than the same encoder from "
               f"scratch on {beats_scratch} of {len(sets)} sets at sizes {'-'.join(map(str, (small[0], small[-1])))} "
               f"(the issue asks for at least 8 of 10: {'met' if beats_scratch >= 8 and len(sets) >= 10 else 'not met'}"
-              f"{' in this reduced run' if reduced else ''}), and lower than the Tanimoto SVM on {beats_svm} of "
+              f"{' in this reduced run' if reduced else ''}; its mean RMSE is lower on {lower_mean} of {len(sets)}, but "
+              f"{lower_mean - beats_scratch} of those differences are within the draws' noise and not counted as "
+              "wins), and significantly "
+              f"lower than the Tanimoto SVM on {beats_svm} of "
               f"{len(sets)}" + (f"; it does not beat the SVM on the other {len(sets) - beats_svm}." if
                                 beats_svm < len(sets) else ".")]
     lines += full_train(results)

@@ -63,6 +63,7 @@ def dataset_lines(dataset: str, records: list[dict], results: Path) -> list[str]
                   + (f"; over seeds 0-2 (the three seeds of the earlier accuracy table) "
                      f"{ens['test'][first3].mean():.3f}" if len(first3) == 3 else "") + "."]
     lines += previous_lines(dataset, records, results, ens["test"])
+    lines += variant_lines(dataset, records, results, ens["test"])
     wall = np.array([r["wall_s"] for r in records])
     lines += ["", f"Cost: {wall.mean():.0f} s per seed on average (whole `molgdl run`, one thread, "
               f"{records[0]['machine']}, on a machine shared with other jobs, so ± 50 %); the members' own "
@@ -98,6 +99,29 @@ def previous_lines(dataset: str, records: list[dict], results: Path, test: np.nd
     return ["", f"The default it replaced (members {members}; raw: `benchmarks/physchem_default/results/previous/`), "
             f"on the same {len(both)} seeds: test RMSE {mean_std(prev)}; new minus previous: "
             f"{paired(test[both], prev, 'new lower', 'new higher')}."]
+
+
+def variant_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
+    """Variants of the default config measured on the same seeds (``run.py --set ... --results
+    results/<variant>``, each record keeping its overrides), against the default paired by seed."""
+    lines = []
+    for folder in sorted(p for p in results.iterdir() if p.is_dir() and p.name != "previous"):
+        new = {r["seed"]: r for r in load(folder, dataset)}
+        both = [i for i, r in enumerate(records) if r["seed"] in new]
+        if not both:
+            continue
+        first = new[records[both[0]]["seed"]]
+        sets = " ".join(f"`--set {o}`" for o in first.get("overrides", [])) or "no overrides"
+        var = np.array([new[records[i]["seed"]]["ensemble"]["test"] for i in both])
+        seeds = [records[i]["seed"] for i in both]
+        first3 = [j for j, s in enumerate(seeds) if s in (0, 1, 2)]
+        lines += ["", f"Variant {sets} (raw: `benchmarks/physchem_default/results/{folder.name}/`), on "
+                  f"{len(both)} of the seeds above: ensemble test RMSE {mean_std(var)}"
+                  + (f" ({var[first3].mean():.3f} over seeds 0-2)" if len(first3) == 3 else "")
+                  + f"; variant minus the default: {paired(var, test[both], 'variant lower', 'variant higher')}."
+                  + " Its D-MPNN members are retrained in the variant's own runs, so the pairs also differ by "
+                    "their training noise."]
+    return lines
 
 
 def choice_lines(results: Path, dataset: str) -> list[str]:

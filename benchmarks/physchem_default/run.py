@@ -43,12 +43,12 @@ def rmse_by_split(pred_csv: Path) -> dict[str, float]:
     return {s: float(np.sqrt(np.mean(err[p["split"] == s] ** 2))) for s in ("train", "val", "test")}
 
 
-def run_seed(dataset: str, seed: int, out: Path, quick: bool) -> dict:
+def run_seed(dataset: str, seed: int, out: Path, quick: bool, extra: list[str] = (), tag: str = "") -> dict:
     config = f"configs/{dataset}.yaml"
-    name = f"{dataset}_default_s{seed}"
+    name = f"{dataset}_default{tag and '_' + tag}_s{seed}"
     runs = BENCH_DIR / ("physchem_default_quick" if quick else "physchem_default") / "runs"
     sets = [f"run.seeds=[{seed}]", f"run.name={name}", f"run.output_dir={runs}", "data.progress=false",
-            "trainer.progress_bar=false"] + (["trainer.max_epochs=3"] if quick else [])
+            "trainer.progress_bar=false"] + (["trainer.max_epochs=3"] if quick else []) + list(extra)
     cmd = molgdl_command(ROOT / config, sets)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -61,7 +61,7 @@ def run_seed(dataset: str, seed: int, out: Path, quick: bool) -> dict:
     info = json.loads((run / "ensemble.json").read_text())["replicates"][key]
     members = {m: rmse_by_split(run / "members" / m / key / "predictions.csv") for m in info["trained"]}
     record = {
-        "dataset": dataset, "seed": seed, "config": config, "quick": quick, "ensemble": rmse_by_split(run / key / "predictions.csv"),
+        "dataset": dataset, "seed": seed, "config": config, "overrides": list(extra), "quick": quick, "ensemble": rmse_by_split(run / key / "predictions.csv"),
         "members": members, "weights": info["weights"], "wall_s": round(wall, 1),
         "member_seconds": info["seconds"], "command": " ".join(cmd[1:]).replace(str(ROOT) + "/", ""),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -81,6 +81,10 @@ def main() -> None:
     ap.add_argument("--force", action="store_true", help="rerun seeds whose record exists")
     ap.add_argument("--results", type=Path, default=None,
                     help="records folder (default: results/ here; .bench/physchem_default_quick/results with --quick)")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="a config override for every run (repeatable), e.g. ensemble.classical_fit=train_and_val; "
+                         "use with --results and --tag so that the default's records stay apart")
+    ap.add_argument("--tag", default="", help="suffix of the run folders' names (with --set)")
     args = ap.parse_args()
     results = args.results or ((BENCH_DIR / "physchem_default_quick" / "results") if args.quick else HERE / "results")
     results.mkdir(parents=True, exist_ok=True)
@@ -89,7 +93,7 @@ def main() -> None:
             out = results / f"{dataset}_seed{seed}.json"
             if out.exists() and not args.force:
                 continue
-            r = run_seed(dataset, seed, out, args.quick)
+            r = run_seed(dataset, seed, out, args.quick, args.sets, args.tag)
             shown = ", ".join(f"{m} {v['test']:.3f}" for m, v in r["members"].items())
             print(f"{dataset} seed {seed}: ensemble test RMSE {r['ensemble']['test']:.3f} ({shown}); "
                   f"{r['wall_s']:.0f} s", flush=True)

@@ -61,11 +61,21 @@ def open_members(res: Resolved, folder: RunFolder, *, resume: bool) -> list[Memb
     return out
 
 
-def forget_other_fit(metrics_file: Path, on_val: bool) -> None:
-    """On resume: a member trained with the other ``classical_fit`` is trained again (metrics.json goes)."""
-    if metrics_file.exists() and ("fitted_on" in json.loads(metrics_file.read_text())) != on_val:
-        log.warning("%s was fitted with another ensemble.classical_fit; trained again", metrics_file.parent)
-        metrics_file.unlink()
+FIT_FILE = "fit.json"  # written first by a fit on train and validation molecules, so that --resume tells the fits apart
+
+
+def forget_other_fit(seed_dir: Path, on_val: bool) -> None:
+    """On resume: a member replicate trained (or half trained) with the other ``classical_fit`` or ``neural_fit``
+    is trained again: its metrics.json, checkpoints and fit marker go (all inside the member's folder)."""
+    metrics_file = seed_dir / "metrics.json"
+    done = metrics_file.exists()
+    marked = (seed_dir / FIT_FILE).exists() or (done and "fitted_on" in json.loads(metrics_file.read_text()))
+    if marked == on_val or not (done or (seed_dir / "checkpoints").exists()):
+        return
+    log.warning("%s was fitted with another ensemble.classical_fit or neural_fit; trained again", seed_dir)
+    metrics_file.unlink(missing_ok=True)
+    (seed_dir / FIT_FILE).unlink(missing_ok=True)
+    shutil.rmtree(seed_dir / "checkpoints", ignore_errors=True)
 
 
 def oof_seconds(m: Member, key: str) -> float:
@@ -131,20 +141,66 @@ def fit_classical_on_train_and_val(m: Member, data: PreparedData, unit: Any, spl
     if resume and metrics_file.exists():
         log.info("member %s, %s already completed, skipped", m.name, unit.dir_name.replace("_", " "))
         return json.loads(metrics_file.read_text())
+    fit = _train_and_val_split(seed_dir, split, data.table, {"classical_fit": "train_and_val"})
+    t0 = time.perf_counter()
+    trained = train_classical(m.res, data, fit, unit.seed, seed_dir)
+    return _write_fit(seed_dir, data.table, fit, unit.seed, trained.pred, time.perf_counter() - t0,
+                      "outer train and validation molecules (ensemble.classical_fit: train_and_val)")
+
+
+def refit_neural_on_train_and_val(m: Member, data: PreparedData, unit: Any, split: dict[str, np.ndarray], *,
+                                  resume: bool) -> dict[str, Any]:
+    """``ensemble.neural_fit: train_and_val``: the member trained on the outer split as a run of its own, in
+    ``<replicate>/epoch_choice/``, only to choose the epoch (its best checkpoint on the validation molecules);
+    then trained again with the same seed on the outer training and validation molecules for exactly that many
+    epochs, in ``<replicate>/`` (the model that predicts and that ``molgdl predict`` loads)."""
+    from molgdl.run.pipeline import run_replicate
+    from molgdl.run.train_stage import train_neural
+
+    seed_dir = m.folder.path / unit.dir_name
+    metrics_file = seed_dir / "metrics.json"
+    if resume and metrics_file.exists():
+        log.info("member %s, %s already completed, skipped", m.name, unit.dir_name.replace("_", " "))
+        return json.loads(metrics_file.read_text())
+    label = f"member {m.name}, {unit.dir_name.replace('_', ' ')}"
+    log.info("%s: training on the outer split to choose the epoch", label)
+    first = run_replicate(m.res, data, m.folder, unit.seed, resume=resume, splitter=unit.splitter,
+                          dir_name=f"{unit.dir_name}/epoch_choice")
+    epochs = first.get("best_epoch") or first.get("epochs")
+    if not epochs:
+        raise DataError(f"{label}: the training that chooses the epoch kept no checkpoint",
+                        hint="rerun with --resume, or set ensemble.neural_fit: train")
+    fit = _train_and_val_split(seed_dir, split, data.table, {"neural_fit": "train_and_val", "epochs": epochs})
+    log.info("%s: trained again on %d training and validation molecules for %d epochs", label,
+             len(fit["train"]), epochs)
+    t0 = time.perf_counter()
+    trained = train_neural(m.res, data, fit, unit.seed, seed_dir, resume, epochs=epochs)
+    return _write_fit(seed_dir, data.table, fit, unit.seed, trained.pred, time.perf_counter() - t0,
+                      f"outer train and validation molecules for {epochs} epochs, the best epoch of "
+                      f"epoch_choice/ (ensemble.neural_fit: train_and_val)",
+                      epochs=epochs, epoch_choice_metrics=first.get("metrics", {}))
+
+
+def _train_and_val_split(seed_dir: Path, split: dict[str, np.ndarray], table: Any,
+                         marker: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The split of a fit on train and validation molecules (validation listed under train in split.json, since
+    the model sees them), with the fit marker written first."""
     seed_dir.mkdir(parents=True, exist_ok=True)
-    table = data.table
+    write_json(seed_dir / FIT_FILE, marker)
     fit = {"train": np.sort(np.concatenate([split["train"], split["val"]])),
            "val": np.zeros(0, dtype=np.int64), "test": split["test"]}
     write_split_file(seed_dir / "split.json", table, fit)
-    t0 = time.perf_counter()
-    trained = train_classical(m.res, data, fit, unit.seed, seed_dir)
-    seconds = time.perf_counter() - t0
-    metrics = evaluate_predictions(table, trained.pred, fit)
-    write_predictions(seed_dir / "predictions.csv", table, trained.pred, split_labels(len(table), fit))
-    result = {"seed": unit.seed, "metrics": metrics, "train_seconds": seconds,
-              "split_sizes": {k: int(len(v)) for k, v in fit.items()},
-              "fitted_on": "outer train and validation molecules (ensemble.classical_fit: train_and_val)"}
-    write_json(metrics_file, result)
+    return fit
+
+
+def _write_fit(seed_dir: Path, table: Any, fit: dict[str, np.ndarray], seed: int, pred: np.ndarray,
+               seconds: float, fitted_on: str, **extra: Any) -> dict[str, Any]:
+    """predictions.csv and metrics.json (train and test metrics) of a fit on train and validation molecules."""
+    metrics = evaluate_predictions(table, pred, fit)
+    write_predictions(seed_dir / "predictions.csv", table, pred, split_labels(len(table), fit))
+    result = {"seed": seed, "metrics": metrics, "train_seconds": seconds,
+              "split_sizes": {k: int(len(v)) for k, v in fit.items()}, "fitted_on": fitted_on, **extra}
+    write_json(seed_dir / "metrics.json", result)
     return result
 
 

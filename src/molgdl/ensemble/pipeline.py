@@ -32,7 +32,8 @@ from molgdl.run.resolve import Resolved
 
 from molgdl.ensemble.member_runs import (Member, fit_classical_on_train_and_val, forget_other_fit,
                                          member_data, member_errors, member_summary, oof_seconds,
-                                         open_members, read_member_predictions, train_member)
+                                         open_members, read_member_predictions, refit_neural_on_train_and_val,
+                                         train_member)
 from molgdl.ensemble.oof import OOF_FILE, is_classical, make_folds, out_of_fold, read_oof, write_oof
 from molgdl.ensemble.report import metric_of, why_text
 from molgdl.ensemble.stacking import combine, fit_weights
@@ -145,6 +146,7 @@ def weights_stage(ens: Any, members: list[Member], units: list[Any], oof: dict[s
     (scores of every member and of the stack) and ``seed_<s>/oof_predictions.csv``."""
     info: dict[str, Any] = {"method": ens.weights, "inner_folds": ens.inner_folds,
                             "metric": metric_of(table.task), "classical_fit": ens.classical_fit,
+                            "neural_fit": ens.neural_fit,
                             "members": {m.name: member_summary(m) for m in members}, "replicates": {}}
     weights: dict[str, np.ndarray] = {}
     for unit in units:
@@ -195,11 +197,14 @@ def members_stage(ens: Any, members: list[Member], data: dict[str, PreparedData]
                 member_preds[key][m.name] = None
                 continue
             log.info("member %s, %s: training on the outer split", m.name, key.replace("_", " "))
-            on_val = ens.classical_fit == "train_and_val" and is_classical(m.res)
-            forget_other_fit(m.folder.path / key / "metrics.json", on_val)
+            classical = is_classical(m.res)
+            on_val = (ens.classical_fit if classical else ens.neural_fit) == "train_and_val"
+            forget_other_fit(m.folder.path / key, on_val)
             with member_errors(m, "training"):
-                if on_val:
+                if on_val and classical:
                     result = fit_classical_on_train_and_val(m, data[m.name], unit, splits[key], resume=resume)
+                elif on_val:
+                    result = refit_neural_on_train_and_val(m, data[m.name], unit, splits[key], resume=resume)
                 else:
                     result = train_member(m, data[m.name], unit, resume=resume)
             replicates[unit.key] = result

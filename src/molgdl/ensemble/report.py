@@ -28,6 +28,13 @@ def why_text(info: dict[str, Any]) -> str:
     lines = [f"Ensemble of {len(members)} members ({', '.join(members)}), weights: {info['method']}"
              + (" (non-negative least squares on out-of-fold predictions, normalised to sum 1)"
                 if info["method"] == "stacking" else " (equal)") + "."]
+    fits = [f"{kind} members on the outer training and validation molecules (ensemble.{kind}_fit: train_and_val)"
+            for kind in ("classical", "neural") if info.get(f"{kind}_fit") == "train_and_val"]
+    if fits:
+        lines.append("Final models: " + "; ".join(fits) + (", each trained for the best epoch of its run on "
+                                                          "the outer split (epoch_choice/)" if
+                                                          info.get("neural_fit") == "train_and_val" else "")
+                     + ": their validation scores are in-sample.")
     for key, rep in info["replicates"].items():
         lines.append("")
         if info["inner_folds"] == 0:

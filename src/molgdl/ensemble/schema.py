@@ -28,6 +28,13 @@ class EnsembleSection(BaseModel):
         "train", description="what a classical member (which has no use for a validation set) is fitted "
                              "on in the outer split: train, as in a run of its own, or train_and_val (the "
                              "outer validation molecules too; neural members still early-stop on them)")
+    neural_fit: Literal["train", "train_and_val"] = Field(
+        "train", description="what a neural member's final model is trained on: train (early stopping and the "
+                             "best checkpoint on the outer validation molecules, as in a run of its own), or "
+                             "train_and_val: that training only chooses the epoch (in seed_<s>/epoch_choice/), "
+                             "then the member is trained again from the same initialisation on the outer training "
+                             "and validation molecules, with the same learning-rate schedule, for exactly that "
+                             "many epochs (AutoGluon's refit_full)")
     inner_folds: int = Field(5, ge=0, description="k of the inner cross-validation over the outer training "
                                                  "split that gives every member's out-of-fold predictions; "
                                                  "0 (weights: mean only): no inner CV, every member is "

@@ -69,7 +69,11 @@ def graph_indices(owner: np.ndarray, molecules: np.ndarray) -> torch.Tensor:
 
 
 def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray], seed: int, seed_dir: Path,
-                 resume: bool) -> TrainedReplicate:
+                 resume: bool, epochs: int | None = None) -> TrainedReplicate:
+    """Train on ``split['train']``; early stopping and the best checkpoint on ``split['val']``. With ``epochs``
+    (a refit, ``ensemble.neural_fit: train_and_val``): exactly that many epochs, no validation, the last weights;
+    the learning-rate schedule still spans ``trainer.max_epochs``, so its first ``epochs`` epochs are those of
+    the training that chose ``epochs``."""
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
     from pytorch_lightning.loggers import TensorBoardLogger
@@ -127,18 +131,22 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     train_loader = graph_loader(train_set, batch_size=tcfg.batch_size, shuffle=True, generator=gen,
                                 num_workers=tcfg.loader_workers, drop_last=n_train % tcfg.batch_size == 1)
     check_first_batch(res, model, train_set, tcfg.batch_size)
-    val_set = gs.dataset.index_select(graph_indices(gs.graph_owner, split["val"]))
-    val_loader = graph_loader(val_set, batch_size=tcfg.batch_size, num_workers=tcfg.loader_workers)
+    refit = epochs is not None
+    val_loader = None
+    if not refit:
+        val_set = gs.dataset.index_select(graph_indices(gs.graph_owner, split["val"]))
+        val_loader = graph_loader(val_set, batch_size=tcfg.batch_size, num_workers=tcfg.loader_workers)
 
     ckpt_dir = seed_dir / "checkpoints"
-    checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min",
-                                 save_top_k=1, enable_version_counter=False)
+    checkpoint = None if refit else ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss",
+                                                    mode="min", save_top_k=1, enable_version_counter=False)
     # last.ckpt is written after every epoch (Lightning's save_last only refreshes it when the best improves,
     # so --resume would restart from the best epoch instead of the last one)
     last_checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
                                       enable_version_counter=False)
-    callbacks: list[Any] = [checkpoint, last_checkpoint, LifecycleCallback(res.pm, seed_dir)]
-    if tcfg.early_stopping is not None:
+    callbacks: list[Any] = [c for c in (checkpoint, last_checkpoint) if c is not None]
+    callbacks.append(LifecycleCallback(res.pm, seed_dir))
+    if tcfg.early_stopping is not None and not refit:
         callbacks.append(EarlyStopping(monitor=tcfg.early_stopping.monitor, patience=tcfg.early_stopping.patience))
     callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
     callbacks += snapshot_callbacks(plan_of(res), seed_dir, tcfg.max_epochs)  # Langevin posterior samples
@@ -149,7 +157,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     loggers = [HistoryCSVLogger(seed_dir, name="logs", version="", keep_epoch=resumed_epoch),
                TensorBoardLogger(seed_dir, name="tensorboard", version="")]
     trainer = pl.Trainer(
-        max_epochs=tcfg.max_epochs, max_time=_max_time(tcfg.max_time_minutes), accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
+        max_epochs=epochs if refit else tcfg.max_epochs, max_time=_max_time(tcfg.max_time_minutes), accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
         num_nodes=tcfg.num_nodes, precision=tcfg.precision, deterministic=tcfg.deterministic,
         gradient_clip_val=tcfg.gradient_clip_val, callbacks=callbacks, logger=loggers,
         enable_progress_bar=tcfg.progress_bar and cfg.data.progress, enable_model_summary=False,
@@ -175,20 +183,23 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         raise
     if is_worker_process() or not trainer.is_global_zero:
         return TrainedReplicate(np.zeros(0), None, {})
-    best = checkpoint.best_model_path or (str(last) if last.exists() else "")
+    best = (checkpoint.best_model_path if checkpoint is not None else "") or (str(last) if last.exists() else "")
     if nan_error is not None:
         kept = f"best checkpoint kept at {best}" if best else "no epoch finished, so there is no checkpoint"
         raise TrainingError(f"{nan_error.args[0]}; {kept}", hint=nan_error.hint)
+    best_epoch = None
     if best:
-        state = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
-        module.load_state_dict(state)
+        saved = torch.load(best, map_location="cpu", weights_only=True)
+        module.load_state_dict(saved["state_dict"])
+        best_epoch = int(saved["epoch"]) + 1  # epochs trained when these weights were saved
     model = module.model.cpu().float()
     save_model(seed_dir / MODEL_FILE, model)
     per_graph = predict_graphs(model, gs.dataset, max(tcfg.batch_size, 128), table.task)
     pred = average_by_owner(per_graph, gs.graph_owner, len(table))
-    epochs = trainer.current_epoch
-    return TrainedReplicate(pred, model, {"best_checkpoint": best, "epochs": epochs,
-                                          "best_val_loss": _float(checkpoint.best_model_score)})
+    return TrainedReplicate(pred, model, {"best_checkpoint": best, "epochs": trainer.current_epoch,
+                                          "best_epoch": best_epoch,
+                                          "best_val_loss": _float(checkpoint.best_model_score if checkpoint
+                                                                  else None)})
 
 
 def check_first_batch(res: Resolved, model: Any, dataset: Any, batch_size: int) -> None:

@@ -226,3 +226,42 @@ def test_classification_ensemble_stacks_probabilities(run_cli, tmp_path, esol_cs
     pred = pd.read_csv(run / "seed_0" / "predictions.csv")["y_pred"]
     assert pred.between(0.0, 1.0).all()
     assert "roc_auc" in rep["oof"]["svm"]["overall"] and "roc_auc" in rep["test"]["overall"]
+
+
+def test_neural_members_refitted_on_train_and_val(run_cli, tmp_path, esol_csv):
+    """``neural_fit: train_and_val``: the D-MPNN's run on the outer split (epoch_choice/) picks the epoch of its
+    lowest validation loss; the final member is trained from the same seed on train + validation for exactly that
+    many epochs, with no validation; the classical member keeps ``classical_fit: train``. predict equals
+    predictions.csv; switching back with --resume trains the member again as a run of its own."""
+    gnn = {**GNN_MEMBER, "trainer": {**GNN_MEMBER["trainer"], "max_epochs": 5}}
+    cfg = ensemble_config(tmp_path, esol_csv, name="refit", members={"svm": {}, "gnn": gnn}, weights="mean",
+                          inner_folds=0, neural_fit="train_and_val")
+    code, _, err, run = _run(run_cli, tmp_path, cfg)
+    assert code == 0, err
+    outer = read_json(run / "seed_0" / "split.json")
+    member = run / "members" / "gnn" / "seed_0"
+    choice = read_json(member / "epoch_choice" / "metrics.json")
+    history = pd.read_csv(member / "epoch_choice" / "logs" / "metrics.csv").dropna(subset=["val/loss"])
+    best = int(history.loc[history["val/loss"].idxmin(), "epoch"]) + 1
+    assert choice["best_epoch"] == best
+    refit = read_json(member / "metrics.json")
+    assert refit["epochs"] == best and "neural_fit: train_and_val" in refit["fitted_on"]
+    assert refit["split_sizes"] == {"train": 135, "val": 0, "test": 15}
+    assert read_json(member / "split.json")["train"] == sorted(outer["train"] + outer["val"])
+    refit_history = pd.read_csv(member / "logs" / "metrics.csv")
+    assert refit_history["epoch"].nunique() == best and "val/loss" not in refit_history.dropna(axis=1).columns
+    assert read_json(run / "members" / "svm" / "seed_0" / "split.json")["train"] == sorted(outer["train"])
+    assert "neural members on the outer training and validation molecules" in (run / "why.txt").read_text()
+    pred = pd.read_csv(run / "seed_0" / "predictions.csv")
+    members = {m: pd.read_csv(run / "members" / m / "seed_0" / "predictions.csv")["y_pred"] for m in ("svm", "gnn")}
+    np.testing.assert_allclose(pred["y_pred"], (members["svm"] + members["gnn"]) / 2, rtol=0, atol=1e-9)
+    code, _, err = run_cli("predict", "--run", run, "--input", esol_csv, "--output", tmp_path / "p.csv")
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "p.csv")["y_pred"], pred["y_pred"], rtol=0, atol=1e-5)
+
+    cfg["ensemble"]["neural_fit"] = "train"
+    code, _, err, run = _run(run_cli, tmp_path, cfg, "--resume")
+    assert code == 0, err
+    again = read_json(member / "metrics.json")
+    assert "fitted_on" not in again and again["split_sizes"] == {"train": 120, "val": 15, "test": 15}
+    assert read_json(member / "split.json")["train"] == sorted(outer["train"])

@@ -82,6 +82,46 @@ def finetune_settings(record: dict, whole: bool = False) -> dict:
     return {k: v for k, v in record["variant_settings"][chosen(record, whole)].items() if k != "pretrained"}
 
 
+def held_out_rmse(record: dict, variant: str, whole: bool = False) -> float:
+    """Mean held-out RMSE of ``variant`` over the record's scored episodes (sizes 16-64, or the whole pool)."""
+    episodes = scored(record, whole)
+    return float(np.mean([e["rmse"][variant] for e in episodes])) if episodes else float("inf")
+
+
+def arm_choices(records: list[dict], whole: bool = False) -> dict[str, tuple[dict, str]]:
+    """Across recipe records scored on the same supports (e.g. the same variants at several epoch counts):
+    for each arm, ``finetune`` (any pretrained variant) and ``scratch``, the (record, variant) with the lowest
+    mean held-out RMSE; each arm is chosen by the same rule, on train molecules only."""
+    supports = {(tuple(r["sizes"]), r["draws"], r["whole_pool_draws"], r["seed"]) for r in records}
+    if len(supports) > 1:
+        raise SystemExit(f"recipe records scored on different supports {sorted(supports)}: choose among records of "
+                         "one --sizes/--draws/--whole-pool-draws/--seed only")
+    out = {}
+    for arm_name, pick in (("finetune", lambda v: VARIANTS.get(v, (False,))[0]), ("scratch", lambda v: v == "scratch")):
+        candidates = [(r, v) for r in records for v in r["variants"] if v in VARIANTS and pick(v)
+                      and scored(r, whole)]
+        if candidates:
+            out[arm_name] = min(candidates, key=lambda rv: held_out_rmse(rv[0], rv[1], whole))
+    if "finetune" not in out:
+        raise SystemExit("the recipe records have no pretrained variant scored "
+                         + ("on the whole pool" if whole else "at support sizes 16-64"))
+    return out
+
+
+def arm_settings_of(records: list[dict], whole: bool = False) -> dict[str, dict]:
+    """task fewshot's ``finetune:`` and (where a record scored scratch) ``scratch:`` sections of
+    ``arm_choices``."""
+    from molgdl_fewshot.params import TrainArm
+
+    sections = {}
+    for arm_name, (record, variant) in arm_choices(records, whole).items():
+        settings = {k: v for k, v in record["variant_settings"][variant].items() if k != "pretrained"}
+        if arm_name == "scratch":
+            settings = {k: v for k, v in settings.items() if k in TrainArm.model_fields}
+        sections[arm_name] = settings
+    return sections
+
+
 def held_out_split(n_train: int, seed: int, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``[0, n_train)`` cut into (pool, held-out) at random; the held-out part is ``fraction`` of them."""
     order = np.random.default_rng(seed).permutation(n_train)

@@ -19,7 +19,7 @@ from common import report_main  # noqa: E402
 from stats import mean_std, paired  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from recipe import SMALL, chosen, scored  # noqa: E402  (SMALL: the issue's "support sizes 16-64")
+from recipe import SMALL, arm_choices, chosen, held_out_rmse, scored  # noqa: E402  (SMALL: the issue's "support sizes 16-64")
 
 SECTIONS = ("fewshot",)
 QUICK = ("run.py --quick",)
@@ -167,8 +167,36 @@ def recipe_lines(results: Path) -> list[str]:
             lines += ["", f"Against scratch {where}, pairs = sets x draws:", ""]
             lines += [f"- {v}: " + paired([e["rmse"][v] for e in sub], [e["rmse"]["scratch"] for e in sub],
                                           f"{v} lower", "scratch lower") for v in variants if v != "scratch"]
-            lines += ["", f"Lowest mean held-out RMSE {where} among the pretrained variants: **{chosen(r, whole)}** "
-                      f"(what `run.py --recipe-from` gives the finetune arm{' with --full-train-draws' if whole else ''})."]
+            lines += ["", f"Lowest mean held-out RMSE {where} among the pretrained variants: **{chosen(r, whole)}**."]
+    return lines + epoch_choice_lines(records)
+
+
+def epoch_choice_lines(records: list[dict]) -> list[str]:
+    """Records scored on the same supports at several epoch counts: the arms' choice across them
+    (``recipe.arm_choices``, what ``run.py --recipe-from`` with these records gives the finetune and scratch arms)."""
+
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        if r["sizes"]:
+            groups.setdefault((tuple(r["sizes"]), r["draws"], r["seed"]), []).append(r)
+    lines = []
+    for group in groups.values():
+        if len({r["epochs"] for r in group}) < 2:
+            continue
+        group = sorted(group, key=lambda r: r["epochs"])
+        variants = [v for v in dict.fromkeys(v for r in group for v in r["variants"])]
+        lines += ["", "### Epochs of each arm, chosen on the same held-out train molecules", "",
+                  f"The records {', '.join(r['label'] for r in group)} score the same supports (sizes "
+                  f"{', '.join(map(str, group[0]['sizes']))}, {group[0]['draws']} draws) at "
+                  f"{', '.join(str(r['epochs']) for r in group)} epochs. Mean held-out RMSE at sizes 16-64, sets "
+                  "and draws pooled:", "", "| epochs | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
+        for r in group:
+            lines.append(f"| {r['epochs']} | " + " | ".join(
+                f"{held_out_rmse(r, v):.3f}" if v in r["variants"] else "-" for v in variants) + " |")
+        picks = arm_choices(group)
+        lines += ["", "Each arm takes its lowest (`recipe.arm_choices`; what `run.py --recipe-from` with these "
+                  "records gives it): " + "; ".join(f"{arm}: {v} at {r['epochs']} epochs" for arm, (r, v) in
+                                                   picks.items()) + "."]
     return lines
 
 

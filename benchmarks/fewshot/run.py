@@ -7,8 +7,10 @@ One JSON per set in results/ (every episode's RMSE per arm), plus results/pretra
     # full protocol (issue 25) with the shipped 1 M-molecule encoder and the recipe chosen on held-out train molecules
     P=benchmarks/fewshot/pretrained/moses_1m
     OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained $P --label moses_1m --jobs 2
+    for e in 10 5; do OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained $P --label moses_1m_e$e \
+        --epochs $e --variants mean scratch ft1 --jobs 2; done        # each arm's epochs, on train molecules
     OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --draws 10 --epochs 30 \\
-        --recipe-from benchmarks/fewshot/results/recipe/moses_1m.json
+        --recipe-from benchmarks/fewshot/results/recipe/moses_1m{,_e10,_e5}.json
     OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --epochs 30 \\
         --full-train-draws 3 --recipe-from benchmarks/fewshot/results/recipe/moses_1m_whole.json
     python benchmarks/fewshot/report.py
@@ -55,9 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--finetune", action="append", default=[], metavar="KEY=VALUE",
                     help="a setting of the finetune arm (task fewshot's `finetune:` section; the scratch arm keeps "
                     "its own), e.g. head_init=ridge; repeatable")
-    ap.add_argument("--recipe-from", type=Path, help="a recipe.py record: the finetune arm takes its chosen variant "
-                    "(lowest held-out RMSE on train molecules at sizes 16-64, or on the whole pool with "
-                    "--full-train-draws); --finetune items still override")
+    ap.add_argument("--recipe-from", type=Path, nargs="+", help="recipe.py records scored on the same supports (e.g. "
+                    "one per epoch count): the finetune arm takes the pretrained variant, and the scratch arm the "
+                    "scratch setting, with the lowest held-out RMSE on train molecules at sizes 16-64 (or on the "
+                    "whole pool with --full-train-draws); --finetune items still override")
     ap.add_argument("--results", type=Path, default=HERE / "results")
     ap.add_argument("--quick", action="store_true", help="2 sets, sizes 16 and 32, 1 draw, 3 epochs, temp folder")
     args = ap.parse_args(argv)
@@ -67,11 +70,14 @@ def main(argv: list[str] | None = None) -> None:
     import molgdl
     import yaml
 
-    finetune = {"epochs": args.epochs}
+    finetune, scratch = {"epochs": args.epochs}, {"epochs": args.epochs}
     if args.recipe_from:
-        from recipe import finetune_settings
+        from recipe import arm_settings_of
 
-        finetune.update(finetune_settings(json.loads(args.recipe_from.read_text()), whole=args.full_train_draws > 0))
+        records = [json.loads(p.read_text()) for p in args.recipe_from]
+        sections = arm_settings_of(records, whole=args.full_train_draws > 0)
+        finetune.update(sections["finetune"])
+        scratch.update(sections.get("scratch", {}))
     for item in args.finetune:
         key, _, value = item.partition("=")
         finetune[key] = yaml.safe_load(value)
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     command = f"python benchmarks/fewshot/run.py --pretrained {args.pretrained} --label {args.label} "
     command += (f"--epochs {args.epochs} --full-train-draws {args.full_train_draws}" if args.full_train_draws else
                 f"--draws {args.draws} --epochs {args.epochs} --sizes {' '.join(map(str, args.sizes))}")
-    command += f" --recipe-from {args.recipe_from}" if args.recipe_from else ""
+    command += f" --recipe-from {' '.join(map(str, args.recipe_from))}" if args.recipe_from else ""
     command += "".join(f" --finetune {item}" for item in args.finetune)
     for name in data.by_size(args.sets):
         out = out_dir / f"{name}.json"
@@ -93,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         config = {"task": "fewshot", "run": {"name": name, "output_dir": str(work)},
                   "pretrained": str(args.pretrained), "data": {"path": str(data.csv_path(name))},
                   "sizes": args.sizes, "draws": args.draws, "finetune": finetune,
-                  "scratch": {"epochs": args.epochs}}
+                  "scratch": scratch}
         if args.full_train_draws:  # the whole train split only: no supports, no metric heads
             config.update(sizes=[], draws=0, full_train_draws=args.full_train_draws,
                           arms=["finetune", "scratch", "svm", "rf"])

@@ -55,8 +55,15 @@ def test_report_computes_coverage_and_verdicts_from_the_records(report, tmp_path
         (results / f"{name}__random__s0.json").write_text(json.dumps(_record(rng, name)))
     out = tmp_path / "B.md"
     monkeypatch.setenv("MOLGDL_BENCHMARKS_MD", str(out))
-    assert report.main(["--results", str(results)]) == 0
+    assert report.main(["--results", str(results)]) == 0  # 2 of the benchmark's 14 cells: a partial benchmark
     text = out.read_text()
+    assert "**Partial benchmark**: 0 of the 14 set x split cells measured" in text
+    assert ("every random-split set: **holds on the 2 measured random-split cell(s) only, not a verdict (partial "
+            "benchmark)**") in text
+    monkeypatch.setattr(report, "planned_cells", lambda: [("setA", "random"), ("setB", "random")])
+    assert report.main(["--results", str(results)]) == 0  # every planned cell measured: verdicts
+    text = out.read_text()
+    assert "Partial benchmark" not in text
     assert "<!-- uncertainty:start -->" in text and "Quick-mode" not in text
     row = next(line for line in text.splitlines() if line.startswith("| setA | random |"))
     cells = [c.strip() for c in row.strip("|").split("|")]

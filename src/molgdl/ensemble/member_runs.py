@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from molgdl.data.splits import write_split_file
-from molgdl.errors import DataError, MolgdlError
+from molgdl.errors import DataError, MolgdlError, TrainingError
 from molgdl.run.data_stage import PreparedData, prepare_data
 from molgdl.run.evaluate import evaluate_predictions, split_labels, write_predictions
 from molgdl.run.folder import RunFolder, write_json
@@ -168,7 +168,7 @@ def refit_neural_on_train_and_val(m: Member, data: PreparedData, unit: Any, spli
                           dir_name=f"{unit.dir_name}/epoch_choice")
     epochs = first.get("best_epoch") or first.get("epochs")
     if not epochs:
-        raise DataError(f"{label}: the training that chooses the epoch kept no checkpoint",
+        raise TrainingError(f"{label}: the training that chooses the epoch kept no checkpoint",
                         hint="rerun with --resume, or set ensemble.neural_fit: train")
     fit = _train_and_val_split(seed_dir, split, data.table, {"neural_fit": "train_and_val", "epochs": epochs})
     log.info("%s: trained again on %d training and validation molecules for %d epochs", label,

@@ -65,23 +65,6 @@ def scored(record: dict, whole: bool) -> list[dict]:
             if (e.get("whole_pool", False) if whole else e["size"] in SMALL and not e.get("whole_pool"))]
 
 
-def chosen(record: dict, whole: bool = False) -> str:
-    """The pretrained variant with the lowest mean held-out RMSE over the record's support sizes in 16-64 (or,
-    ``whole``, on the whole pool), every set and draw pooled: what ``run.py --recipe-from`` gives the finetune
-    arm."""
-    episodes = scored(record, whole)
-    candidates = [v for v in record["variants"] if v in VARIANTS and VARIANTS[v][0]]
-    if not episodes or not candidates:
-        where = "on the whole pool" if whole else "at support sizes 16-64"
-        raise SystemExit(f"the recipe record has no pretrained variant scored {where}")
-    return min(candidates, key=lambda v: float(np.mean([e["rmse"][v] for e in episodes])))
-
-
-def finetune_settings(record: dict, whole: bool = False) -> dict:
-    """task fewshot's ``finetune:`` section of the chosen variant (epochs included)."""
-    return {k: v for k, v in record["variant_settings"][chosen(record, whole)].items() if k != "pretrained"}
-
-
 def held_out_rmse(record: dict, variant: str, whole: bool = False) -> float:
     """Mean held-out RMSE of ``variant`` over the record's scored episodes (sizes 16-64, or the whole pool)."""
     episodes = scored(record, whole)
@@ -106,6 +89,11 @@ def arm_choices(records: list[dict], whole: bool = False) -> dict[str, tuple[dic
         raise SystemExit("the recipe records have no pretrained variant scored "
                          + ("on the whole pool" if whole else "at support sizes 16-64"))
     return out
+
+
+def chosen(record: dict, whole: bool = False) -> str:
+    """The pretrained variant with the lowest mean held-out RMSE in one record (``arm_choices`` on it alone)."""
+    return arm_choices([record], whole)["finetune"][1]
 
 
 def arm_settings_of(records: list[dict], whole: bool = False) -> dict[str, dict]:

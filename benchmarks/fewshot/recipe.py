@@ -71,11 +71,16 @@ def held_out_rmse(record: dict, variant: str, whole: bool = False) -> float:
     return float(np.mean([e["rmse"][variant] for e in episodes])) if episodes else float("inf")
 
 
+def supports_key(record: dict) -> tuple:
+    """What fixes a record's supports and held-out molecules: records with equal keys are scored on the same ones."""
+    return tuple(record["sizes"]), record["draws"], record["whole_pool_draws"], record["seed"]
+
+
 def arm_choices(records: list[dict], whole: bool = False) -> dict[str, tuple[dict, str]]:
     """Across recipe records scored on the same supports (e.g. the same variants at several epoch counts):
     for each arm, ``finetune`` (any pretrained variant) and ``scratch``, the (record, variant) with the lowest
     mean held-out RMSE; each arm is chosen by the same rule, on train molecules only."""
-    supports = {(tuple(r["sizes"]), r["draws"], r["whole_pool_draws"], r["seed"]) for r in records}
+    supports = {supports_key(r) for r in records}
     if len(supports) > 1:
         raise SystemExit(f"recipe records scored on different supports {sorted(supports)}: choose among records of "
                          "one --sizes/--draws/--whole-pool-draws/--seed only")

@@ -19,7 +19,7 @@ from common import report_main  # noqa: E402
 from stats import mean_std, paired  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from recipe import SMALL, arm_choices, chosen, held_out_rmse, scored  # noqa: E402  (SMALL: the issue's "support sizes 16-64")
+from recipe import SMALL, arm_choices, chosen, held_out_rmse, scored, supports_key  # noqa: E402  (SMALL: the issue's "support sizes 16-64")
 
 SECTIONS = ("fewshot",)
 QUICK = ("run.py --quick",)
@@ -174,17 +174,16 @@ def recipe_lines(results: Path) -> list[str]:
 def epoch_choice_lines(records: list[dict]) -> list[str]:
     """Records scored on the same supports at several epoch counts: the arms' choice across them
     (``recipe.arm_choices``, what ``run.py --recipe-from`` with these records gives the finetune and scratch arms)."""
-
     groups: dict[tuple, list[dict]] = {}
     for r in records:
         if r["sizes"]:
-            groups.setdefault((tuple(r["sizes"]), r["draws"], r["seed"]), []).append(r)
+            groups.setdefault(supports_key(r), []).append(r)
     lines = []
     for group in groups.values():
         if len({r["epochs"] for r in group}) < 2:
             continue
         group = sorted(group, key=lambda r: r["epochs"])
-        variants = [v for v in dict.fromkeys(v for r in group for v in r["variants"])]
+        variants = list(dict.fromkeys(v for r in group for v in r["variants"]))
         lines += ["", "### Epochs of each arm, chosen on the same held-out train molecules", "",
                   f"The records {', '.join(r['label'] for r in group)} score the same supports (sizes "
                   f"{', '.join(map(str, group[0]['sizes']))}, {group[0]['draws']} draws) at "

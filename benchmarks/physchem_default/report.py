@@ -90,15 +90,22 @@ def section(results: Path) -> str:
 
 def previous_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
     """The default this one replaced (``results/previous/<dataset>_seed<s>.json``), paired on the same seeds."""
-    old = {r["seed"]: r for r in load(results / "previous", dataset)}
-    both = [i for i, r in enumerate(records) if r["seed"] in old]
+    both, prev, first = paired_records(results / "previous", dataset, records)
     if not both:
         return []
-    prev = np.array([old[records[i]["seed"]]["ensemble"]["test"] for i in both])
-    members = ", ".join(f"`{m}`" for m in old[records[both[0]]["seed"]]["members"])
+    members = ", ".join(f"`{m}`" for m in first["members"])
     return ["", f"The default it replaced (members {members}; raw: `benchmarks/physchem_default/results/previous/`), "
             f"on the same {len(both)} seeds: test RMSE {mean_std(prev)}; new minus previous: "
             f"{paired(test[both], prev, 'new lower', 'new higher')}."]
+
+
+def paired_records(folder: Path, dataset: str, records: list[dict]) -> tuple[list[int], np.ndarray, dict | None]:
+    """The records of ``folder`` on seeds the default also has: (positions in ``records``, their ensemble test
+    RMSEs in that order, the first of them)."""
+    other = {r["seed"]: r for r in load(folder, dataset)}
+    both = [i for i, r in enumerate(records) if r["seed"] in other]
+    test = np.array([other[records[i]["seed"]]["ensemble"]["test"] for i in both])
+    return both, test, (other[records[both[0]]["seed"]] if both else None)
 
 
 def variant_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
@@ -106,13 +113,10 @@ def variant_lines(dataset: str, records: list[dict], results: Path, test: np.nda
     results/<variant>``, each record keeping its overrides), against the default paired by seed."""
     lines = []
     for folder in sorted(p for p in results.iterdir() if p.is_dir() and p.name != "previous"):
-        new = {r["seed"]: r for r in load(folder, dataset)}
-        both = [i for i, r in enumerate(records) if r["seed"] in new]
+        both, var, first = paired_records(folder, dataset, records)
         if not both:
             continue
-        first = new[records[both[0]]["seed"]]
         sets = " ".join(f"`--set {o}`" for o in first.get("overrides", [])) or "no overrides"
-        var = np.array([new[records[i]["seed"]]["ensemble"]["test"] for i in both])
         seeds = [records[i]["seed"] for i in both]
         first3 = [j for j, s in enumerate(seeds) if s in (0, 1, 2)]
         lines += ["", f"Variant {sets} (raw: `benchmarks/physchem_default/results/{folder.name}/`), on "

@@ -137,10 +137,8 @@ def fit_classical_on_train_and_val(m: Member, data: PreparedData, unit: Any, spl
     from molgdl.run.train_stage import train_classical
 
     seed_dir = m.folder.path / unit.dir_name
-    metrics_file = seed_dir / "metrics.json"
-    if resume and metrics_file.exists():
-        log.info("member %s, %s already completed, skipped", m.name, unit.dir_name.replace("_", " "))
-        return json.loads(metrics_file.read_text())
+    if resume and (done := _finished(m, unit, seed_dir)) is not None:
+        return done
     fit = _train_and_val_split(seed_dir, split, data.table, {"classical_fit": "train_and_val"})
     t0 = time.perf_counter()
     trained = train_classical(m.res, data, fit, unit.seed, seed_dir)
@@ -158,10 +156,8 @@ def refit_neural_on_train_and_val(m: Member, data: PreparedData, unit: Any, spli
     from molgdl.run.train_stage import train_neural
 
     seed_dir = m.folder.path / unit.dir_name
-    metrics_file = seed_dir / "metrics.json"
-    if resume and metrics_file.exists():
-        log.info("member %s, %s already completed, skipped", m.name, unit.dir_name.replace("_", " "))
-        return json.loads(metrics_file.read_text())
+    if resume and (done := _finished(m, unit, seed_dir)) is not None:
+        return done
     label = f"member {m.name}, {unit.dir_name.replace('_', ' ')}"
     log.info("%s: training on the outer split to choose the epoch", label)
     first = run_replicate(m.res, data, m.folder, unit.seed, resume=resume, splitter=unit.splitter,
@@ -179,6 +175,15 @@ def refit_neural_on_train_and_val(m: Member, data: PreparedData, unit: Any, spli
                       f"outer train and validation molecules for {epochs} epochs, the best epoch of "
                       f"epoch_choice/ (ensemble.neural_fit: train_and_val)",
                       epochs=epochs, epoch_choice_metrics=first.get("metrics", {}))
+
+
+def _finished(m: Member, unit: Any, seed_dir: Path) -> dict[str, Any] | None:
+    """On resume: the metrics.json of a member replicate that completed, else None."""
+    metrics_file = seed_dir / "metrics.json"
+    if not metrics_file.exists():
+        return None
+    log.info("member %s, %s already completed, skipped", m.name, unit.dir_name.replace("_", " "))
+    return json.loads(metrics_file.read_text())
 
 
 def _train_and_val_split(seed_dir: Path, split: dict[str, np.ndarray], table: Any,

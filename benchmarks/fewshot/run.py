@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
                     "one per epoch count): the finetune arm takes the pretrained variant, and the scratch arm the "
                     "scratch setting, with the lowest held-out RMSE on train molecules at sizes 16-64 (or on the "
                     "whole pool with --full-train-draws); --finetune items still override")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the support draws and of training (task fewshot's "
+                    "`seed`); a nonzero seed gives draws independent of seed 0's, written into results/seed<N>/ "
+                    "(a replication)")
     ap.add_argument("--results", type=Path, default=HERE / "results")
     ap.add_argument("--quick", action="store_true", help="2 sets, sizes 16 and 32, 1 draw, 3 epochs, temp folder")
     args = ap.parse_args(argv)
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         finetune[key] = yaml.safe_load(value)
     args.results.mkdir(parents=True, exist_ok=True)
     out_dir = args.results / "full" if args.full_train_draws else args.results
-    out_dir.mkdir(exist_ok=True)
+    out_dir = out_dir / f"seed{args.seed}" if args.seed else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
     (args.results / "pretrain.json").write_text(json.dumps(pretrain_record(args.pretrained, args.label), indent=1))
     work = Path(tempfile.mkdtemp(prefix="fewshot_bench_"))
     command = f"python benchmarks/fewshot/run.py --pretrained {args.pretrained} --label {args.label} "
@@ -91,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"--draws {args.draws} --epochs {args.epochs} --sizes {' '.join(map(str, args.sizes))}")
     command += f" --recipe-from {' '.join(map(str, args.recipe_from))}" if args.recipe_from else ""
     command += "".join(f" --finetune {item}" for item in args.finetune)
+    command += f" --seed {args.seed}" if args.seed else ""
     for name in data.by_size(args.sets):
         out = out_dir / f"{name}.json"
         if out.exists():
@@ -99,13 +104,13 @@ def main(argv: list[str] | None = None) -> None:
         config = {"task": "fewshot", "run": {"name": name, "output_dir": str(work)},
                   "pretrained": str(args.pretrained), "data": {"path": str(data.csv_path(name))},
                   "sizes": args.sizes, "draws": args.draws, "finetune": finetune,
-                  "scratch": scratch}
+                  "scratch": scratch, "seed": args.seed}
         if args.full_train_draws:  # the whole train split only: no supports, no metric heads
             config.update(sizes=[], draws=0, full_train_draws=args.full_train_draws,
                           arms=["finetune", "scratch", "svm", "rf"])
         run = molgdl.run(config, resume=(work / name).exists())
         episodes = [json.loads(line) for line in (run.path / "episodes.jsonl").read_text().splitlines()]
-        record = {"set": name, "sizes": args.sizes, "draws": args.draws, "epochs": args.epochs,
+        record = {"set": name, "sizes": args.sizes, "draws": args.draws, "epochs": args.epochs, "seed": args.seed,
                   "pretrained_label": args.label, "episodes": episodes, "seconds": time.perf_counter() - t0,
                   "config": {k: v for k, v in config.items() if k != "run"}, "benchmark_command": command,
                   "machine": f"{platform.machine()}, {os.cpu_count()} shared CPU cores, OMP_NUM_THREADS="

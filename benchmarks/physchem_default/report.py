@@ -99,13 +99,14 @@ def previous_lines(dataset: str, records: list[dict], results: Path, test: np.nd
             f"{paired(test[both], prev, 'new lower', 'new higher')}."]
 
 
-def paired_records(folder: Path, dataset: str, records: list[dict]) -> tuple[list[int], np.ndarray, dict | None]:
-    """The records of ``folder`` on seeds the default also has: (positions in ``records``, their ensemble test
-    RMSEs in that order, the first of them)."""
+def paired_records(folder: Path, dataset: str, records: list[dict], split: str = "test"
+                   ) -> tuple[list[int], np.ndarray, dict | None]:
+    """The records of ``folder`` on seeds the default also has: (positions in ``records``, their ensemble RMSEs
+    on ``split`` in that order, the first of them)."""
     other = {r["seed"]: r for r in load(folder, dataset)}
     both = [i for i, r in enumerate(records) if r["seed"] in other]
-    test = np.array([other[records[i]["seed"]]["ensemble"]["test"] for i in both])
-    return both, test, (other[records[both[0]]["seed"]] if both else None)
+    rmse = np.array([other[records[i]["seed"]]["ensemble"][split] for i in both])
+    return both, rmse, (other[records[both[0]]["seed"]] if both else None)
 
 
 def variant_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
@@ -119,8 +120,14 @@ def variant_lines(dataset: str, records: list[dict], results: Path, test: np.nda
         sets = " ".join(f"`--set {o}`" for o in first.get("overrides", [])) or "no overrides"
         seeds = [records[i]["seed"] for i in both]
         first3 = [j for j, s in enumerate(seeds) if s in (0, 1, 2)]
+        _, var_val, _ = paired_records(folder, dataset, records, "val")
+        val = np.array([records[i]["ensemble"]["val"] for i in both])
+        on_val = any("train_and_val" in o for o in first.get("overrides", []))  # validation rows are training rows
         lines += ["", f"Variant {sets} (raw: `benchmarks/physchem_default/results/{folder.name}/`), on "
-                  f"{len(both)} of the seeds above: ensemble test RMSE {mean_std(var)}"
+                  f"{len(both)} of the seeds above: "
+                  + ("" if on_val else f"ensemble validation RMSE {mean_std(var_val)}, variant minus the default on "
+                     f"validation: {paired(var_val, val, 'variant lower', 'variant higher')}; ")
+                  + f"ensemble test RMSE {mean_std(var)}"
                   + (f" ({var[first3].mean():.3f} over seeds 0-2)" if len(first3) == 3 else "")
                   + f"; variant minus the default: {paired(var, test[both], 'variant lower', 'variant higher')}."
                   + " Its D-MPNN members are retrained in the variant's own runs, so the pairs also differ by "

@@ -48,7 +48,7 @@ def open_run(run_dir: Path) -> tuple[Resolved, list[Path]]:
     pm = create_plugin_manager(disabled=config.plugins.get("disable", []))
     warn_drift(run_dir, pm)
     try:
-        res = resolve(config, pm=pm)
+        res = resolve(config, pm=pm, trained=True)  # the fine-tuned weights are in the run: no pretrained artifact
     except MolgdlError as exc:
         raise drift_error(run_dir, pm, exc, "read") or exc from None
     model_file = CLASSICAL_FILE if is_classical(res) else MODEL_FILE

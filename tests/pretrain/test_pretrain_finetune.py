@@ -184,3 +184,18 @@ def test_pretraining_with_loader_workers_resumes_every_row_once(tmp_path, monkey
     assert sorted(before + after) == list(range(40, 120))  # each row once: none skipped, none repeated
     meta = json.loads((run.path / "pretrained" / "pretrained.json").read_text())
     assert meta["data"]["train_molecules_seen"] == 80 and meta["data"]["last_row"] == 119
+
+
+def test_fine_tuned_run_predicts_without_its_pretrained_artifact(pretrained, tmp_path):
+    """A fine-tuned run holds all its weights: predict and embed must not need the encoder it started from
+    (moved or deleted after training), and give the same numbers as before."""
+    source = tmp_path / "pre_copy"
+    shutil.copytree(pretrained, source)
+    run = molgdl.run(finetune_config(tmp_path, source))
+    smiles = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
+    before, emb_before = run.predict(smiles), run.embed(smiles)
+    shutil.rmtree(source)
+    again = molgdl.open_run(run.path)
+    after, emb_after = again.predict(smiles), again.embed(smiles)
+    assert after.equals(before) and emb_after.equals(emb_before)
+    assert before.select_dtypes("number").notna().all().all()

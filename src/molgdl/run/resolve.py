@@ -38,7 +38,9 @@ class Resolved:
 
 
 def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] = (),
-            pm: MolgdlPluginManager | None = None) -> Resolved:
+            pm: MolgdlPluginManager | None = None, trained: bool = False) -> Resolved:
+    """Check ``config`` against the installed plugins. ``trained``: the config of a finished run being read
+    (predict, embed); its weights are in the run, so the pretrained encoder it was fine-tuned from is not read."""
     if pm is None:
         pm = create_plugin_manager(strict=strict, disabled=[*disabled, *config.plugins.get("disable", [])])
     registry = Registry(pm)
@@ -63,7 +65,7 @@ def resolve(config: RunConfig, *, strict: bool = False, disabled: Iterable[str] 
         from molgdl.ensemble.members import check_members
 
         check_members(config, registry)  # every member's merged config, with paths ensemble.members.<name>.*
-    if config.pretrained is not None:
+    if config.pretrained is not None and not trained:
         from molgdl.pretrain.finetune import check_config as check_pretrained
 
         check_pretrained(config, params)  # the artifact exists and matches model + featurizer (docs/fewshot.md)

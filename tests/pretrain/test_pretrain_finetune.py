@@ -199,3 +199,29 @@ def test_fine_tuned_run_predicts_without_its_pretrained_artifact(pretrained, tmp
     after, emb_after = again.predict(smiles), again.embed(smiles)
     assert after.equals(before) and emb_after.equals(emb_before)
     assert before.select_dtypes("number").notna().all().all()
+
+
+def test_shipped_encoder_by_name_loads_exactly(tmp_path):
+    """`pretrained: {from: molgdl:moses_1m}` finds the encoder shipped in the package (from any folder) and loads
+    its weights bit for bit; an unknown name is refused with the shipped names."""
+    from molgdl.pretrain.artifact import BUNDLED_DIR, bundled_encoders
+
+    assert "moses_1m" in bundled_encoders()
+    cfg = finetune_config(tmp_path, Path("molgdl:moses_1m"))
+    cfg["model"] = {"name": "dmpnn", "hidden_dim": 300, "depth": 3}
+    from molgdl.config.load import parse_config
+    from molgdl.run.data_stage import prepare_data
+    from molgdl.run.resolve import resolve
+    from molgdl.run.train_stage import build_model, feature_dims, load_pretrained
+
+    res = resolve(parse_config(cfg))
+    data = prepare_data(res, None)
+    model = build_model(res, feature_dims(data), 1)
+    load_pretrained(res, model)
+    shipped = torch.load(BUNDLED_DIR / "moses_1m" / "pretrained" / "encoder.pt", weights_only=True)
+    for key, value in shipped["encoder"].items():
+        assert torch.equal(model.encoder.state_dict()[key], value), key
+
+    with pytest.raises(ConfigError) as info:
+        resolve(parse_config(finetune_config(tmp_path, Path("molgdl:moses_2m"))))
+    assert "ships no encoder named 'moses_2m'" in str(info.value) and "molgdl:moses_1m" in info.value.hint

@@ -42,18 +42,43 @@ def write_artifact(run_dir: Path, encoder, readout, meta: dict[str, Any]) -> Pat
     return out
 
 
+#: ``pretrained: {from: molgdl:NAME}``: an encoder shipped with molgdl (``encoders/NAME/``, see its README.md)
+BUNDLED_PREFIX = "molgdl:"
+BUNDLED_DIR = Path(__file__).resolve().parent / "encoders"
+
+
+def bundled_encoders() -> list[str]:
+    """Names of the encoders shipped with molgdl (``molgdl:NAME``)."""
+    return sorted(p.name for p in BUNDLED_DIR.iterdir() if (p / ARTIFACT_DIR / META).is_file())
+
+
+def locate(path: Path | str, where: str = "pretrained.from") -> Path:
+    """The pretraining run folder that ``path`` names: ``molgdl:NAME`` (a shipped encoder) or a path."""
+    text = str(path)
+    if not text.startswith(BUNDLED_PREFIX):
+        return Path(path).expanduser()
+    name = text[len(BUNDLED_PREFIX):]
+    if name not in bundled_encoders():
+        raise ConfigError(f"{where}: molgdl ships no encoder named {name!r}",
+                          hint="shipped encoders: " + ", ".join(f"{BUNDLED_PREFIX}{n}" for n in bundled_encoders())
+                          + "; or give the run folder of a finished `molgdl pretrain CONFIG`")
+    return BUNDLED_DIR / name
+
+
 def artifact_folder(path: Path | str) -> Path:
     """The artifact folder of a pretraining run folder (or the folder itself)."""
-    path = Path(path).expanduser()
+    path = locate(path)
     return path if (path / META).is_file() else path / ARTIFACT_DIR
 
 
-HINT = "give the run folder of a finished `molgdl pretrain CONFIG` (it holds pretrained/pretrained.json)"
+HINT = ("give the run folder of a finished `molgdl pretrain CONFIG` (it holds pretrained/pretrained.json), or a "
+        f"shipped encoder such as {BUNDLED_PREFIX}moses_1m")
 
 
 def read_meta(path: Path | str, where: str = "pretrained.from") -> tuple[Path, dict[str, Any]]:
     """(artifact folder, pretrained.json) without loading weights; a missing or unreadable artifact is a
     ConfigError naming ``where`` and the path."""
+    path = locate(path, where)
     folder = artifact_folder(path)
     if not Path(path).expanduser().exists():
         raise ConfigError(f"{where}: {path} does not exist", hint=HINT)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 1 of the README: install, then train and evaluate the default ESOL ensemble
-# (configs/esol.yaml: a D-MPNN, LightGBM and a Gaussian process, equal weights) on bundled ESOL.
+# (configs/esol.yaml: four D-MPNNs fine-tuned from the shipped encoder molgdl:moses_1m, two LightGBMs and a
+# Gaussian process, equal weights) on bundled ESOL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh

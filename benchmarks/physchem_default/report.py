@@ -42,9 +42,10 @@ def dataset_lines(dataset: str, records: list[dict], results: Path) -> list[str]
     lines = [
         f"### {TITLES[dataset]}", "",
         f"`configs/{dataset}.yaml`: equal-weight mean of {len(members)} members "
-        f"({', '.join(f'`{m}`' for m in members)}); `dmpnn` alone is `configs/{dataset}_dmpnn.yaml`, the single "
-        f"model that was the default before. Raw results: `{rel}/{dataset}_seed<s>.json`; seeds "
-        f"{', '.join(map(str, seeds))}.", "",
+        f"({', '.join(f'`{m}`' for m in members)}); each member alone is its own predictions in the same run "
+        f"(`configs/{dataset}_dmpnn.yaml` is the single D-MPNN, from random weights, that was the default before "
+        f"the ensembles). Raw results: `{rel}/{dataset}_seed<s>.json`; seeds "
+        f"{', '.join(map(str, seeds))}." + overrides_note(records, dataset), "",
         "| model | validation RMSE | test RMSE mean ± std | test RMSE per seed |", "|---|---|---|---|",
         f"| **ensemble (default)** | {mean_std(ens['val'])} | {mean_std(ens['test'])} | "
         + " / ".join(f"{v:.3f}" for v in ens["test"]) + " |",
@@ -63,12 +64,20 @@ def dataset_lines(dataset: str, records: list[dict], results: Path) -> list[str]
                   + (f"; over seeds 0-2 (the three seeds of the earlier accuracy table) "
                      f"{ens['test'][first3].mean():.3f}" if len(first3) == 3 else "") + "."]
     lines += previous_lines(dataset, records, results, ens["test"])
-    lines += variant_lines(dataset, records, results, ens["test"])
+    lines += variant_lines(dataset, records, results)
     wall = np.array([r["wall_s"] for r in records])
     lines += ["", f"Cost: {wall.mean():.0f} s per seed on average (whole `molgdl run`, one thread, "
               f"{records[0]['machine']}, on a machine shared with other jobs, so ± 50 %); the members' own "
               "seconds are in each record (`member_seconds`).", ""]
     return lines + choice_lines(results, dataset)
+
+
+def overrides_note(records: list[dict], dataset: str) -> str:
+    """Records measured as a variant (``run.py --set ...``) before the config adopted the same settings."""
+    sets = sorted({" ".join(f"`--set {o}`" for o in r.get("overrides", [])) for r in records} - {""})
+    return (f" These records were run as {' / '.join(sets)} on the config of the time, before "
+            f"`configs/{dataset}.yaml` took those settings in (the pretrained path there is the same files as "
+            "`molgdl:moses_1m`)." if sets else "")
 
 
 def section(results: Path) -> str:
@@ -89,14 +98,19 @@ def section(results: Path) -> str:
 
 
 def previous_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
-    """The default this one replaced (``results/previous/<dataset>_seed<s>.json``), paired on the same seeds."""
+    """The default this one replaced (``results/previous/<dataset>_seed<s>.json``), paired on the same seeds, and
+    the variants measured on it (``results/previous/<variant>/``)."""
     both, prev, first = paired_records(results / "previous", dataset, records)
     if not both:
         return []
     members = ", ".join(f"`{m}`" for m in first["members"])
+    _, prev_val, _ = paired_records(results / "previous", dataset, records, "val")
+    val = np.array([records[i]["ensemble"]["val"] for i in both])
     return ["", f"The default it replaced (members {members}; raw: `benchmarks/physchem_default/results/previous/`), "
-            f"on the same {len(both)} seeds: test RMSE {mean_std(prev)}; new minus previous: "
-            f"{paired(test[both], prev, 'new lower', 'new higher')}."]
+            f"on the same {len(both)} seeds: validation RMSE {mean_std(prev_val)}, new minus previous on validation "
+            f"(the split the choice was made on): {paired(val, prev_val, 'new lower', 'new higher')}; test RMSE "
+            f"{mean_std(prev)}; new minus previous: {paired(test[both], prev, 'new lower', 'new higher')}."] + \
+        variant_lines(dataset, load(results / "previous", dataset), results / "previous", "the previous default")
 
 
 def paired_records(folder: Path, dataset: str, records: list[dict], split: str = "test"
@@ -109,11 +123,12 @@ def paired_records(folder: Path, dataset: str, records: list[dict], split: str =
     return both, rmse, (other[records[both[0]]["seed"]] if both else None)
 
 
-def variant_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
-    """Variants of the default config measured on the same seeds (``run.py --set ... --results
-    results/<variant>``, each record keeping its overrides), against the default paired by seed."""
+def variant_lines(dataset: str, records: list[dict], base: Path, of: str = "the default") -> list[str]:
+    """Variants of the config whose records are ``records`` (in folder ``base``), measured on the same seeds
+    (``run.py --set ... --results <base>/<variant>``, each record keeping its overrides), paired by seed."""
     lines = []
-    for folder in sorted(p for p in results.iterdir() if p.is_dir() and p.name != "previous"):
+    test = np.array([r["ensemble"]["test"] for r in records])
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and p.name != "previous"):
         both, var, first = paired_records(folder, dataset, records)
         if not both:
             continue
@@ -123,13 +138,13 @@ def variant_lines(dataset: str, records: list[dict], results: Path, test: np.nda
         _, var_val, _ = paired_records(folder, dataset, records, "val")
         val = np.array([records[i]["ensemble"]["val"] for i in both])
         on_val = any("train_and_val" in o for o in first.get("overrides", []))  # validation rows are training rows
-        lines += ["", f"Variant {sets} (raw: `benchmarks/physchem_default/results/{folder.name}/`), on "
-                  f"{len(both)} of the seeds above: "
-                  + ("" if on_val else f"ensemble validation RMSE {mean_std(var_val)}, variant minus the default on "
+        lines += ["", f"Variant of {of} {sets} (raw: `benchmarks/physchem_default/"
+                  f"{folder.relative_to(HERE).as_posix()}/`), on {len(both)} of its seeds: "
+                  + ("" if on_val else f"ensemble validation RMSE {mean_std(var_val)}, variant minus {of} on "
                      f"validation: {paired(var_val, val, 'variant lower', 'variant higher')}; ")
                   + f"ensemble test RMSE {mean_std(var)}"
                   + (f" ({var[first3].mean():.3f} over seeds 0-2)" if len(first3) == 3 else "")
-                  + f"; variant minus the default: {paired(var, test[both], 'variant lower', 'variant higher')}."
+                  + f"; variant minus {of}: {paired(var, test[both], 'variant lower', 'variant higher')}."
                   + " Its D-MPNN members are retrained in the variant's own runs, so the pairs also differ by "
                     "their training noise."]
     return lines

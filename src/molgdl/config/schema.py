@@ -105,7 +105,8 @@ class PretrainedSection(Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
-    source: Path = Field(alias="from", description="run folder of `molgdl pretrain` (holds pretrained/)")
+    source: Path = Field(alias="from", description="run folder of `molgdl pretrain` (holds pretrained/), or "
+                         "molgdl:NAME for an encoder shipped with molgdl (molgdl:moses_1m)")
     freeze: Literal["none", "all"] | int = Field("none", description="'all': encoder and readout fixed; 'none': all "
                                                  "trained; k: the encoder's first k parameterised submodules fixed")
     lr_multiplier: float = Field(1.0, gt=0, description="learning rate of the pretrained (unfrozen) weights / "

@@ -173,6 +173,24 @@ def langevin_section(table, keys, table_seconds) -> list[str]:
     return out
 
 
+def coverage_consistency(table, random_keys, n_test, arms) -> str:
+    """Are the random-split coverages what exact 90% intervals would give? Per set x estimator cell, an exact
+    binomial test of the covered count against 0.90; pooled over cells, the coverage with its Clopper-Pearson
+    95% interval (cells share test molecules across estimators, so the pooled interval is optimistic)."""
+    from scipy.stats import binomtest
+
+    cells = [(round(table[k][a]["conformal"]["unc_coverage"] * n_test[k]), n_test[k]) for k in random_keys
+             for a in arms]
+    if not cells:
+        return ""
+    rejected = sum(binomtest(c, n, COVERAGE).pvalue < 0.05 for c, n in cells)
+    hits, total = sum(c for c, _ in cells), sum(n for _, n in cells)
+    ci = binomtest(hits, total, COVERAGE).proportion_ci()
+    return (f" Exact binomial tests against {100 * COVERAGE:.0f}%: {rejected} of {len(cells)} cells differ at 5 %; "
+            f"pooled over the cells {100 * hits / total:.1f}% of {total} test predictions covered (95% interval "
+            f"{100 * ci.low:.1f}-{100 * ci.high:.1f}%).")
+
+
 def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop, partial: bool = False) -> list[str]:
     out = ["### Acceptance (issue 18), computed from the results above", ""]
 
@@ -191,7 +209,7 @@ def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop, part
                   + (", ..." if len(outside) > 8 else "") + ")")
                + f". Binomial standard error of a test-set coverage at 90%: {100 * min(se.values()):.1f}-"
                f"{100 * max(se.values()):.1f} points on these test sets, so a +/-2 point band is narrower than "
-               "sampling noise on the smaller sets.")
+               "sampling noise on the smaller sets." + coverage_consistency(table, random_keys, n_test, molgdl))
     mg = {a: v for (a, cal), v in summary.items() if a in molgdl}
     cp = {(a, cal): v for (a, cal), v in summary.items() if a in chemprop and cal == "chemprop_zscaling"}
     if mg and cp:

@@ -7,10 +7,10 @@ One JSON per set in results/ (every episode's RMSE per arm), plus results/pretra
     # full protocol (issue 25) with the shipped 1 M-molecule encoder and the recipe chosen on held-out train molecules
     P=benchmarks/fewshot/pretrained/moses_1m
     OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained $P --label moses_1m --jobs 2
-    for e in 10 5; do OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained $P --label moses_1m_e$e \
+    for e in 10 5 3 2; do OMP_NUM_THREADS=1 python benchmarks/fewshot/recipe.py --pretrained $P --label moses_1m_e$e \
         --epochs $e --variants mean scratch ft1 --jobs 2; done        # each arm's epochs, on train molecules
-    OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --draws 10 --epochs 30 \\
-        --recipe-from benchmarks/fewshot/results/recipe/moses_1m{,_e10,_e5}.json
+    for s in 0 10; do OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --draws 10 \\
+        --epochs 30 --seed $s --recipe-from benchmarks/fewshot/results/recipe/moses_1m{,_e10,_e5,_e3,_e2}.json; done
     OMP_NUM_THREADS=1 python benchmarks/fewshot/run.py --pretrained $P --label moses_1m --epochs 30 \\
         --full-train-draws 3 --recipe-from benchmarks/fewshot/results/recipe/moses_1m_whole.json
     python benchmarks/fewshot/report.py

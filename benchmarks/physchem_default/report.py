@@ -75,9 +75,10 @@ def dataset_lines(dataset: str, records: list[dict], results: Path) -> list[str]
 def overrides_note(records: list[dict], dataset: str) -> str:
     """Records measured as a variant (``run.py --set ...``) before the config adopted the same settings."""
     sets = sorted({" ".join(f"`--set {o}`" for o in r.get("overrides", [])) for r in records} - {""})
+    shipped = " (that pretrained path is a link to the files of `molgdl:moses_1m`)" if any(
+        "pretrained/moses_1m" in x for x in sets) else ""
     return (f" These records were run as {' / '.join(sets)} on the config of the time, before "
-            f"`configs/{dataset}.yaml` took those settings in (the pretrained path there is the same files as "
-            "`molgdl:moses_1m`)." if sets else "")
+            f"`configs/{dataset}.yaml` took those settings in{shipped}." if sets else "")
 
 
 def section(results: Path) -> str:
@@ -100,11 +101,11 @@ def section(results: Path) -> str:
 def previous_lines(dataset: str, records: list[dict], results: Path, test: np.ndarray) -> list[str]:
     """The default this one replaced (``results/previous/<dataset>_seed<s>.json``), paired on the same seeds, and
     the variants measured on it (``results/previous/<variant>/``)."""
-    both, prev, first = paired_records(results / "previous", dataset, records)
+    both, prev_rmse, first = paired_records(results / "previous", dataset, records)
     if not both:
         return []
     members = ", ".join(f"`{m}`" for m in first["members"])
-    _, prev_val, _ = paired_records(results / "previous", dataset, records, "val")
+    prev, prev_val = prev_rmse["test"], prev_rmse["val"]
     val = np.array([records[i]["ensemble"]["val"] for i in both])
     return ["", f"The default it replaced (members {members}; raw: `benchmarks/physchem_default/results/previous/`), "
             f"on the same {len(both)} seeds: validation RMSE {mean_std(prev_val)}, new minus previous on validation "
@@ -113,14 +114,14 @@ def previous_lines(dataset: str, records: list[dict], results: Path, test: np.nd
         variant_lines(dataset, load(results / "previous", dataset), results / "previous", "the previous default")
 
 
-def paired_records(folder: Path, dataset: str, records: list[dict], split: str = "test"
-                   ) -> tuple[list[int], np.ndarray, dict | None]:
+def paired_records(folder: Path, dataset: str, records: list[dict]) -> tuple[list[int], dict[str, np.ndarray], dict | None]:
     """The records of ``folder`` on seeds the default also has: (positions in ``records``, their ensemble RMSEs
-    on ``split`` in that order, the first of them)."""
+    per split ("val", "test") in that order, the first of them)."""
     other = {r["seed"]: r for r in load(folder, dataset)}
     both = [i for i, r in enumerate(records) if r["seed"] in other]
-    rmse = np.array([other[records[i]["seed"]]["ensemble"][split] for i in both])
-    return both, rmse, (other[records[both[0]]["seed"]] if both else None)
+    matched = [other[records[i]["seed"]] for i in both]
+    rmse = {split: np.array([r["ensemble"][split] for r in matched]) for split in ("val", "test")}
+    return both, rmse, (matched[0] if matched else None)
 
 
 def variant_lines(dataset: str, records: list[dict], base: Path, of: str = "the default") -> list[str]:
@@ -129,13 +130,13 @@ def variant_lines(dataset: str, records: list[dict], base: Path, of: str = "the 
     lines = []
     test = np.array([r["ensemble"]["test"] for r in records])
     for folder in sorted(p for p in base.iterdir() if p.is_dir() and p.name != "previous"):
-        both, var, first = paired_records(folder, dataset, records)
+        both, var_rmse, first = paired_records(folder, dataset, records)
         if not both:
             continue
         sets = " ".join(f"`--set {o}`" for o in first.get("overrides", [])) or "no overrides"
         seeds = [records[i]["seed"] for i in both]
         first3 = [j for j, s in enumerate(seeds) if s in (0, 1, 2)]
-        _, var_val, _ = paired_records(folder, dataset, records, "val")
+        var, var_val = var_rmse["test"], var_rmse["val"]
         val = np.array([records[i]["ensemble"]["val"] for i in both])
         on_val = any("train_and_val" in o for o in first.get("overrides", []))  # validation rows are training rows
         lines += ["", f"Variant of {of} {sets} (raw: `benchmarks/physchem_default/"

@@ -465,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as exc:
         what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        if args.command in ("run", "tune"):
+        if args.command in ("run", "tune", "pretrain"):
             _console().print(f"[bold red]{what}[/]: resume with `molgdl {args.command} CONFIG --resume`")
         elif args.command in ("predict", "embed"):  # streamed: the completed chunks are kept
             _console().print(f"[bold red]{what}[/]: `molgdl {args.command}` stopped after its last completed "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ import numpy as np
 from molgdl.config.schema import ComponentRef
 from molgdl.errors import ConfigError, DataError
 from molgdl.pretrain.schema import PretrainConfig
+from molgdl.run.signals import lightning_fit
 from molgdl.tasks.context import TaskContext
 
 log = logging.getLogger("molgdl")
@@ -150,8 +150,8 @@ def pretrain_task(cfg: PretrainConfig, context: TaskContext) -> dict[str, Any]:
                          num_sanity_val_steps=0, limit_val_batches=0, log_every_n_steps=50,
                          default_root_dir=context.run_dir, plugins=[AtomicCheckpointIO()])
     loader = DataLoader(stream, batch_size=tc.batch_size, num_workers=tc.loader_workers)
-    trainer.fit(module, loader, ckpt_path=str(resume_from) if resume_from else None,
-                weights_only=True if resume_from else None)
+    lightning_fit(trainer, module, loader, ckpt_path=str(resume_from) if resume_from else None,
+                  weights_only=True if resume_from else None)
     trainer.save_checkpoint(ckpt_dir / "last.ckpt")  # the final state (a later --resume has nothing left to do)
     model = module.model.cpu().float()
     val_rmse = standardised_rmse(model, val_graphs, max(tc.batch_size, 128))

@@ -15,6 +15,7 @@ from molgdl.run.data_stage import PreparedData
 from molgdl.run.evaluate import average_by_owner, predict_graphs
 from molgdl.run.folder import is_worker_process
 from molgdl.run.resolve import Resolved
+from molgdl.run.signals import lightning_fit
 from molgdl.specs import FeatureDims
 
 log = logging.getLogger("molgdl")
@@ -155,7 +156,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     resume_from, resumed_epoch = resume_checkpoint(ckpt_dir, f"seed {seed}") if resume else (None, -1)
     # logs/metrics.csv keeps the epochs the checkpoint holds and appends the resumed ones
     loggers = [HistoryCSVLogger(seed_dir, name="logs", version="", keep_epoch=resumed_epoch),
-               TensorBoardLogger(seed_dir, name="tensorboard", version="")]
+               # flush_secs bounds how long closing the event writer can wait on its thread (default 120 s)
+               TensorBoardLogger(seed_dir, name="tensorboard", version="", flush_secs=10)]
     trainer = pl.Trainer(
         max_epochs=epochs if refit else tcfg.max_epochs, max_time=_max_time(tcfg.max_time_minutes), accelerator=tcfg.accelerator, devices=tcfg.devices, strategy=tcfg.strategy,
         num_nodes=tcfg.num_nodes, precision=tcfg.precision, deterministic=tcfg.deterministic,
@@ -170,17 +172,11 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
         log.info("seed %d: resuming from %s", seed, resume_from)
     nan_error: TrainingError | None = None
     try:
-        trainer.fit(module, train_loader, val_loader, ckpt_path=ckpt_path, weights_only=True if ckpt_path else None)
+        # Ctrl+C and SIGTERM come out as the interruption they were (status 'interrupted', the CLI's resume hint)
+        lightning_fit(trainer, module, train_loader, val_loader, ckpt_path=ckpt_path,
+                      weights_only=True if ckpt_path else None)
     except TrainingError as exc:
         nan_error = exc
-    except SystemExit as exc:
-        # Lightning turns Ctrl+C (and SIGTERM, molgdl.run.signals) into a graceful shutdown followed by
-        # sys.exit(1): report it as that interruption (status 'interrupted', the CLI's resume hint) rather
-        # than as an unexplained exit
-        if trainer.interrupted:
-            cause = exc.__context__
-            raise (cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()) from None
-        raise
     if is_worker_process() or not trainer.is_global_zero:
         return TrainedReplicate(np.zeros(0), None, {})
     best = (checkpoint.best_model_path if checkpoint is not None else "") or (str(last) if last.exists() else "")

@@ -11,12 +11,19 @@ defaults) for each estimator: ensemble (5 members), mve, evidential, mc_dropout 
 langevin (one QAdam chain as long as the whole ensemble: 5 x 50 epochs, 10 snapshots in its second half: equal
 training cost). Each is run with the zscaling calibrator, whose stored scale gives back the raw spread. chemprop
 gets the same split (``chemprop_uq.py``). Existing result files are kept (delete one to rerun it).
+
+A cell (set, split, seed) takes from 40 min to several hours on one core. Each finished arm is written at once to
+``results/partial/<set>__<split>__s<seed>/`` (commit it: a later run, on any machine, goes on from there), so a
+killed cell loses at most the arm it was training; with ``--work DIR`` (a folder that survives, e.g. under
+``.bench/``) that arm's ``molgdl run`` also resumes from its last checkpoint. The partial folder is removed once
+the cell's result file is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,10 +94,13 @@ def molgdl_config(tmp: Path, name: str, source: dict, split: str, seed: int, s: 
     return path
 
 
-def run_molgdl(config: Path, run_dir: Path, seed: int) -> dict:
-    """Train one arm; per-molecule val/test y, mean and raw spread (zscaling's unc / scale)."""
+def run_molgdl(config: Path, run_dir: Path, seed: int) -> tuple[dict, pd.DataFrame, str]:
+    """Train one arm; per-molecule val/test y, mean and raw spread (zscaling's unc / scale).
+
+    A run folder left by a killed attempt (``--work``) is resumed from its last checkpoint."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "molgdl", "run", str(config), "--overwrite"], capture_output=True,
+    again = "--resume" if (run_dir / "status.json").exists() else "--overwrite"
+    proc = subprocess.run([sys.executable, "-m", "molgdl", "run", str(config), again], capture_output=True,
                           text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -142,28 +152,55 @@ def run_chemprop(pred: pd.DataFrame, target: str, seed: int, s: dict, work: Path
     return arms
 
 
-def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool, results: Path = RESULTS) -> Path:
-    out = results / f"{'quick__' if quick else ''}{name}__{split}__s{seed}.json"
+def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool, results: Path = RESULTS,
+            work: Path | None = None) -> Path:
+    stem = f"{'quick__' if quick else ''}{name}__{split}__s{seed}"
+    out = results / f"{stem}.json"
     if out.exists():
         print(f"{out.name}: exists, kept")
         return out
+    partial = results / "partial" / stem  # one JSON per finished arm, and the split the arms share
+    partial.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="molgdl_uq_") as tmp:  # outside .bench/ (a pinned worktree's)
-        tmp = Path(tmp)
-        arms, first = {}, None
+        base = Path(tmp) if work is None else work / stem
+        base.mkdir(parents=True, exist_ok=True)
+        arms = {}
         for arm, (estimator, change) in estimator_arms(s).items():
-            cfg = molgdl_config(tmp, arm, source, split, seed, s, estimator, change)
-            arms[f"molgdl:{arm}"], pred, target = run_molgdl(cfg, tmp / arm, seed)
-            first = first or (pred, target)
-            print(f"{name} {split} seed {seed}: molgdl {arm} done ({arms[f'molgdl:{arm}']['train_seconds']:.0f} s)")
-        chemprop = run_chemprop(first[0], first[1], seed, s, tmp)
+            done = partial / f"molgdl_{arm}.json"
+            if done.exists():
+                arms[f"molgdl:{arm}"] = json.loads(done.read_text())
+                print(f"{name} {split} seed {seed}: molgdl {arm} kept from {done}")
+                continue
+            cfg = molgdl_config(base, arm, source, split, seed, s, estimator, change)
+            result, pred, target = run_molgdl(cfg, base / arm, seed)
+            if not (partial / "split.csv").exists():  # the molecules, split and target chemprop trains on
+                pred[["smiles", "split", target]].to_csv(partial / "split.csv", index=False)
+            _write_json(done, result)
+            arms[f"molgdl:{arm}"] = result
+            print(f"{name} {split} seed {seed}: molgdl {arm} done ({result['train_seconds']:.0f} s)")
+        done = partial / "chemprop.json"
+        if done.exists():
+            chemprop = json.loads(done.read_text())
+        else:
+            pred = pd.read_csv(partial / "split.csv")
+            chemprop = run_chemprop(pred, pred.columns[-1], seed, s, base)
+            _write_json(done, chemprop)
         wall = chemprop.pop("_chemprop_wall_s")
         arms.update(chemprop)
         print(f"{name} {split} seed {seed}: chemprop done ({wall:.0f} s)")
     record = {"set": name, "split": split, "seed": seed, "quick": quick, "settings": s, "machine": machine(),
               "command": " ".join(["python", "benchmarks/uncertainty/run.py", *(["--quick"] if quick else [])]),
               "arms": arms}
-    out.write_text(json.dumps(record))
+    _write_json(out, record)
+    shutil.rmtree(partial)  # everything it held is in the record now
     return out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Written whole or not at all: a kill mid-write leaves no truncated arm behind."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--sets", nargs="+", default=None, help="only these set names (e.g. esol CHEMBL204_Ki)")
     p.add_argument("--results", type=Path, default=RESULTS, help="where the raw results go (default: results/)")
+    p.add_argument("--work", type=Path, default=None,
+                   help="keep the molgdl run folders here (not in a temporary folder), so a killed cell's "
+                        "unfinished arm resumes from its last checkpoint")
     args = p.parse_args(argv)
     if not CHEMPROP_PY.exists():
         raise SystemExit(f"no chemprop venv at {CHEMPROP_PY}: run benchmarks/peers/setup_chemprop.sh first")
@@ -181,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sets and name not in args.sets:
             continue
         for seed in args.seeds:
-            run_one(name, source, split, seed, s, args.quick, args.results)
+            run_one(name, source, split, seed, s, args.quick, args.results, args.work)
     return 0
 
 

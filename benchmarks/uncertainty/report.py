@@ -37,6 +37,15 @@ def load(results: Path = RESULTS) -> tuple[list[dict], bool]:
     return [json.loads(p.read_text()) for p in sorted(results.glob("quick__*.json"))], True
 
 
+def arms_in_progress(results: Path = RESULTS) -> dict[tuple[str, str], list[str]]:
+    """(set, split) -> the arms already kept of a cell that is not finished (``run.py``'s results/partial/)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for cell in sorted((results / "partial").glob("*__*__s*")):
+        name, split, _ = cell.name.split("__")
+        out.setdefault((name, split), []).extend(p.stem for p in sorted(cell.glob("*.json")))
+    return out
+
+
 def _arrays(part: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (np.asarray(part["y"], float), np.asarray(part["mu"], float),
             np.maximum(np.asarray(part["sigma"], float), 1e-12))
@@ -77,7 +86,7 @@ def planned_cells() -> list[tuple[str, str]]:
     return [(name, split) for name, _, split in module.benchmark_sets(False)]
 
 
-def build(records: list[dict], quick: bool) -> str:
+def build(records: list[dict], quick: bool, in_progress: dict[tuple[str, str], list[str]] | None = None) -> str:
     table = {(r["set"], r["split"], r["seed"]): {a: arm_metrics(v) for a, v in r["arms"].items()} for r in records}
     arms = sorted({a for t in table.values() for a in t})
     molgdl = [a for a in arms if a.startswith("molgdl:")]
@@ -90,13 +99,15 @@ def build(records: list[dict], quick: bool) -> str:
     partial = False
     if not quick:
         planned = planned_cells()
-        missing = [f"{n} {sp}" for n, sp in planned if not any(k[:2] == (n, sp) for k in table)]
+        missing = [f"{n} {sp}" + (f" ({len(in_progress[n, sp])} arm files kept: {', '.join(in_progress[n, sp])})"
+                                   if (in_progress or {}).get((n, sp)) else "")
+                   for n, sp in planned if not any(k[:2] == (n, sp) for k in table)]
         partial = bool(missing)
         if missing:
             lines += [f"**Partial benchmark**: {len(planned) - len(missing)} of the {len(planned)} set x split "
                       f"cells measured; not yet: {', '.join(missing)}. Every table and verdict below covers the "
                       "measured cells only, so none of them settles the issue's lines; `run.py` keeps finished "
-                      "cells and runs the missing ones.", ""]
+                      "cells, and the finished arms of unfinished ones (`results/partial/`), and runs the rest.", ""]
     if quick:
         lines += ["**Quick-mode results only** (`run.py --quick`: ESOL, 300 molecules, a few epochs): a smoke run of "
                   "the benchmark, not its measurement; the acceptance lines below are computed from it but prove "
@@ -243,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     records, quick = load(args.results)
     if not records:
         raise SystemExit(f"no results in {args.results}: run benchmarks/uncertainty/run.py first")
-    write_section("uncertainty", build(records, quick))
+    write_section("uncertainty", build(records, quick, None if quick else arms_in_progress(args.results)))
     print(f"wrote the uncertainty section from {len(records)} result file(s)" + (" (quick mode)" if quick else ""))
     return 0
 

@@ -78,3 +78,13 @@ def test_report_computes_coverage_and_verdicts_from_the_records(report, tmp_path
     assert "Conformal 90% intervals cover 88-92% of test molecules on every random-split set: **holds**" in text
     assert "molgdl's best estimator beats chemprop's best (random splits, mean over sets): **holds**" in text
     assert "measured training time Langevin / ensemble: 1.20" in text
+
+
+def test_the_report_names_the_arms_kept_of_an_unfinished_cell(report, tmp_path):
+    cell = tmp_path / "partial" / "lipo__scaffold__s0"
+    cell.mkdir(parents=True)
+    for arm in ("molgdl_ensemble", "molgdl_mve"):
+        (cell / f"{arm}.json").write_text("{}")
+    (cell / "split.csv").write_text("smiles,split,y\n")
+    kept = report.arms_in_progress(tmp_path)
+    assert kept == {("lipo", "scaffold"): ["molgdl_ensemble", "molgdl_mve"]}

@@ -71,6 +71,8 @@ def arm_metrics(arm: dict) -> dict[str, dict[str, float]]:
 
 
 def _fmt(v: float, pct: bool = False) -> str:
+    if v is not None and np.isposinf(v):
+        return "inf"
     if v is None or not np.isfinite(v):
         return "n/a"
     return f"{100 * v:.1f}" if pct else f"{v:.3f}"
@@ -138,14 +140,25 @@ def build(records: list[dict], quick: bool, in_progress: dict[tuple[str, str], l
               "| arm | calibration | RMSE | miscalibration area | Spearman(abs error, unc) | ENCE | NLL |",
               "|---|---|---|---|---|---|---|"]
     summary: dict[tuple[str, str], dict[str, float]] = {}
+    not_finite: list[str] = []
     for a in molgdl + chemprop:
         for cal in (["zscaling"] if a in molgdl else ["chemprop_zscaling", "zscaling"]):
-            vals = {m: float(np.nanmean([table[k][a][cal][m] for k in random_keys]))
-                    for m in ("unc_miscal_area", "unc_spearman", "unc_ence", "unc_nll")}
+            vals = {}
+            for m in ("unc_miscal_area", "unc_spearman", "unc_ence", "unc_nll"):
+                cells = {k: table[k][a][cal][m] for k in random_keys}
+                vals[m] = float(np.nanmean(list(cells.values())))  # an infinite value stays: the mean is inf
+                odd = [f"{k[0]} ({_fmt(v)})" for k, v in cells.items() if not np.isfinite(v)]
+                if odd:
+                    not_finite.append(f"- {a}, {cal}, {m.removeprefix('unc_')}: not finite on {', '.join(odd)}"
+                                      + ("; the mean is over the other sets" if any(np.isnan(cells[k]) for k in
+                                                                                   cells) else ""))
             vals["rmse"] = float(np.mean([table[k][a]["rmse"]["rmse"] for k in random_keys]))
             summary[(a, cal)] = vals
             lines.append(f"| {a} | {cal} | {_fmt(vals['rmse'])} | {_fmt(vals['unc_miscal_area'])} | "
                          f"{_fmt(vals['unc_spearman'])} | {_fmt(vals['unc_ence'])} | {_fmt(vals['unc_nll'])} |")
+    if not_finite:
+        lines += ["", "Cells where a metric is not finite (an infinite predicted variance gives an infinite NLL; "
+                  "n/a: undefined, e.g. a constant uncertainty has no Spearman correlation):", "", *not_finite]
     seconds = {(r["set"], r["split"], r["seed"]): {a: v.get("train_seconds", float("nan"))
                                                    for a, v in r["arms"].items()} for r in records}
     lines += ["", *langevin_section(table, keys, seconds), "", *acceptance(table, keys, random_keys, n_test, summary,

@@ -35,3 +35,18 @@ def test_ence_and_nll_of_calibrated_and_miscalibrated_spreads():
     assert gaussian_nll(y, mu, sigma) == pytest.approx(0.5 * np.log(2 * np.pi) + np.mean(np.log(sigma)) + 0.5,
                                                        abs=0.02)
     assert spearman(y, mu, sigma) > 0.2 and abs(spearman(y, mu, rng.permutation(sigma))) < 0.03
+
+
+def test_ence_takes_the_limit_for_an_infinite_predicted_variance():
+    """An evidential head can return an infinite variance for a molecule (chemprop's did on CHEMBL228_Ki): that
+    bin's term |RMV - RMSE| / RMV tends to 1, and the other bins' terms are unchanged."""
+    rng = np.random.default_rng(2)
+    sigma = rng.uniform(0.5, 2.0, 100)
+    y = sigma * rng.normal(size=100)
+    mu = np.zeros(100)
+    top = np.argsort(sigma)[-10:]  # the last of 10 equal-count bins
+    rmv, rmse = np.sqrt(np.mean(sigma[top] ** 2)), np.sqrt(np.mean(y[top] ** 2))
+    sigma_inf = sigma.copy()
+    sigma_inf[np.argmax(sigma)] = np.inf  # still the largest: the bins do not change
+    got = ence(y, mu, sigma_inf, bins=10)
+    assert got == pytest.approx(ence(y, mu, sigma, bins=10) + (1.0 - abs(rmv - rmse) / rmv) / 10, abs=1e-12)

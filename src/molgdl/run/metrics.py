@@ -33,8 +33,15 @@ def compute_metrics(y: np.ndarray, pred: np.ndarray, task: str, target_names: li
         mask = ~np.isnan(y[:, t])
         out[name] = fn(y[mask, t], pred[mask, t]) if mask.any() else {}
     keys = set().union(*(m.keys() for m in out.values()))
-    out["overall"] = {k: float(np.nanmean([m[k] for m in out.values() if k in m])) for k in sorted(keys)}
+    out["overall"] = {k: _mean_of_defined([m[k] for m in out.values() if k in m]) for k in sorted(keys)}
     return out
+
+
+def _mean_of_defined(values: list[float]) -> float:
+    """Mean over the targets where the metric is defined; NaN (without numpy's warning) where it is nowhere, e.g.
+    ROC-AUC when every test label is one class."""
+    defined = [v for v in values if not np.isnan(v)]
+    return float(np.mean(defined)) if defined else float("nan")
 
 
 def cliff_rmse(y: np.ndarray, pred: np.ndarray, cliff: np.ndarray, target_names: list[str]) -> dict[str, float]:

@@ -45,7 +45,8 @@ def ence(y: np.ndarray, mu: np.ndarray, sigma: np.ndarray, bins: int = 10) -> fl
     for idx in parts:
         rmv = np.sqrt(np.mean(sigma[idx] ** 2))
         rmse = np.sqrt(np.mean((y[idx] - mu[idx]) ** 2))
-        vals.append(abs(rmv - rmse) / max(rmv, 1e-12))
+        # an infinite predicted variance (an evidential head with v -> 0) makes the bin's term its limit, 1
+        vals.append(1.0 if np.isinf(rmv) and np.isfinite(rmse) else abs(rmv - rmse) / max(rmv, 1e-12))
     return float(np.mean(vals))
 
 

@@ -60,11 +60,18 @@ def test_a_second_sigterm_raises_at_once(tmp_path):
     assert module.finished_batches == [0, 1, 2]  # raised inside batch 3
 
 
+def _lightning_like_handler() -> None:
+    """Install what Lightning installs while it fits: a handler that calls the one it found."""
+    found = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda signum, frame: found(signum, frame))
+
+
 def test_sigterm_during_the_last_batch_is_raised_after_the_fit():
     class _Finishing:
         interrupted = False
 
         def fit(self):
+            _lightning_like_handler()
             os.kill(os.getpid(), signal.SIGTERM)  # Lightning would not raise: training is done
             self.done = True
 
@@ -72,9 +79,21 @@ def test_sigterm_during_the_last_batch_is_raised_after_the_fit():
     with sigterm_interrupts(), pytest.raises(Terminated):
         lightning_fit(trainer)
     assert trainer.done
-    with sigterm_interrupts(), pytest.raises(Terminated):  # deferral ended with the fit
-        os.kill(os.getpid(), signal.SIGTERM)
-        signal.pause()
+
+
+def test_sigterm_before_lightning_registers_its_handler_raises_at_once():
+    class _Starting:
+        interrupted = False
+        done = False
+
+        def fit(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # no Lightning handler yet: nothing would stop at a batch end
+            self.done = True
+
+    trainer = _Starting()
+    with sigterm_interrupts(), pytest.raises(Terminated):
+        lightning_fit(trainer)
+    assert not trainer.done
 
 
 def test_a_fit_interrupted_otherwise_keeps_its_own_exception():

@@ -16,10 +16,10 @@ once, so a loop that never reaches a batch end still stops.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -59,7 +59,9 @@ def sigterm_interrupts() -> Iterator[None]:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
-        if _Deferral.active and not _Deferral.pending:
+        # deferred only while Lightning's own handler is installed and calls this one (it composes the handler
+        # it found): before it registers and after it restores, nothing would stop the loop at a batch end
+        if _Deferral.active and not _Deferral.pending and signal.getsignal(signal.SIGTERM) is not handler:
             _Deferral.pending = True
             log.warning("SIGTERM received: stopping after the current batch (a second SIGTERM stops at once)")
             return

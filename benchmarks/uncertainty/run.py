@@ -165,7 +165,9 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
         base = Path(tmp) if work is None else work / stem
         base.mkdir(parents=True, exist_ok=True)
         arms = {}
-        for arm, (estimator, change) in estimator_arms(s).items():
+        # one-model arms first: a cell stopped early has kept the most arms (the ensemble and langevin train five)
+        ordered = sorted(estimator_arms(s).items(), key=lambda item: item[0] in ("ensemble", "langevin"))
+        for arm, (estimator, change) in ordered:
             done = partial / f"molgdl_{arm}.json"
             if done.exists():
                 arms[f"molgdl:{arm}"] = json.loads(done.read_text())

@@ -46,13 +46,19 @@ class _Arms:
         return {"chemprop:mve": {"source": "chemprop", "test": {"mu": [0.5]}}, "_chemprop_wall_s": 2.0}
 
 
+def _training_order(run) -> list[str]:
+    """The one-model arms first, then the two that train five models' worth."""
+    arms = list(run.estimator_arms(run.settings(False)))
+    return [a for a in arms if a not in ("ensemble", "langevin")] + ["ensemble", "langevin"]
+
+
 def _cell(run, arms: _Arms, results: Path, work: Path | None = None) -> Path:
     run.run_molgdl, run.run_chemprop = arms.molgdl, arms.chemprop
     return run.run_one("CHEMBL1_Ki", {"name": "moleculeace"}, "random", 0, run.settings(False), False, results, work)
 
 
 def test_a_killed_cell_goes_on_from_its_finished_arms(run, tmp_path):
-    order = list(run.estimator_arms(run.settings(False)))
+    order = _training_order(run)
     killed = _Arms(kill=order[2])
     with pytest.raises(KeyboardInterrupt):
         _cell(run, killed, tmp_path / "results")
@@ -72,7 +78,7 @@ def test_a_killed_cell_goes_on_from_its_finished_arms(run, tmp_path):
 
 
 def test_with_work_the_unfinished_arm_reruns_in_its_own_folder(run, tmp_path):
-    order = list(run.estimator_arms(run.settings(False)))
+    order = _training_order(run)
     killed = _Arms(kill=order[0])
     with pytest.raises(KeyboardInterrupt):
         _cell(run, killed, tmp_path / "results", work=tmp_path / "work")

@@ -96,6 +96,9 @@ def build(records: list[dict], quick: bool, in_progress: dict[tuple[str, str], l
     keys = sorted(table)
     random_keys = [k for k in keys if k[1] == "random"]
     n_test = {(r["set"], r["split"], r["seed"]): len(next(iter(r["arms"].values()))["test"]["y"]) for r in records}
+    # the validation molecules molgdl's conformal calibrator was fitted on (the same split for every molgdl arm)
+    n_val = {(r["set"], r["split"], r["seed"]): len(next(v for a, v in r["arms"].items()
+                                                       if a.startswith("molgdl:"))["val"]["y"]) for r in records}
     s = records[0]["settings"]
     lines = ["## Uncertainty: molgdl estimators vs chemprop 2.3.1 (issue 18)", ""]
     partial = False
@@ -161,8 +164,8 @@ def build(records: list[dict], quick: bool, in_progress: dict[tuple[str, str], l
                   "n/a: undefined, e.g. a constant uncertainty has no Spearman correlation):", "", *not_finite]
     seconds = {(r["set"], r["split"], r["seed"]): {a: v.get("train_seconds", float("nan"))
                                                    for a, v in r["arms"].items()} for r in records}
-    lines += ["", *langevin_section(table, keys, seconds), "", *acceptance(table, keys, random_keys, n_test, summary,
-                                                                  molgdl, chemprop, partial)]
+    lines += ["", *langevin_section(table, keys, seconds), "",
+              *acceptance(table, keys, random_keys, n_test, n_val, summary, molgdl, chemprop, partial)]
     return "\n".join(lines)
 
 
@@ -197,25 +200,53 @@ def langevin_section(table, keys, table_seconds) -> list[str]:
     return out
 
 
-def coverage_consistency(table, random_keys, n_test, arms) -> str:
-    """Are the random-split coverages what exact 90% intervals would give? Per set x estimator cell, an exact
-    binomial test of the covered count against 0.90; pooled over cells, the coverage with its Clopper-Pearson
-    95% interval (cells share test molecules across estimators, so the pooled interval is optimistic)."""
-    from scipy.stats import binomtest
+def split_conformal_coverage(n_cal: int, coverage: float = COVERAGE):
+    """The exact law of the coverage of a split-conformal interval over its calibration draw (Vovk 2012;
+    Angelopoulos & Bates 2021, sec. 3.2): with the ``k = ceil((n + 1) c)``-th smallest of ``n`` exchangeable
+    scores, the probability that a new point is covered is Beta(k, n + 1 - k). The covered count among ``m``
+    test molecules is then BetaBinomial(m, k, n + 1 - k): test-set sampling and the calibration set's
+    quantile together. Returns (a, b) of that Beta, or None when ``k > n`` (an infinite interval)."""
+    k = int(np.ceil((n_cal + 1) * coverage))
+    return None if k > n_cal else (k, n_cal + 1 - k)
 
-    cells = [(round(table[k][a]["conformal"]["unc_coverage"] * n_test[k]), n_test[k]) for k in random_keys
-             for a in arms]
+
+def conformal_coverage_pvalue(covered: int, m: int, n_cal: int, coverage: float = COVERAGE) -> float:
+    """Two-sided exact p-value of ``covered`` of ``m`` test molecules under split conformal's own coverage law
+    (:func:`split_conformal_coverage`): the probability of a count at most as likely as the one observed."""
+    from scipy.stats import betabinom
+
+    ab = split_conformal_coverage(n_cal, coverage)
+    if ab is None:
+        return 1.0 if covered == m else 0.0
+    pmf = betabinom.pmf(np.arange(m + 1), m, *ab)
+    return float(min(1.0, pmf[pmf <= pmf[covered] * (1 + 1e-9)].sum()))
+
+
+def coverage_consistency(table, random_keys, n_test, n_val, arms) -> str:
+    """Are the random-split coverages what split-conformal 90% intervals give? Per set x estimator cell, an exact
+    test of the covered count under its beta-binomial law (calibration on the validation split, so its noise
+    counts too); pooled over cells, observed against expected coverage with the laws' variances (cells share
+    test molecules across estimators, so the pooled test is optimistic)."""
+    from scipy.stats import betabinom, norm
+
+    cells = [(round(table[k][a]["conformal"]["unc_coverage"] * n_test[k]), n_test[k], n_val[k])
+             for k in random_keys for a in arms]
     if not cells:
         return ""
-    rejected = sum(binomtest(c, n, COVERAGE).pvalue < 0.05 for c, n in cells)
-    hits, total = sum(c for c, _ in cells), sum(n for _, n in cells)
-    ci = binomtest(hits, total, COVERAGE).proportion_ci()
-    return (f" Exact binomial tests against {100 * COVERAGE:.0f}%: {rejected} of {len(cells)} cells differ at 5 %; "
-            f"pooled over the cells {100 * hits / total:.1f}% of {total} test predictions covered (95% interval "
-            f"{100 * ci.low:.1f}-{100 * ci.high:.1f}%).")
+    rejected = sum(conformal_coverage_pvalue(c, m, n) < 0.05 for c, m, n in cells)
+    laws = [betabinom(m, *split_conformal_coverage(n)) for _, m, n in cells if split_conformal_coverage(n)]
+    hits, total = sum(c for c, _, _ in cells), sum(m for _, m, _ in cells)
+    expected, var = sum(law.mean() for law in laws), sum(law.var() for law in laws)
+    p = 2 * norm.sf(abs(hits - expected) / np.sqrt(var)) if var > 0 else float("nan")
+    return (f" Exact tests of each covered count against split conformal's own coverage law (beta-binomial over "
+            f"the test molecules and the {min(n_val[k] for k in random_keys)}-{max(n_val[k] for k in random_keys)}"
+            f" validation molecules it is calibrated on): {rejected} of {len(cells)} cells differ at 5 %; pooled "
+            f"over the cells {100 * hits / total:.1f}% of {total} test predictions covered against "
+            f"{100 * expected / total:.1f}% expected (p = {p:.2g}).")
 
 
-def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop, partial: bool = False) -> list[str]:
+def acceptance(table, keys, random_keys, n_test, n_val, summary, molgdl, chemprop,
+               partial: bool = False) -> list[str]:
     out = ["### Acceptance (issue 18), computed from the results above", ""]
 
     def said(ok: bool) -> str:
@@ -225,15 +256,19 @@ def acceptance(table, keys, random_keys, n_test, summary, molgdl, chemprop, part
 
     outside = [(k[0], a.split(":")[1], table[k][a]["conformal"]["unc_coverage"]) for k in random_keys
                for a in molgdl if not 0.88 <= table[k][a]["conformal"]["unc_coverage"] <= 0.92]
-    se = {k: np.sqrt(COVERAGE * (1 - COVERAGE) / n_test[k]) for k in random_keys}
+    from scipy.stats import betabinom
+
+    se = {k: betabinom(n_test[k], *split_conformal_coverage(n_val[k])).std() / n_test[k] for k in random_keys
+          if split_conformal_coverage(n_val[k])}
     verdict = said(not outside)
     out.append(f"- Conformal 90% intervals cover 88-92% of test molecules on every random-split set: **{verdict}**"
                + ("" if not outside else f" ({len(outside)} of {len(random_keys) * len(molgdl)} set x estimator "
                   "cells outside: " + ", ".join(f"{s} {a} {100 * c:.1f}%" for s, a, c in outside[:8])
                   + (", ..." if len(outside) > 8 else "") + ")")
-               + f". Binomial standard error of a test-set coverage at 90%: {100 * min(se.values()):.1f}-"
-               f"{100 * max(se.values()):.1f} points on these test sets, so a +/-2 point band is narrower than "
-               "sampling noise on the smaller sets." + coverage_consistency(table, random_keys, n_test, molgdl))
+               + f". Standard deviation of a split-conformal test coverage at 90% (calibration and test noise): "
+               f"{100 * min(se.values()):.1f}-{100 * max(se.values()):.1f} points on these sets, so a +/-2 point band "
+               "is narrower than the method's own spread on every one of them."
+               + coverage_consistency(table, random_keys, n_test, n_val, molgdl))
     mg = {a: v for (a, cal), v in summary.items() if a in molgdl}
     cp = {(a, cal): v for (a, cal), v in summary.items() if a in chemprop and cal == "chemprop_zscaling"}
     if mg and cp:

@@ -88,3 +88,26 @@ def test_the_report_names_the_arms_kept_of_an_unfinished_cell(report, tmp_path):
     (cell / "split.csv").write_text("smiles,split,y\n")
     kept = report.arms_in_progress(tmp_path)
     assert kept == {("lipo", "scaffold"): ["molgdl_ensemble", "molgdl_mve"]}
+
+
+def test_conformal_coverage_test_holds_its_level_where_a_binomial_test_does_not(report):
+    """Split conformal on exchangeable data (60 calibration and 80 test points per draw, 2,000 draws): the test
+    under conformal's own beta-binomial law rejects at about its 5 % level, while a plain binomial test against
+    0.90, which forgets the calibration set's noise, rejects far more often."""
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(0)
+    n_cal, m, draws = 60, 80, 2000
+    k = int(np.ceil((n_cal + 1) * 0.9))
+    ours = binom = 0
+    for _ in range(draws):
+        scores = np.abs(rng.normal(size=n_cal + m))
+        q = np.sort(scores[:n_cal])[k - 1]
+        covered = int(np.sum(scores[n_cal:] <= q))
+        ours += report.conformal_coverage_pvalue(covered, m, n_cal) < 0.05
+        binom += binomtest(covered, m, 0.9).pvalue < 0.05
+    assert ours / draws < 0.065  # at or below the level (a discrete law: conservative)
+    assert binom / draws > 0.12
+    # the law's mean is k / (n + 1), the familiar lower bound 1 - alpha plus at most 1 / (n + 1)
+    a, b = report.split_conformal_coverage(n_cal)
+    assert a / (a + b) == pytest.approx(k / (n_cal + 1)) and 0.9 <= a / (a + b) <= 0.9 + 1 / (n_cal + 1)

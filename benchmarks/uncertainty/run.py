@@ -22,6 +22,7 @@ the cell's result file is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
@@ -161,7 +162,8 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
         return out
     partial = results / "partial" / stem  # one JSON per finished arm, and the split the arms share
     partial.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="molgdl_uq_") as tmp:  # outside .bench/ (a pinned worktree's)
+    scratch = tempfile.TemporaryDirectory(prefix="molgdl_uq_") if work is None else contextlib.nullcontext(None)
+    with scratch as tmp:  # the molgdl run folders: thrown away, or kept under --work so that an arm resumes
         base = Path(tmp) if work is None else work / stem
         base.mkdir(parents=True, exist_ok=True)
         arms = {}

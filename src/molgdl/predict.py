@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from molgdl.config import load_config
-from molgdl.data.cache import FeatureCache, default_cache_dir
+from molgdl.data.cache import FeatureCache, MemoryFeatureCache, default_cache_dir
 from molgdl.data.featurize import GraphSet, featurize_table
 from molgdl.data.table import MoleculeRecord, MoleculeTable
 from molgdl.errors import DataError, MolgdlError, RunDirError
@@ -172,10 +172,11 @@ def read_molecules(source: Molecules, smiles_column: str, target_names: list[str
     return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, where)
 
 
-def replicate_predictions(run_dir: Path, input_path: Molecules, cache: bool = True
+def replicate_predictions(run_dir: Path, input_path: Molecules, cache: bool | MemoryFeatureCache = True
                           ) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
     """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name;
-    ``cache=False`` featurizes without the on-disk cache (streaming predict: chunks are seen once)."""
+    ``cache=False`` featurizes without the on-disk cache (streaming predict: chunks are seen once), a
+    :class:`MemoryFeatureCache` shares the features of these molecules with other runs (an ensemble's members)."""
     res, seed_dirs = open_run(run_dir)
     names, task = _targets_of_run(Path(run_dir))
     table, graphs = _featurize_input(res, input_path, names, task, cache)
@@ -241,7 +242,7 @@ def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | No
 
 
 def _featurize_input(res: Resolved, input_path: Molecules, names: list[str], task: str,
-                     cache: bool = True) -> tuple[MoleculeTable, GraphSet]:
+                     cache: bool | MemoryFeatureCache = True) -> tuple[MoleculeTable, GraphSet]:
     """Read new molecules and featurize them exactly as the run's training data (same featurizer, descriptors)."""
     table = read_molecules(input_path, res.config.data.source.params.get("smiles_column", "smiles"), names, task)
     featurizer = res.build("featurizer", "featurizer")
@@ -249,7 +250,8 @@ def _featurize_input(res: Resolved, input_path: Molecules, names: list[str], tas
                    for i in range(len(res.config.descriptors))]
     cache_root = Path(res.config.data.cache_dir) if res.config.data.cache_dir else default_cache_dir()
     graphs = featurize_table(table, featurizer, res.identity("featurizer", "featurizer"), descriptors,
-                             FeatureCache(cache_root) if cache else None, res.config.data.num_workers, progress=False)
+                             FeatureCache(cache_root) if cache is True else (cache or None),
+                             res.config.data.num_workers, progress=False)
     for note in graphs.notes:
         notes_log.warning(note)
     return table, graphs

@@ -35,3 +35,25 @@ def test_chunks_give_the_numbers_of_one_call(request, run_cli, tmp_path, fixture
         width = lambda df: df.filter(like="_upper").to_numpy() - df.filter(like="_lower").to_numpy()  # noqa: E731
         valid = np.arange(10) != 4
         assert (width(wide)[valid] > width(got.head(10))[valid]).all()  # --coverage reached the bounds
+
+
+def test_ensemble_members_share_the_features_of_a_chunk(ensemble_run, run_cli, tmp_path, monkeypatch):
+    """Both members of the ensemble use the same ECFP counts: a streamed chunk computes them once, not once per
+    member (the default physchem ensemble has seven members on the same RDKit descriptors), and the numbers are
+    those of the members featurizing alone."""
+    from molgdl_rdkit.fingerprints import Fingerprint
+
+    calls = []
+    compute = Fingerprint.compute
+    monkeypatch.setattr(Fingerprint, "compute", lambda self, record: calls.append(record.row) or compute(self, record))
+    smiles = library(40, invalid={7: "C1CC"})
+    inp = write_csv(tmp_path / "lib.csv", smiles)
+    code, _, err = run_cli("predict", "--run", ensemble_run, "--input", inp, "--output", tmp_path / "o.csv",
+                           "--chunk-size", 16)
+    assert code == 0, err
+    assert len(calls) == len(set(calls)) == 40  # each molecule once for both members (the broken one included)
+    got = pd.read_csv(tmp_path / "o.csv")
+    expected = api.open_run(ensemble_run).predict(smiles)  # through the on-disk cache, member by member
+    numbers = [c for c in expected.columns if c not in ("smiles", "error")]
+    assert got[numbers].to_numpy(dtype=float) == pytest.approx(expected[numbers].to_numpy(), rel=1e-5, abs=1e-6,
+                                                                nan_ok=True)

@@ -119,3 +119,20 @@ class FeatureCache:
                                    "goes on without it: set data.cache_dir to a writable folder to reuse features")
             return None
         return data_path
+
+
+class MemoryFeatureCache:
+    """:class:`FeatureCache`'s interface for one job, in memory, never written: the members of an ensemble
+    featurize a streamed chunk of new molecules once per distinct key (featurizer or descriptor set, with its
+    params) instead of once per member. Drop it with the chunk (it holds that chunk's features)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.corrupted: list[str] = []
+        self.unwritable: list[str] = []
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, payload: dict[str, Any]) -> None:
+        self.entries[key] = payload

@@ -44,7 +44,11 @@ def read_ensemble(run_dir: Path) -> dict[str, Any]:
 
 def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True):
     """``(table, failures, {replicate: [M, T]})`` for the molecules of ``input_path``; ``failures``: molecule
-    position -> why a member with a weight could not featurize it (its prediction is NaN)."""
+    position -> why a member with a weight could not featurize it (its prediction is NaN). Without the on-disk
+    cache (``cache=False``: a streamed chunk) the members share one in-memory cache, so that features the members
+    have in common (the same featurizer or descriptor set with the same params) are computed once, not once per
+    member."""
+    from molgdl.data.cache import MemoryFeatureCache
     from molgdl.predict import replicate_predictions
 
     info = read_ensemble(run_dir)
@@ -52,9 +56,10 @@ def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True
     member_preds: dict[str, dict[str, np.ndarray]] = {}
     failures: dict[int, str] = {}
     table = None
+    shared = cache or MemoryFeatureCache()
     for name in used:
         member_dir = Path(run_dir) / MEMBERS_DIR / name
-        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path, cache)
+        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path, shared)
         for pos, why in graphs.failures.items():
             failures.setdefault(pos, f"member {name}: {why}")
     out = {}

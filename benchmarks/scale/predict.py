@@ -1,10 +1,12 @@
 """Streaming ``molgdl predict`` at growing input sizes: molecules/s and peak RSS (issue 17).
 
 Each measurement is one ``python -m molgdl predict --quiet`` process under ``/usr/bin/time`` (peak RSS of the
-largest process of the tree, featurization workers included), on the first N molecules of a library. Two runs:
+largest process of the tree, featurization workers included), on the first N molecules of a library. Runs:
 ``configs/esol_dmpnn.yaml`` (D-MPNN with RDKit's 2D descriptors) and the same D-MPNN graph-only
-(``descriptors: []``), and the same with the ``rdkit2d_fast`` descriptor subset (``esol_dmpnn_fast``); each is trained for ``--epochs`` epochs here (prediction speed does not depend on how
-well the model was trained), or taken from ``--run LABEL=DIR``.
+(``descriptors: []``), the same with the ``rdkit2d_fast`` descriptor subset (``esol_dmpnn_fast``), and the default
+ESOL run ``configs/esol.yaml`` (``esol_default``: seven members on RDKit 2D descriptors, four of them D-MPNNs); each is
+trained for ``--epochs`` epochs here (prediction speed does not depend on how well the model was trained), or taken
+from ``--run LABEL=DIR``.
 
     python benchmarks/scale/predict.py --library /path/to/moses/train.csv.gz --sizes 10000 100000 0
     python benchmarks/scale/predict.py --quick     # 2,000 and 10,000 molecules of the bundled data sets
@@ -42,8 +44,10 @@ sys.path.insert(0, str(HERE.parent))
 from common import ROOT, machine  # noqa: E402
 
 RESULTS = HERE / "results"
-RUNS = {"esol_dmpnn": [], "graph_only": ["descriptors=[]"],
-        "esol_dmpnn_fast": ["descriptors=[{name: rdkit2d_fast}]"]}
+#: label -> (config under configs/, overrides); esol_default is the default ESOL run (the seven-member ensemble)
+RUNS = {"esol_dmpnn": ("esol_dmpnn.yaml", []), "graph_only": ("esol_dmpnn.yaml", ["descriptors=[]"]),
+        "esol_dmpnn_fast": ("esol_dmpnn.yaml", ["descriptors=[{name: rdkit2d_fast}]"]),
+        "esol_default": ("esol.yaml", [])}
 BUNDLED = ("esol_delaney-processed.csv", "lipo_Lipophilicity.csv", "bbbp_BBBP.csv", "freesolv_SAMPL.csv")
 
 
@@ -69,8 +73,8 @@ def library_smiles(path: Path, n: int) -> list[str]:
     return df[column].tolist()
 
 
-def train(label: str, overrides: list[str], epochs: int, out: Path) -> Path:
-    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / "esol_dmpnn.yaml"), "--overwrite",
+def train(label: str, config: str, overrides: list[str], epochs: int, out: Path) -> Path:
+    cmd = [sys.executable, "-m", "molgdl", "run", str(ROOT / "configs" / config), "--overwrite",
            "--set", f"run.name={label}", "--set", f"run.output_dir={out}", "--set", f"trainer.max_epochs={epochs}",
            "--set", "trainer.progress_bar=false", "--set", f"data.cache_dir={out / 'cache'}"]
     for o in overrides:
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         arms = {}  # label -> what to measure: a molgdl run folder or chemprop's model file
         for label in args.runs:
-            arms[label] = Path(given[label]) if label in given else train(label, RUNS[label], args.epochs, tmp / "runs")
+            arms[label] = Path(given[label]) if label in given else train(label, *RUNS[label], args.epochs, tmp / "runs")
         if args.chemprop:
             arms["chemprop_graph"] = chemprop_train(args.chemprop, args.epochs, tmp / "runs")
         for size in args.sizes:

@@ -22,6 +22,17 @@ def test_sanitize_sets_unsafe_values_missing_and_counts_them():
     assert FLOAT32_LIMIT == pytest.approx(3.4028235e38)
 
 
+def test_sanitize_counts_over_the_given_rows_and_can_reuse_the_matrix():
+    m = np.array([[1.0, 8.5e118, np.nan], [np.inf, -2.0, 3.0], [-1e39, 3.0e38, 4.0]])
+    rows = np.array([True, False, True])
+    out, missing, too_large = sanitize(m, rows=rows)
+    ref_out, ref_missing, ref_too_large = sanitize(m[rows])  # the counts of the selected rows alone
+    np.testing.assert_array_equal(out[rows], ref_out)
+    assert missing.tolist() == ref_missing.tolist() == [1, 1, 1] and too_large.tolist() == ref_too_large.tolist()
+    same, _, _ = sanitize(m, inplace=True)
+    assert same is m and np.isnan(m[0, 1]) and m[1, 1] == -2.0
+
+
 def test_describe_missing_names_the_worst_columns():
     names = ["rdkit2d:a", "rdkit2d:Ipc", "rdkit2d:c"]
     assert describe_missing(names, np.array([0, 0, 0]), np.array([0, 0, 0]), 5) is None

@@ -143,10 +143,9 @@ def _build_shard(folder: Path, index: int, first: int, records: list[MoleculeRec
         for i, reason in these.items():
             desc_fails.setdefault(i, reason)
     raw = np.concatenate(parts, axis=1) if parts else np.zeros((len(records), 0))
-    rows, _, _ = sanitize(raw)
     described = np.ones(len(records), dtype=bool)
     described[list(desc_fails)] = False
-    _, missing, too_large = sanitize(raw[described])
+    rows, missing, too_large = sanitize(raw, rows=described, inplace=True)  # raw: a fresh concatenation
 
     failures = dict(fails)
     for i, reason in desc_fails.items():

@@ -230,17 +230,19 @@ def featurize_table(
         dpay = cache.get(dkey) if cache else None
         if dpay is None:
             from_cache = False
-            res = [r for chunk in _map(_descr_chunk, (None, (desc,)), records, workers, f"descriptors ({dname})",
-                                       progress) for r in chunk]
-            width = len(desc.names)
-            mat = np.full((len(records), width), np.nan)
+            chunks = _map(_descr_chunk, (None, (desc,)), records, workers, f"descriptors ({dname})", progress)
+            mat = np.full((len(records), len(desc.names)), np.nan)
             fails = {}
-            for i, (vec, reason) in enumerate(res):
-                if vec is None:
-                    fails[i] = reason
-                else:
-                    check_width(vec, desc.names, records[i], (dname, dparams, dprov), type(desc).compute)
-                    mat[i] = vec
+            i = 0
+            for c in range(len(chunks)):  # each chunk's vectors freed once copied: one matrix in memory, not two
+                for vec, reason in chunks[c]:
+                    if vec is None:
+                        fails[i] = reason
+                    else:
+                        check_width(vec, desc.names, records[i], (dname, dparams, dprov), type(desc).compute)
+                        mat[i] = vec
+                    i += 1
+                chunks[c] = None
             raise_plugin_bugs(fails, records, "descriptor", (dname, dparams, dprov))
             dpay = {"matrix": torch.from_numpy(mat), "fail_pos": list(fails), "fail_reason": list(fails.values())}
             if cache:
@@ -251,8 +253,7 @@ def featurize_table(
     raw = np.concatenate(extra_parts, axis=1) if extra_parts else np.zeros((len(records), 0))
     described = np.ones(len(records), dtype=bool)
     described[list(extra_fail)] = False  # molecules whose descriptors failed as a whole are invalid rows
-    extra, _, _ = sanitize(raw)
-    _, missing, too_large = sanitize(raw[described])
+    extra, missing, too_large = sanitize(raw, rows=described, inplace=True)  # raw: a fresh concatenation
     missing_note = describe_missing(extra_names, missing, too_large, int(described.sum()))
     if missing_note:
         notes.append(missing_note)
@@ -305,7 +306,9 @@ def _attach_targets(data: Data, slices: dict, owner: np.ndarray, table: Molecule
     own = torch.from_numpy(owner.astype(np.int64))
     per_graph = torch.arange(n + 1)
     data.y = torch.from_numpy(table.targets[owner].astype(np.float32)).reshape(n, table.targets.shape[1])
-    data.extra = torch.from_numpy(extra[owner].astype(np.float32)).reshape(n, extra.shape[1])
+    extra32 = extra.astype(np.float32)
+    whole = n == len(extra) and bool((owner == np.arange(n)).all())  # one graph per molecule, none failed
+    data.extra = torch.from_numpy(extra32 if whole else extra32[owner]).reshape(n, extra.shape[1])
     data.mol_index = own
     slices = dict(slices)
     for key in ("y", "extra", "mol_index"):

@@ -62,6 +62,7 @@ def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True
         table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path, shared)
         for pos, why in graphs.failures.items():
             failures.setdefault(pos, f"member {name}: {why}")
+        del graphs  # a member's features (a wide fingerprint on a 10,000-molecule chunk: ~0.5 GB) go before the next
     out = {}
     for key, rep in info["replicates"].items():
         targets = list(rep["weights"])

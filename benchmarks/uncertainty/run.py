@@ -112,7 +112,8 @@ def run_molgdl(config: Path, run_dir: Path, seed: int) -> tuple[dict, pd.DataFra
     cal = json.loads((seed_dir / "calibration.json").read_text())
     (target, state), = cal["targets"].items()
     metrics = json.loads((seed_dir / "metrics.json").read_text())
-    out = {"source": "molgdl", "wall_s": wall, "train_seconds": metrics["train_seconds"]}
+    out = {"source": "molgdl", "wall_s": wall, "train_seconds": metrics["train_seconds"],
+           "seconds_before_resume": metrics.get("seconds_before_resume")}  # in train_seconds: a resumed arm
     for k in ("val", "test"):
         part = pred[(pred["split"] == k) & pred[f"{target}_pred"].notna()]
         out[k] = {"smiles": part["smiles"].tolist(), "y": part[target].tolist(),
@@ -154,14 +155,20 @@ def run_chemprop(pred: pd.DataFrame, target: str, seed: int, s: dict, work: Path
 
 
 def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool, results: Path = RESULTS,
-            work: Path | None = None) -> Path:
+            work: Path | None = None, redo: tuple[str, ...] = ()) -> Path:
     stem = f"{'quick__' if quick else ''}{name}__{split}__s{seed}"
     out = results / f"{stem}.json"
+    partial = results / "partial" / stem  # one JSON per finished arm, and the split the arms share
+    if out.exists() and redo:
+        reopen(out, partial)
     if out.exists():
         print(f"{out.name}: exists, kept")
         return out
-    partial = results / "partial" / stem  # one JSON per finished arm, and the split the arms share
     partial.mkdir(parents=True, exist_ok=True)
+    for arm in redo:  # trained again from scratch: its result and its run folder go
+        (partial / ("chemprop.json" if arm == "chemprop" else f"molgdl_{arm}.json")).unlink(missing_ok=True)
+        if work is not None and (work / stem / arm).is_dir():
+            shutil.rmtree(work / stem / arm)
     scratch = tempfile.TemporaryDirectory(prefix="molgdl_uq_") if work is None else contextlib.nullcontext(None)
     with scratch as tmp:  # the molgdl run folders: thrown away, or kept under --work so that an arm resumes
         base = Path(tmp) if work is None else work / stem
@@ -200,6 +207,23 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
     return out
 
 
+def reopen(out: Path, partial: Path) -> None:
+    """Turn a cell's record back into one file per arm in ``partial`` (the state of the cell before its last arm
+    finished), so that ``--redo`` trains the named arms again and keeps the others."""
+    record = json.loads(out.read_text())
+    partial.mkdir(parents=True, exist_ok=True)
+    chemprop = {}
+    for arm, result in record["arms"].items():
+        source, estimator = arm.split(":", 1)
+        if source == "molgdl":
+            _write_json(partial / f"molgdl_{estimator}.json", result)
+        else:
+            chemprop[arm] = result
+    if chemprop:  # its wall time is not in the record
+        _write_json(partial / "chemprop.json", {**chemprop, "_chemprop_wall_s": float("nan")})
+    out.unlink()
+
+
 def _write_json(path: Path, data: dict) -> None:
     """Written whole or not at all: a kill mid-write leaves no truncated arm behind."""
     tmp = path.with_suffix(".tmp")
@@ -216,7 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=None,
                    help="keep the molgdl run folders here (not in a temporary folder), so a killed cell's "
                         "unfinished arm resumes from its last checkpoint")
+    p.add_argument("--redo", nargs="+", default=[], choices=[*estimator_arms(settings(False)), "chemprop"],
+                   metavar="ARM", help="train these arms of the chosen cells again, from scratch, keeping the others "
+                                       "(finished cells included), e.g. an arm whose training time a resume "
+                                       "under-counted: ensemble, mve, evidential, mc_dropout, langevin or chemprop")
     args = p.parse_args(argv)
+    if args.redo and not args.sets:
+        p.error("--redo needs --sets (the cells to train again)")
     if not CHEMPROP_PY.exists():
         raise SystemExit(f"no chemprop venv at {CHEMPROP_PY}: run benchmarks/peers/setup_chemprop.sh first")
     args.results.mkdir(parents=True, exist_ok=True)
@@ -225,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sets and name not in args.sets:
             continue
         for seed in args.seeds:
-            run_one(name, source, split, seed, s, args.quick, args.results, args.work)
+            run_one(name, source, split, seed, s, args.quick, args.results, args.work, tuple(args.redo))
     return 0
 
 

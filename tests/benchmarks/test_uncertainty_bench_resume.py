@@ -86,3 +86,21 @@ def test_with_work_the_unfinished_arm_reruns_in_its_own_folder(run, tmp_path):
     _cell(run, resumed, tmp_path / "results", work=tmp_path / "work")
     # the same run folder both times, so `molgdl run --resume` continues from the killed run's checkpoint
     assert killed.runs[0] == resumed.runs[0] == tmp_path / "work" / "CHEMBL1_Ki__random__s0" / order[0]
+
+
+def test_redo_trains_the_named_arms_again_from_scratch_and_keeps_the_others(run, tmp_path):
+    first = _Arms()
+    out = _cell(run, first, tmp_path / "results", work=tmp_path / "work")
+    before = json.loads(out.read_text())
+    stale = tmp_path / "work" / "CHEMBL1_Ki__random__s0" / "ensemble"
+    stale.mkdir(parents=True, exist_ok=True)
+    (stale / "status.json").write_text("{}")  # a run folder that --resume would continue
+    again = _Arms()
+    run.run_molgdl, run.run_chemprop = again.molgdl, again.chemprop
+    out = run.run_one("CHEMBL1_Ki", {"name": "moleculeace"}, "random", 0, run.settings(False), False,
+                      tmp_path / "results", tmp_path / "work", ("ensemble", "chemprop"))
+    assert again.trained == ["ensemble", "chemprop"]  # the finished cell was reopened, only these two trained
+    assert not stale.exists() or not (stale / "status.json").exists()  # from scratch, not resumed
+    after = json.loads(out.read_text())
+    assert after == before  # the fakes give the same results again
+    assert not (tmp_path / "results" / "partial" / "CHEMBL1_Ki__random__s0").exists()

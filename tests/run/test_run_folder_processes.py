@@ -85,6 +85,8 @@ def test_second_writer_refused_then_kill_9_and_resume_keep_the_history(tmp_path)
         val_epochs = [int(r["epoch"]) for r in csv.DictReader(fh) if r.get("val/loss")]
     assert val_epochs == list(range(target))  # every epoch once: before the kill, and after the resume
     assert torch.load(last, map_location="cpu", weights_only=True)["epoch"] == target - 1
+    result = json.loads((folder / "seed_0" / "metrics.json").read_text())
+    assert 0 < result["seconds_before_resume"] < result["train_seconds"]  # the first attempt's time is counted
 
 
 @pytest.mark.slow

@@ -142,3 +142,27 @@ def test_a_coverage_that_is_not_a_probability_is_refused(runs, run_cli, tmp_path
     code, out, err = run_cli("predict", "--run", runs / "runs" / "mve", "--input", inp, "--output",
                              tmp_path / "o.csv", "--coverage", "1.5")
     assert code != 0 and "--coverage 1.5 is not a probability" in " ".join((out + err).split())
+
+
+def test_resumed_ensemble_counts_the_training_time_of_members_trained_before(tmp_path):
+    """A deep ensemble stopped after its first member and resumed: member 0 is skipped, and the replicate's
+    train_seconds still include the time it took (recorded in its folder), not only the resumed attempt's."""
+    from molgdl.cli import main
+
+    path = _config(tmp_path, "ens", {"name": "ensemble", "members": 2}, "zscaling")
+    assert main(["run", str(path)]) == 0
+    seed_dir = tmp_path / "runs" / "ens" / "seed_0"
+    first = json.loads((seed_dir / "members" / "member_0" / "train_seconds.json").read_text())["seconds"]
+    assert first > 0
+    # as after a kill during member 1: its folder and the replicate's metrics are not there yet
+    import shutil
+
+    shutil.rmtree(seed_dir / "members" / "member_1")
+    (seed_dir / "metrics.json").unlink()
+    status = tmp_path / "runs" / "ens" / "status.json"
+    status.write_text(json.dumps({**json.loads(status.read_text()), "state": "interrupted"}))
+    assert main(["run", str(path), "--resume"]) == 0
+    result = json.loads((seed_dir / "metrics.json").read_text())
+    assert result["seconds_before_resume"] == pytest.approx(first)
+    second = json.loads((seed_dir / "members" / "member_1" / "train_seconds.json").read_text())["seconds"]
+    assert result["train_seconds"] >= first + second

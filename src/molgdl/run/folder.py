@@ -131,9 +131,12 @@ class RunFolder:
             return {}
 
     def set_status(self, state: str, **extra: Any) -> None:
+        """Write ``state`` with ``extra``, keeping the other fields; the error of an earlier attempt goes (a
+        resumed run that completes does not carry the message of the attempt that failed)."""
         if is_worker_process():
             return
-        data = {**self.status(), "state": state, "updated": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
+        kept = {k: v for k, v in self.status().items() if k != "error"}
+        data = {**kept, "state": state, "updated": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra}
         write_json(self.path / STATUS_FILE, data)
 
     def restore_status(self, data: dict[str, Any]) -> None:

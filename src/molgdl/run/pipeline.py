@@ -150,7 +150,8 @@ def run_replicate(res: Resolved, data: PreparedData, folder: RunFolder, seed: in
         trained = train_neural(res, data, split, seed, seed_dir, resume)
     if is_worker_process() or trained.model is None:
         return {}
-    train_seconds = time.perf_counter() - t0
+    # a resumed fit adds the training time of its earlier attempts, stored in the checkpoint (TrainingClock)
+    train_seconds = time.perf_counter() - t0 + float(trained.extra.get("seconds_before_resume") or 0.0)
     unc_metrics, unc_columns = {}, {}
     if plan is not None:  # the estimator's mean replaces the point prediction (molgdl.uncertainty.stage)
         estimate, unc_metrics = replicate_uncertainty(res, data, split, seed_dir, seed)

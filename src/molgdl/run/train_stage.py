@@ -80,7 +80,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     from pytorch_lightning.loggers import TensorBoardLogger
 
     from molgdl.data.batches import graph_loader
-    from molgdl.train.callbacks import LifecycleCallback
+    from molgdl.train.callbacks import LifecycleCallback, TrainingClock
     from molgdl.train.checkpoint_io import AtomicCheckpointIO, resume_checkpoint
     from molgdl.train.csv_history import HistoryCSVLogger
     from molgdl.train.module import PredictorModule
@@ -146,7 +146,8 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     last_checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
                                       enable_version_counter=False)
     callbacks: list[Any] = [c for c in (checkpoint, last_checkpoint) if c is not None]
-    callbacks.append(LifecycleCallback(res.pm, seed_dir))
+    clock = TrainingClock()  # train_seconds of a resumed run include the attempts before it
+    callbacks += [LifecycleCallback(res.pm, seed_dir), clock]
     if tcfg.early_stopping is not None and not refit:
         callbacks.append(EarlyStopping(monitor=tcfg.early_stopping.monitor, patience=tcfg.early_stopping.patience))
     callbacks += [res.build("callback", f"callbacks[{i}]") for i in range(len(cfg.callbacks))]
@@ -193,6 +194,7 @@ def train_neural(res: Resolved, data: PreparedData, split: dict[str, np.ndarray]
     per_graph = predict_graphs(model, gs.dataset, max(tcfg.batch_size, 128), table.task)
     pred = average_by_owner(per_graph, gs.graph_owner, len(table))
     return TrainedReplicate(pred, model, {"best_checkpoint": best, "epochs": trainer.current_epoch,
+                                          "seconds_before_resume": clock.before,
                                           "best_epoch": best_epoch,
                                           "best_val_loss": _float(checkpoint.best_model_score if checkpoint
                                                                   else None)})

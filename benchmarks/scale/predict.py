@@ -203,11 +203,23 @@ def main(argv: list[str] | None = None) -> int:
                           "epochs_trained": None if label in given else args.epochs, "machine": machine(),
                           "benchmark_command": command, **combined(measured)}
                 name = f"predict_{label}_{len(smiles)}{'_quick' if args.quick else ''}.json"
-                (args.results / name).write_text(json.dumps(record, indent=1) + "\n")
+                record_path(args.results, name, command).write_text(json.dumps(record, indent=1) + "\n")
                 rate = record["streaming_mol_per_s"]
                 print(f"{label} {len(smiles):>8,} molecules: {record['wall_s']:.1f} s (mean of {args.repeats}), "
                       f"{'-' if rate is None else f'{rate:,.0f}'} mol/s streaming, {record['peak_rss_mb']:.0f} MiB peak")
     return 0
+
+
+def record_path(results: Path, name: str, command: str) -> Path:
+    """``results/name``, or ``results/cmd_<digest of command>/name`` when ``results/name`` holds the record of another
+    benchmark command (the report pairs arms of one command: a later command must not replace their records)."""
+    import hashlib
+
+    path = results / name
+    if path.exists() and json.loads(path.read_text()).get("benchmark_command") != command:
+        path = results / f"cmd_{hashlib.sha256(command.encode()).hexdigest()[:8]}" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def combined(runs: list[dict]) -> dict:

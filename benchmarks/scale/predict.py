@@ -126,8 +126,9 @@ def chemprop_measure(chemprop: str, model: Path, smiles: list[str], tmp: Path) -
                                    "MODEL.pt", "-s", "smiles", "--accelerator", "cpu"])}
 
 
-def measure(run: Path, smiles: list[str], chunk: int, tmp: Path) -> dict:
-    """One predict process over ``smiles``: wall seconds, peak RSS (MiB), the molecules/s molgdl reports."""
+def measure(run: Path, smiles: list[str], chunk: int, tmp: Path, live: Path | None = None) -> dict:
+    """One predict process over ``smiles``: wall seconds, peak RSS (MiB), the molecules/s molgdl reports, and the
+    largest resident memory of the predict process while it scored each chunk (:func:`rss_by_chunk`)."""
     inp, out = tmp / f"in_{len(smiles)}.csv.gz", tmp / f"out_{len(smiles)}.csv"
     with gzip.open(inp, "wt") as fh:
         fh.write("smiles\n" + "\n".join(smiles) + "\n")
@@ -136,21 +137,69 @@ def measure(run: Path, smiles: list[str], chunk: int, tmp: Path) -> dict:
     cmd = [sys.executable, "-m", "molgdl", "predict", "--run", str(run), "--input", str(inp), "--output", str(out),
            "--chunk-size", str(chunk), "--quiet"]
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB=%M", *cmd], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "1000"})
-    wall = time.perf_counter() - t0
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "MAXRSS_KB=%M", *cmd], stdout=subprocess.DEVNULL, stderr=err,
+                                text=True, env={**os.environ, "COLUMNS": "1000"})
+        by_chunk = rss_by_chunk(proc, Path(f"{out}.progress.json"), live)
+        wall = time.perf_counter() - t0
+        err.seek(0)
+        stderr = err.read()
     if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-3000:])
+        sys.stderr.write(stderr[-3000:])
         raise RuntimeError("predict failed")
-    reported = re.search(r"wrote (\d+) predictions .*?\(([\d,]+) molecules/s", proc.stderr)
+    reported = re.search(r"wrote (\d+) predictions .*?\(([\d,]+) molecules/s", stderr)
     rows = sum(1 for _ in open(out)) - 1
     if rows != len(smiles) or reported is None:
-        raise RuntimeError(f"predict wrote {rows} rows for {len(smiles)} molecules: {proc.stderr[-1000:]}")
-    return {"wall_s": wall, "peak_rss_mb": int(re.findall(r"MAXRSS_KB=(\d+)", proc.stderr)[-1]) / 1024,
+        raise RuntimeError(f"predict wrote {rows} rows for {len(smiles)} molecules: {stderr[-1000:]}")
+    return {"wall_s": wall, "peak_rss_mb": int(re.findall(r"MAXRSS_KB=(\d+)", stderr)[-1]) / 1024,
+            "rss_by_chunk_mb": by_chunk[:-(-len(smiles) // chunk)],  # not the time after the last chunk
             "streaming_mol_per_s": float(reported.group(2).replace(",", "")),
             "failed": sum(1 for _ in open(f"{out}.failures.csv")) - 1 if Path(f"{out}.failures.csv").exists() else 0,
             "command": shlex.join(["python", "-m", "molgdl", "predict", "--run", run.name, "--input", "INPUT.csv.gz",
                                    "--output", "OUT.csv", "--chunk-size", str(chunk), "--quiet"])}
+
+
+def rss_by_chunk(proc: subprocess.Popen, progress: Path, live: Path | None = None, every: float = 1.0
+                 ) -> list[float | None]:
+    """Wait for ``proc`` (``/usr/bin/time`` running ``molgdl predict``), sampling the predict process's resident
+    memory (VmRSS, featurization workers not included) every ``every`` seconds; returns, per chunk, the largest
+    value seen while it was scored (MiB; None for a chunk shorter than a sample), the chunk told by the job's
+    progress file. So a memory that grows with the input shows chunk by chunk, and ``live`` (a JSON file, rewritten
+    about once a minute and removed at the end) keeps the series of a long run stopped before its record is written."""
+    peaks: list[float | None] = []
+    done, last_write = -1, time.monotonic()
+    while proc.poll() is None:
+        rss = sum(_vm_rss_mb(pid) for pid in _children(proc.pid))
+        try:
+            done = json.loads(progress.read_text())["chunks_written"]
+        except (OSError, ValueError, KeyError):
+            pass  # not written yet, or being replaced
+        if rss and done >= 0:
+            peaks += [None] * (done + 1 - len(peaks))
+            peaks[done] = round(max(peaks[done] or 0.0, rss), 1)
+        if live is not None and time.monotonic() - last_write > 60:
+            live.write_text(json.dumps({"rss_by_chunk_mb": peaks}) + "\n")
+            last_write = time.monotonic()
+        time.sleep(every)
+    if live is not None:
+        live.unlink(missing_ok=True)
+    return peaks
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _vm_rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.repeats):  # arms interleaved, so that every repeat sees the same machine load
                 for label, target in arms.items():
                     runs[label].append(chemprop_measure(args.chemprop, target, smiles, tmp) if label == "chemprop_graph"
-                                       else measure(target, smiles, args.chunk_size, tmp))
+                                       else measure(target, smiles, args.chunk_size, tmp,
+                                                    args.results / f"running_{label}_{len(smiles)}.json"))
             for label, measured in runs.items():
                 record = {"run": label, "molecules": len(smiles), "chunk_size": args.chunk_size, "source": source,
                           "epochs_trained": None if label in given else args.epochs, "machine": machine(),
@@ -230,7 +280,7 @@ def combined(runs: list[dict]) -> dict:
             "streaming_mol_per_s": None if rates[0] is None else sum(rates) / len(rates),
             "failed": runs[0]["failed"], "command": runs[0]["command"], "repeats": len(runs),
             "wall_s_runs": [r["wall_s"] for r in runs], "peak_rss_mb_runs": [r["peak_rss_mb"] for r in runs],
-            "streaming_mol_per_s_runs": rates}
+            "streaming_mol_per_s_runs": rates, "rss_by_chunk_mb_runs": [r.get("rss_by_chunk_mb") for r in runs]}
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ def render(records: list[dict]) -> str:
     for (run, _), rows in series.items():
         if len(rows) > 1:
             lines.append("- " + rss_sentence(run, rows))
+    lines += [text for r in records if (text := chunk_rss_sentence(r))]
     by_run: dict[str, list[dict]] = {}
     for r in records:
         by_run.setdefault(r["run"], []).append(r)
@@ -132,6 +133,22 @@ def render(records: list[dict]) -> str:
     if not peers:
         lines.append("- No chemprop `predict` arm in these records: the comparison with chemprop is not measured here.")
     return "\n".join(lines)
+
+
+def chunk_rss_sentence(r: dict) -> str | None:
+    """Whether the predict process's memory grows from chunk to chunk (records with ``rss_by_chunk_mb``, sampled
+    every second by predict.py; at least 4 chunks sampled): the largest RSS in the first and the second half of the
+    chunks, and the RSS while scoring the first and the last chunk."""
+    series = [(k, v) for k, v in enumerate(r.get("rss_by_chunk_mb") or []) if v is not None]
+    if len(series) < 4:
+        return None
+    half = len(series) // 2
+    first, second = max(v for _, v in series[:half]), max(v for _, v in series[half:])
+    return (f"- {r['run']} at {r['molecules']:,} molecules, chunks of {r['chunk_size']:,}: resident memory of the "
+            f"predict process (workers not included) {series[0][1]:,.0f} MiB while scoring chunk {series[0][0] + 1} and "
+            f"{series[-1][1]:,.0f} MiB while scoring chunk {series[-1][0] + 1}; the largest over the first "
+            f"{half} sampled chunks {first:,.0f} MiB, over the last {len(series) - half} {second:,.0f} MiB "
+            f"({second / first:.2f}x).")
 
 
 def peer_sentence(g: dict, c: dict) -> str:

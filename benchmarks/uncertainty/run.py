@@ -160,7 +160,12 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
     out = results / f"{stem}.json"
     partial = results / "partial" / stem  # one JSON per finished arm, and the split the arms share
     if out.exists() and redo:
-        reopen(out, partial)
+        if set(redo) == {"chemprop"}:  # chemprop alone: its split must come from a molgdl arm's run folder
+            molecules = split_from_work(work / stem if work is not None else None, seed)
+            reopen(out, partial)
+            molecules.to_csv(partial / "split.csv", index=False)
+        else:
+            reopen(out, partial)
     if out.exists():
         print(f"{out.name}: exists, kept")
         return out
@@ -207,6 +212,20 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
     return out
 
 
+def split_from_work(base: Path | None, seed: int) -> pd.DataFrame:
+    """The cell's split (smiles, split, target: what chemprop trains on) from the predictions of any molgdl arm left
+    in the cell's work folder ``base`` (every arm has the same split). A record keeps no training molecules, so
+    without such a folder chemprop cannot be trained again alone."""
+    for predictions in sorted(base.glob(f"*/seed_{seed}/predictions.csv")) if base is not None else []:
+        pred = pd.read_csv(predictions)
+        target = next(c for c in pred.columns if f"{c}_pred" in pred.columns)
+        return pred[["smiles", "split", target]]
+    raise SystemExit(f"--redo chemprop alone needs the cell's split, and no molgdl arm's predictions.csv under "
+                     f"{base if base is not None else 'a --work folder'} holds it (the record keeps no training "
+                     "molecules); train a molgdl arm again with it (e.g. --redo mve chemprop), or pass the --work "
+                     "folder of the cell's first run. Nothing was changed.")
+
+
 def reopen(out: Path, partial: Path) -> None:
     """Turn a cell's record back into one file per arm in ``partial`` (the state of the cell before its last arm
     finished), so that ``--redo`` trains the named arms again and keeps the others."""
@@ -243,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--redo", nargs="+", default=[], choices=[*estimator_arms(settings(False)), "chemprop"],
                    metavar="ARM", help="train these arms of the chosen cells again, from scratch, keeping the others "
                                        "(finished cells included), e.g. an arm whose training time a resume "
-                                       "under-counted: ensemble, mve, evidential, mc_dropout, langevin or chemprop")
+                                       "under-counted: ensemble, mve, evidential, mc_dropout, langevin or chemprop "
+                                       "(chemprop alone takes the split from a molgdl arm's folder under --work)")
     args = p.parse_args(argv)
     if args.redo and not args.sets:
         p.error("--redo needs --sets (the cells to train again)")

@@ -104,3 +104,31 @@ def test_redo_trains_the_named_arms_again_from_scratch_and_keeps_the_others(run,
     after = json.loads(out.read_text())
     assert after == before  # the fakes give the same results again
     assert not (tmp_path / "results" / "partial" / "CHEMBL1_Ki__random__s0").exists()
+
+
+def test_redo_chemprop_alone_takes_the_split_from_a_molgdl_arm_of_the_work_folder(run, tmp_path):
+    first = _Arms()
+    out = _cell(run, first, tmp_path / "results", work=tmp_path / "work")
+    before = json.loads(out.read_text())
+    arm_dir = tmp_path / "work" / "CHEMBL1_Ki__random__s0" / "mve" / "seed_0"
+    arm_dir.mkdir(parents=True)
+    pd.DataFrame({"smiles": ["C", "CC", "CCC"], "split": ["train", "val", "test"], "pIC50": [1.0, 2.0, 3.5],
+                  "pIC50_pred": [1.1, 2.1, 3.1], "pIC50_unc": [0.1, 0.2, 0.3]}).to_csv(arm_dir / "predictions.csv",
+                                                                                    index=False)
+    again = _Arms()
+    run.run_molgdl, run.run_chemprop = again.molgdl, again.chemprop
+    out = run.run_one("CHEMBL1_Ki", {"name": "moleculeace"}, "random", 0, run.settings(False), False,
+                      tmp_path / "results", tmp_path / "work", ("chemprop",))
+    assert again.trained == ["chemprop"]  # the fake checks it got the molgdl arms' split and target
+    assert json.loads(out.read_text()) == before
+
+
+def test_redo_chemprop_alone_without_a_work_folder_says_how_to_go_on(run, tmp_path):
+    out = _cell(run, _Arms(), tmp_path / "results")
+    again = _Arms()
+    run.run_molgdl, run.run_chemprop = again.molgdl, again.chemprop
+    with pytest.raises(SystemExit, match="--redo mve chemprop"):
+        run.run_one("CHEMBL1_Ki", {"name": "moleculeace"}, "random", 0, run.settings(False), False,
+                    tmp_path / "results", tmp_path / "work", ("chemprop",))
+    assert again.trained == [] and out.exists()  # refused before the record was touched
+    assert not (tmp_path / "results" / "partial" / "CHEMBL1_Ki__random__s0").exists()

@@ -23,22 +23,19 @@ if TYPE_CHECKING:
     from molgdl.data import MoleculeTable
 
 
+def _table_options(params: CsvParams | DataFrameParams) -> dict:
+    """The column and validation options a CSV file and a DataFrame are read with."""
+    return {"smiles_column": params.smiles_column, "target_columns": list(params.target_columns),
+            "id_column": params.id_column, "task": params.task, "validate_smiles": params.validate_smiles,
+            "units": dict(params.units), "split_column": params.split_column, "cliff_column": params.cliff_column,
+            "metadata_columns": list(params.metadata_columns)}
+
+
 def csv_dataset(params: CsvParams) -> "MoleculeTable":
     """A user CSV file (see :func:`molgdl_datasets.csv_reader.read_csv_table`)."""
     from molgdl_datasets.csv_reader import read_csv_table
 
-    return read_csv_table(
-        params.path,
-        smiles_column=params.smiles_column,
-        target_columns=list(params.target_columns),
-        id_column=params.id_column,
-        task=params.task,
-        validate_smiles=params.validate_smiles,
-        units=dict(params.units),
-        split_column=params.split_column,
-        cliff_column=params.cliff_column,
-        metadata_columns=list(params.metadata_columns),
-    )
+    return read_csv_table(params.path, **_table_options(params))
 
 
 def dataframe_dataset(params: DataFrameParams) -> "MoleculeTable":
@@ -46,19 +43,7 @@ def dataframe_dataset(params: DataFrameParams) -> "MoleculeTable":
     from molgdl.data.frames import get_frame
     from molgdl_datasets.csv_reader import read_frame_table
 
-    return read_frame_table(
-        get_frame(params.frame),
-        where=f"DataFrame {params.frame}",
-        smiles_column=params.smiles_column,
-        target_columns=list(params.target_columns),
-        id_column=params.id_column,
-        task=params.task,
-        validate_smiles=params.validate_smiles,
-        units=dict(params.units),
-        split_column=params.split_column,
-        cliff_column=params.cliff_column,
-        metadata_columns=list(params.metadata_columns),
-    )
+    return read_frame_table(get_frame(params.frame), where=f"DataFrame {params.frame}", **_table_options(params))
 
 
 def sdf_dataset(params: SdfParams) -> "MoleculeTable":

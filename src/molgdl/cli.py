@@ -172,7 +172,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
                               hint="write CSV, CSV.gz or Parquet (e.g. --output emb.parquet)")
         refuse_embed(run_dir)
         check_output_path(output)  # before any work
-        out = api.open_run(run_dir).embed(input_path)
+        out = api.open_run(run_dir).embed(input_path, device=args.device)
         write_embeddings(out, output)
         _console().print(f"wrote {len(out)} embeddings to {args.output}")
         return 0
@@ -182,7 +182,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def _stream_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {"chunk_size": args.chunk_size, "shard": args.shard, "resume": args.resume, "progress": not args.quiet}
+    return {"chunk_size": args.chunk_size, "shard": args.shard, "resume": args.resume, "progress": not args.quiet,
+            "device": args.device}
 
 
 def _print_screen_summary(what: str, output: str, summary) -> None:
@@ -376,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--shard", metavar="K/N", help="score only part K of N of the input (1 <= K <= N); "
                         "join the parts with `molgdl merge` (docs/screening.md)")
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        sp.add_argument("--device", default="auto", metavar="DEVICE",
+                        help="where the models run: auto (a CUDA GPU when there is one, else the CPU), cpu, cuda, "
+                             "cuda:N or mps; several GPUs: one --shard job per GPU (docs/screening.md)")
         if name == "predict":  # uncertainty runs (docs/uncertainty.md)
             sp.add_argument("--coverage", type=float, default=None,
                             help="nominal coverage of <target>_lower/_upper for a run with uncertainty "

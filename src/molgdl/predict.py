@@ -172,9 +172,10 @@ def read_molecules(source: Molecules, smiles_column: str, target_names: list[str
     return MoleculeTable(records, np.full((len(records), len(target_names)), np.nan), target_names, task, where)
 
 
-def replicate_predictions(run_dir: Path, input_path: Molecules, cache: bool | MemoryFeatureCache = True
-                          ) -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
-    """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name;
+def replicate_predictions(run_dir: Path, input_path: Molecules, cache: bool | MemoryFeatureCache = True,
+                          device: str = "cpu") -> tuple[MoleculeTable, GraphSet, dict[str, np.ndarray]]:
+    """Each replicate's predictions ``[M, T]`` of the molecules in ``input_path``, keyed by its folder name, the
+    models run on ``device`` (``molgdl.run.device``; classical models on the CPU);
     ``cache=False`` featurizes without the on-disk cache (streaming predict: chunks are seen once), a
     :class:`MemoryFeatureCache` shares the features of these molecules with other runs (an ensemble's members)."""
     res, seed_dirs = open_run(run_dir)
@@ -187,7 +188,8 @@ def replicate_predictions(run_dir: Path, input_path: Molecules, cache: bool | Me
                                                      graphs, len(table))
             continue
         model = load_replicate_model(res, seed_dir, graphs, table)
-        per_graph = predict_graphs(model, graphs.dataset, 256, task) if len(graphs.dataset) else np.zeros((0, len(names)))
+        per_graph = (predict_graphs(model, graphs.dataset, 256, task, device) if len(graphs.dataset)
+                     else np.zeros((0, len(names))))
         preds[seed_dir.name] = average_by_owner(per_graph, graphs.graph_owner, len(table))
     return table, graphs, preds
 
@@ -211,20 +213,21 @@ def predict_file(run_dir: Path, input_path: Path, output_path: Path, coverage: f
 
 
 def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | None = None,
-                      cache: bool = True) -> pd.DataFrame:
+                      cache: bool = True, device: str = "cpu") -> pd.DataFrame:
     """One row per input molecule: SMILES, ``<target>_pred`` (mean over replicates), ``<target>_std`` (with
     several replicates) and ``error``; a run with an ``uncertainty:`` section adds ``<target>_unc`` and the
     interval ``<target>_lower``/``_upper`` at ``coverage`` (default: the run's; docs/uncertainty.md), and its
     ``_pred`` is the estimator's mean. ``input_path``: a CSV file, a DataFrame or a list of SMILES
     (:func:`read_molecules`); the one function behind ``molgdl predict`` and ``molgdl.api.Run.predict`` (streamed
-    chunk by chunk by :mod:`molgdl.screen`, with ``cache=False``)."""
+    chunk by chunk by :mod:`molgdl.screen`, with ``cache=False``). ``device``: where the models run
+    (:func:`molgdl.run.device.resolve_device` of the user's choice)."""
     from molgdl.ensemble.predict import ensemble_replicate_predictions, is_ensemble_run
     from molgdl.uncertainty.predict import has_uncertainty, uncertainty_columns
 
     if is_ensemble_run(run_dir):  # the weighted sum of its members' predictions (docs/ensembles.md)
-        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), input_path, cache)
+        table, failures, by_replicate = ensemble_replicate_predictions(Path(run_dir), input_path, cache, device)
     else:
-        table, graphs, by_replicate = replicate_predictions(run_dir, input_path, cache)
+        table, graphs, by_replicate = replicate_predictions(run_dir, input_path, cache, device)
         failures = graphs.failures
     names = table.target_names
     preds = list(by_replicate.values())
@@ -235,7 +238,7 @@ def predict_molecules(run_dir: Path, input_path: Molecules, coverage: float | No
         if len(preds) > 1:
             out[f"{name}_std"] = np.std(preds, axis=0)[:, t]
     if not is_ensemble_run(run_dir) and has_uncertainty(run_dir):  # molgdl.uncertainty.predict
-        for column, values in uncertainty_columns(Path(run_dir), table, graphs, coverage).items():
+        for column, values in uncertainty_columns(Path(run_dir), table, graphs, coverage, device).items():
             out[column] = values
     out["error"] = [failures.get(i, "") for i in range(len(table))]
     return out
@@ -290,7 +293,7 @@ def write_embeddings(out: pd.DataFrame, output_path: Path) -> None:
 
 
 def embed_molecules(run_dir: Path, input_path: Molecules, cache: bool = True,
-                    with_errors: bool = False) -> pd.DataFrame:
+                    with_errors: bool = False, device: str = "cpu") -> pd.DataFrame:
     """Per-molecule learned representation (after the readout) of the first replicate, with SMILES and ids;
     for a classical run, the imputed descriptor vector its estimators see. ``input_path``: a CSV file, a
     DataFrame or a list of SMILES; the one function behind ``molgdl embed`` and ``molgdl.api.Run.embed``
@@ -311,7 +314,7 @@ def embed_molecules(run_dir: Path, input_path: Molecules, cache: bool = True,
         emb = _classical_output(load_classical_replicate(res, seed_dirs[0]).features(graphs.extra), graphs, len(table))
     else:
         model = load_replicate_model(res, seed_dirs[0], graphs, table)
-        emb = average_by_owner(embed_graphs(model, graphs.dataset, 256), graphs.graph_owner, len(table))
+        emb = average_by_owner(embed_graphs(model, graphs.dataset, 256, device), graphs.graph_owner, len(table))
     out = pd.DataFrame(emb, columns=[f"f{i}" for i in range(emb.shape[1])])
     out.insert(0, "smiles", table.smiles)
     out.insert(0, "id", [r.id for r in table.records])

@@ -235,13 +235,15 @@ class Run:
         return Figure(name, path)
 
     # --- using the trained models ----------------------------------------------------------------------------
-    def predict(self, molecules: Molecules, coverage: float | None = None) -> "pd.DataFrame":
+    def predict(self, molecules: Molecules, coverage: float | None = None, device: str = "auto") -> "pd.DataFrame":
         """Predict new molecules with every replicate (averaged), as ``molgdl predict``.
 
         Args:
             molecules: a CSV file with a SMILES column, a DataFrame with one, or a list of SMILES.
             coverage: for a run with uncertainty, the nominal coverage of ``<target>_lower``/``_upper``
                 (default: the run's ``uncertainty.coverage``; docs/uncertainty.md).
+            device: where the models run: ``"auto"`` (a CUDA GPU when torch sees one, else the CPU), ``"cpu"``,
+                ``"cuda"``, ``"cuda:N"`` or ``"mps"``; classical models run on the CPU.
 
         Returns:
             One row per molecule: ``smiles``, ``<target>_pred`` (``<target>_std`` with several replicates), and
@@ -255,11 +257,13 @@ class Run:
             [False, False, True]
         """
         from molgdl.predict import predict_molecules
+        from molgdl.run.device import resolve_device
 
-        return predict_molecules(self.path, molecules, coverage=coverage)
+        return predict_molecules(self.path, molecules, coverage=coverage, device=resolve_device(device))
 
-    def embed(self, molecules: Molecules) -> "pd.DataFrame":
-        """The learned representation of new molecules (first replicate), as ``molgdl embed``.
+    def embed(self, molecules: Molecules, device: str = "auto") -> "pd.DataFrame":
+        """The learned representation of new molecules (first replicate), as ``molgdl embed``, the model on
+        ``device`` (as in :meth:`predict`).
 
         Returns:
             One row per molecule: ``id``, ``smiles`` and the features ``f0``, ``f1``, ...
@@ -270,12 +274,13 @@ class Run:
             (2, 18)
         """
         from molgdl.predict import embed_molecules
+        from molgdl.run.device import resolve_device
 
-        return embed_molecules(self.path, molecules)
+        return embed_molecules(self.path, molecules, device=resolve_device(device))
 
     def predict_file(self, input: str | Path, output: str | Path, *, chunk_size: int = 10_000,
                      shard: str | None = None, resume: bool = False, coverage: float | None = None,
-                     progress: bool = True) -> "ScreenSummary":
+                     progress: bool = True, device: str = "auto") -> "ScreenSummary":
         """Predict a molecule library of any size, streamed in chunks, as ``molgdl predict`` (docs/screening.md).
 
         Args:
@@ -288,6 +293,8 @@ class Run:
             resume: continue a killed job from its last completed chunk.
             coverage: as in :meth:`predict`.
             progress: show a progress bar (only on a terminal).
+            device: where the models run: ``"auto"`` (a CUDA GPU when torch sees one, else the CPU), ``"cpu"``,
+                ``"cuda"``, ``"cuda:N"`` or ``"mps"``; classical models run on the CPU.
 
         Returns:
             A summary: rows read and written, molecules that failed, seconds.
@@ -301,14 +308,17 @@ class Run:
             >>> pd.read_csv("scores.csv.failures.csv")["row"].tolist()
             [3]
         """
+        from molgdl.run.device import resolve_device
         from molgdl.screen.shards import parse_shard
         from molgdl.screen.stream import stream_file
 
         return stream_file("predict", self.path, Path(input), Path(output), chunk_size=chunk_size,
-                           shard=parse_shard(shard), resume=resume, coverage=coverage, progress=progress)
+                           shard=parse_shard(shard), resume=resume, coverage=coverage, progress=progress,
+                           device=resolve_device(device))
 
     def embed_file(self, input: str | Path, output: str | Path, *, chunk_size: int = 10_000,
-                   shard: str | None = None, resume: bool = False, progress: bool = True) -> "ScreenSummary":
+                   shard: str | None = None, resume: bool = False, progress: bool = True,
+                   device: str = "auto") -> "ScreenSummary":
         """The rows of :meth:`embed` for a library of any size, streamed as :meth:`predict_file`.
 
         Example:
@@ -318,11 +328,12 @@ class Run:
             >>> pd.read_parquet("emb.parquet").shape
             (3, 18)
         """
+        from molgdl.run.device import resolve_device
         from molgdl.screen.shards import parse_shard
         from molgdl.screen.stream import stream_file
 
         return stream_file("embed", self.path, Path(input), Path(output), chunk_size=chunk_size,
-                           shard=parse_shard(shard), resume=resume, progress=progress)
+                           shard=parse_shard(shard), resume=resume, progress=progress, device=resolve_device(device))
 
     def analyse(self, name: str, **params: Any) -> "AnalysisResult":
         """Run a registered analysis (``molgdl.components("analysis")``) on this run.

@@ -42,12 +42,12 @@ def read_ensemble(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / ENSEMBLE_FILE).read_text())
 
 
-def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True):
+def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True, device: str = "cpu"):
     """``(table, failures, {replicate: [M, T]})`` for the molecules of ``input_path``; ``failures``: molecule
     position -> why a member with a weight could not featurize it (its prediction is NaN). Without the on-disk
     cache (``cache=False``: a streamed chunk) the members share one in-memory cache, so that features the members
     have in common (the same featurizer or descriptor set with the same params) are computed once, not once per
-    member."""
+    member. Neural members run on ``device``."""
     from molgdl.data.cache import MemoryFeatureCache
     from molgdl.predict import replicate_predictions
 
@@ -59,7 +59,7 @@ def ensemble_replicate_predictions(run_dir: Path, input_path, cache: bool = True
     shared = cache or MemoryFeatureCache()
     for name in used:
         member_dir = Path(run_dir) / MEMBERS_DIR / name
-        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path, shared)
+        table, graphs, member_preds[name] = replicate_predictions(member_dir, input_path, shared, device)
         for pos, why in graphs.failures.items():
             failures.setdefault(pos, f"member {name}: {why}")
         del graphs  # a member's features (a wide fingerprint on a 10,000-molecule chunk: ~0.5 GB) go before the next

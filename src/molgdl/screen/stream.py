@@ -47,8 +47,10 @@ class ScreenSummary:
 
 def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
                 shard: Shard | None = None, resume: bool = False, coverage: float | None = None,
-                progress: bool = True) -> ScreenSummary:
-    """Score ``input_path`` with the run in ``run_dir`` (``command``: "predict" or "embed") into ``output``."""
+                progress: bool = True, device: str = "cpu") -> ScreenSummary:
+    """Score ``input_path`` with the run in ``run_dir`` (``command``: "predict" or "embed") into ``output``, the
+    models on ``device`` (not part of the job: a job resumed on another device goes on, its numbers equal to
+    float32 rounding)."""
     from molgdl.predict import check_output_path
 
     run_dir, input_path, output = Path(run_dir), Path(input_path), Path(output)
@@ -86,7 +88,7 @@ def stream_file(command: str, run_dir: Path, input_path: Path, output: Path, *, 
                 continue
             if shard is not None and not shard.takes(raw.index):
                 continue
-            frame, failed = _score(command, run_dir, raw, coverage)
+            frame, failed = _score(command, run_dir, raw, coverage, device)
             state.output_bytes = writer.write(frame, state.chunks_written)
             state.failures_bytes = failures.write(failed, state.failures_bytes)
             state.chunks_done, state.chunks_written = raw.index + 1, state.chunks_written + 1
@@ -149,7 +151,7 @@ def _start_or_resume(job: dict, output: Path, resume: bool) -> Progress:
     return Progress(job=job)
 
 
-def _score(command: str, run_dir: Path, raw, coverage) -> tuple[pd.DataFrame, list]:
+def _score(command: str, run_dir: Path, raw, coverage, device: str) -> tuple[pd.DataFrame, list]:
     """The chunk's output frame and its failed molecules ``(row, smiles, reason)``."""
     from molgdl.predict import embed_molecules, predict_molecules
 
@@ -158,10 +160,10 @@ def _score(command: str, run_dir: Path, raw, coverage) -> tuple[pd.DataFrame, li
     molecules = pd.DataFrame({"smiles": smiles}, index=pd.RangeIndex(raw.first_row - 1, raw.first_row - 1 + len(raw)))
     molecules.attrs["source"] = f"rows {raw.first_row}-{raw.first_row + len(raw) - 1} of {raw.source}"
     if command == "predict":
-        frame = predict_molecules(run_dir, molecules, coverage=coverage, cache=False)
+        frame = predict_molecules(run_dir, molecules, coverage=coverage, cache=False, device=device)
         errors = frame["error"]
     else:
-        frame = embed_molecules(run_dir, molecules, cache=False, with_errors=True)
+        frame = embed_molecules(run_dir, molecules, cache=False, with_errors=True, device=device)
         errors = frame.pop("error")
     errors = [read_errors.get(i, e) for i, e in enumerate(errors)]
     if command == "predict":

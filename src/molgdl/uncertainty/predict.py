@@ -20,9 +20,10 @@ def has_uncertainty(run_dir: Path) -> bool:
     return cfg.is_file() and bool((yaml.safe_load(cfg.read_text()) or {}).get("uncertainty"))
 
 
-def uncertainty_columns(run_dir: Path, table, graphs, coverage: float | None = None) -> dict[str, np.ndarray]:
+def uncertainty_columns(run_dir: Path, table, graphs, coverage: float | None = None,
+                        device: str = "cpu") -> dict[str, np.ndarray]:
     """``{<target>_pred, <target>_unc, <target>_lower, <target>_upper}`` ``[M]`` (no bounds for classification)
-    at ``coverage`` (default: the run's ``uncertainty.coverage``)."""
+    at ``coverage`` (default: the run's ``uncertainty.coverage``), the models run on ``device``."""
     from molgdl.predict import open_run
 
     if coverage is not None and not 0.0 < coverage < 1.0:
@@ -38,7 +39,7 @@ def uncertainty_columns(run_dir: Path, table, graphs, coverage: float | None = N
             raise RunDirError(f"{seed_dir} has no {CALIBRATION_FILE}: the run has an uncertainty section but "
                               "its calibration was not written", hint="resume or rerun the run")
         state = json.loads(path.read_text())
-        mean, spread, members = raw_estimate(res, seed_dir, graphs, table, table.task)
+        mean, spread, members = raw_estimate(res, seed_dir, graphs, table, table.task, device=device)
         estimates.append(calibrated(calibrator, state, table.task, mean, spread, coverage, members))
     cols: dict[str, np.ndarray] = {}
     for t, name in enumerate(table.target_names):

@@ -44,17 +44,17 @@ class Estimate:
         return cols
 
 
-def raw_estimate(res, replicate_dir: Path, graphs, table, task: str, seed: int = 0
+def raw_estimate(res, replicate_dir: Path, graphs, table, task: str, seed: int = 0, device: str = "cpu"
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mixture mean and std ``[M, T]`` over every kept model and forward pass of one replicate, and each kept
-    model's own mean ``[K, M, T]``."""
+    """Mixture mean and std ``[M, T]`` over every kept model and forward pass of one replicate (on ``device``),
+    and each kept model's own mean ``[K, M, T]``."""
     from molgdl.predict import load_replicate_model
 
     plan = plan_of(res)
     means, variances = [], []
     for k, path in enumerate(model_files(replicate_dir)):
         model = load_replicate_model(res, Path(replicate_dir), graphs, table, path=path)
-        m, v = pass_moments(model, graphs.dataset, plan, task, seed=seed + k)
+        m, v = pass_moments(model, graphs.dataset, plan, task, seed=seed + k, device=device)
         means.append(m)
         variances.append(v)
     mean, var = mixture(np.concatenate(means), np.concatenate(variances))

@@ -255,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="ESOL (300 molecules), 6 epochs, 3 members: a smoke run")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--sets", nargs="+", default=None, help="only these set names (e.g. esol CHEMBL204_Ki)")
+    p.add_argument("--splits", nargs="+", default=None, choices=["random", "scaffold"],
+                   help="only these splits (e.g. two processes for lipo's random and scaffold cells)")
     p.add_argument("--results", type=Path, default=RESULTS, help="where the raw results go (default: results/)")
     p.add_argument("--work", type=Path, default=None,
                    help="keep the molgdl run folders here (not in a temporary folder), so a killed cell's "
@@ -272,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     s = settings(args.quick)
     for name, source, split in benchmark_sets(args.quick):
-        if args.sets and name not in args.sets:
+        if (args.sets and name not in args.sets) or (args.splits and split not in args.splits):
             continue
         for seed in args.seeds:
             run_one(name, source, split, seed, s, args.quick, args.results, args.work, tuple(args.redo))

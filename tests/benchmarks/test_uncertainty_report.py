@@ -111,3 +111,22 @@ def test_conformal_coverage_test_holds_its_level_where_a_binomial_test_does_not(
     # the law's mean is k / (n + 1), the familiar lower bound 1 - alpha plus at most 1 / (n + 1)
     a, b = report.split_conformal_coverage(n_cal)
     assert a / (a + b) == pytest.approx(k / (n_cal + 1)) and 0.9 <= a / (a + b) <= 0.9 + 1 / (n_cal + 1)
+
+
+def test_the_pooled_coverage_test_brackets_estimators_that_share_their_molecules(report):
+    """Two sets, two estimators with the same covered count on each set (as fully correlated estimators would
+    give): counted as four independent cells the shortfall looks twice as sure as it is, counted once per set it
+    is the plain test of two independent counts."""
+    from scipy.stats import betabinom, norm
+
+    n_test, n_val = {"A": 200, "B": 200}, {"A": 199, "B": 199}
+    law = betabinom(200, *report.split_conformal_coverage(199))
+    covered = round(law.mean() - 1.5 * law.std())  # the same shortfall on both sets and both estimators
+    table = {k: {a: {"conformal": {"unc_coverage": covered / 200}} for a in ("x", "y")} for k in n_test}
+    text = report.coverage_consistency(table, ["A", "B"], n_test, n_val, ["x", "y"])
+    z = 2 * (covered - law.mean()) / np.sqrt(2 * law.var())  # two independent sets
+    p_sets = 2 * norm.sf(abs(z))
+    p_cells = 2 * norm.sf(abs(z) * np.sqrt(2))  # four "independent" cells: sqrt(2) times the z
+    assert f"p = {p_cells:.2g} with the cells taken as independent" in text
+    assert f"p = {p_sets:.2g} with each of the 2 sets counted once" in text
+    assert p_cells < p_sets

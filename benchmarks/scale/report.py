@@ -136,10 +136,10 @@ def render(records: list[dict]) -> str:
 
 
 def chunk_rss_sentence(r: dict) -> str | None:
-    """Whether the predict process's memory grows from chunk to chunk (records with ``rss_by_chunk_mb``, sampled
-    every second by predict.py; at least 4 chunks sampled): the largest RSS in the first and the second half of the
-    chunks, and the RSS while scoring the first and the last chunk."""
-    series = [(k, v) for k, v in enumerate(r.get("rss_by_chunk_mb") or []) if v is not None]
+    """Whether the predict process's memory grows from chunk to chunk (``rss_by_chunk_mb_runs``: per repeat, the
+    series sampled every second by predict.py; the first repeat's, with at least 4 chunks sampled): the largest RSS
+    in the first and the second half of the chunks, and the RSS while scoring the first and the last chunk."""
+    series = [(k, v) for k, v in enumerate((r.get("rss_by_chunk_mb_runs") or [None])[0] or []) if v is not None]
     if len(series) < 4:
         return None
     half = len(series) // 2

@@ -69,8 +69,9 @@ def test_rss_by_chunk_follows_a_memory_that_grows_chunk_by_chunk(tmp_path):
 def test_the_report_compares_the_memory_of_early_and_late_chunks():
     report = _load_module("scale_report_rss", PREDICT.with_name("report.py"))
     record = {"run": "esol_default", "molecules": 60_000, "chunk_size": 10_000,
-              "rss_by_chunk_mb": [900.0, 1000.0, None, 1100.0, 1050.0, 1210.0]}
+              "rss_by_chunk_mb_runs": [[900.0, 1000.0, None, 1100.0, 1050.0, 1210.0], [800.0] * 6]}
     text = report.chunk_rss_sentence(record)
     assert "900 MiB while scoring chunk 1" in text and "1,210 MiB while scoring chunk 6" in text
     assert "first 2 sampled chunks 1,000 MiB, over the last 3 1,210 MiB (1.21x)" in text
-    assert report.chunk_rss_sentence({**record, "rss_by_chunk_mb": [900.0, None, 950.0]}) is None
+    assert report.chunk_rss_sentence({**record, "rss_by_chunk_mb_runs": [[900.0, None, 950.0]]}) is None
+    assert report.chunk_rss_sentence({"run": "graph_only"}) is None  # a record from before the series

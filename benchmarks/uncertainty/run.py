@@ -160,12 +160,11 @@ def run_one(name: str, source: dict, split: str, seed: int, s: dict, quick: bool
     out = results / f"{stem}.json"
     partial = results / "partial" / stem  # one JSON per finished arm, and the split the arms share
     if out.exists() and redo:
-        if set(redo) == {"chemprop"}:  # chemprop alone: its split must come from a molgdl arm's run folder
-            molecules = split_from_work(work / stem if work is not None else None, seed)
-            reopen(out, partial)
-            molecules.to_csv(partial / "split.csv", index=False)
-        else:
-            reopen(out, partial)
+        # chemprop alone: its split must come from a molgdl arm's run folder, found before the record is touched
+        alone = split_from_work(work / stem if work is not None else None, seed) if set(redo) == {"chemprop"} else None
+        reopen(out, partial)
+        if alone is not None:
+            alone.to_csv(partial / "split.csv", index=False)
     if out.exists():
         print(f"{out.name}: exists, kept")
         return out

@@ -130,3 +130,23 @@ def test_the_pooled_coverage_test_brackets_estimators_that_share_their_molecules
     assert f"p = {p_cells:.2g} with the cells taken as independent" in text
     assert f"p = {p_sets:.2g} with each of the 2 sets counted once" in text
     assert p_cells < p_sets
+
+
+def test_band_probability_matches_simulated_split_conformal(report):
+    """The chance that split conformal (80 calibration, 100 test points) covers 88-92% of a test set, from its
+    beta-binomial law, against 4,000 simulated draws on exchangeable scores; more test and calibration points
+    narrow the spread and raise it."""
+    rng = np.random.default_rng(1)
+    n_cal, m, draws = 80, 100, 4000
+    k = int(np.ceil((n_cal + 1) * 0.9))
+    inside = 0
+    for _ in range(draws):
+        scores = rng.exponential(size=n_cal + m)
+        q = np.sort(scores[:n_cal])[k - 1]
+        inside += 0.88 <= np.mean(scores[n_cal:] <= q) <= 0.92
+    p = report.band_probability(m, n_cal)
+    assert abs(inside / draws - p) < 3 * np.sqrt(p * (1 - p) / draws)
+    assert 0.2 < p < 0.6
+    assert report.band_probability(20000, 20000) > 0.99
+    text = report.band_sentence(["A", "B"], {"A": m, "B": m}, {"A": n_cal, "B": n_cal})
+    assert f"all 2 at once with probability {p * p:.2g}" in text

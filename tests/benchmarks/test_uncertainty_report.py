@@ -150,3 +150,22 @@ def test_band_probability_matches_simulated_split_conformal(report):
     assert report.band_probability(20000, 20000) > 0.99
     text = report.band_sentence(["A", "B"], {"A": m, "B": m}, {"A": n_cal, "B": n_cal})
     assert f"all 2 at once with probability {p * p:.2g}" in text
+
+
+def test_paired_spread_counts_sets_and_gives_the_exact_signed_rank_p(report):
+    """Six sets as replicates. All six differences favour ours: the exact two-sided signed-rank p is 2 / 2^6.
+    The smallest difference flipped: the rank sum against us is 1, p = 2 * 2 / 2^6. Spearman (higher is better)."""
+    keys = [(f"s{i}", "random", 0) for i in range(6)]
+    gains = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]
+
+    def table(signs):
+        return {k: {"ours": {"zscaling": {"unc_spearman": 0.3 + s * g}},
+                    "theirs": {"chemprop_zscaling": {"unc_spearman": 0.3}}} for k, g, s in zip(keys, gains, signs)}
+
+    text, p = report.paired_spread(table([1] * 6), keys, ("ours", "zscaling"), ("theirs", "chemprop_zscaling"),
+                                   "unc_spearman", 1)
+    assert p == pytest.approx(2 / 64)
+    assert text.startswith(f"per set higher on 6 of 6, difference +0.035 +/- {np.std(gains, ddof=1):.3f}")
+    _, p = report.paired_spread(table([-1] + [1] * 5), keys, ("ours", "zscaling"), ("theirs", "chemprop_zscaling"),
+                                "unc_spearman", 1)
+    assert p == pytest.approx(4 / 64)

@@ -169,3 +169,21 @@ def test_paired_spread_counts_sets_and_gives_the_exact_signed_rank_p(report):
     _, p = report.paired_spread(table([-1] + [1] * 5), keys, ("ours", "zscaling"), ("theirs", "chemprop_zscaling"),
                                 "unc_spearman", 1)
     assert p == pytest.approx(4 / 64)
+
+
+def test_langevin_section_states_which_differences_the_cells_show(report):
+    """Six cells where the Langevin chain has the lower NLL on every one and the other metrics flip sign: only the
+    NLL difference is shown (exact signed-rank p = 2 / 2^6)."""
+    keys = [(f"s{i}", "random", 0) for i in range(6)]
+
+    def arm(nll, other):
+        return {"rmse": {"rmse": 0.8 + other}, "zscaling": {"unc_miscal_area": 0.05 + other,
+                                                            "unc_spearman": 0.2 + other, "unc_nll": nll}}
+
+    table = {k: {"molgdl:langevin": arm(1.0, 0.01 * (-1) ** i * (i + 1)),
+                 "molgdl:ensemble": arm(1.1 + 0.01 * i, 0.0)} for i, k in enumerate(keys)}
+    seconds = {k: {"molgdl:langevin": 10.0, "molgdl:ensemble": 10.0} for k in keys}
+    text = "\n".join(report.langevin_section(table, keys, seconds))
+    assert "nll (L - E): per set lower on 6 of 6" in text and "Wilcoxon p = 0.031" in text
+    assert "a difference at 5 % (Wilcoxon over the cells) on nll, in the direction" in text
+    assert "measured training time Langevin / ensemble: 1.00" in text

@@ -286,7 +286,7 @@ def band_sentence(random_keys, n_test, n_val) -> str:
             f"{np.prod(per_set):.2g}.")
 
 
-def paired_spread(table, random_keys, ours: tuple[str, str], theirs: tuple[str, str], metric: str,
+def paired_spread(table, keys, ours: tuple[str, str], theirs: tuple[str, str], metric: str,
                   better: float) -> tuple[str, float]:
     """The spread behind a comparison of two means over sets: per set, the difference ``ours - theirs`` of
     ``metric`` (each arm with its calibration), on how many sets ours is better (``better`` = -1: lower is better,
@@ -295,7 +295,7 @@ def paired_spread(table, random_keys, ours: tuple[str, str], theirs: tuple[str, 
     Returns the sentence and the p-value (nan with fewer than 2 finite sets)."""
     from scipy.stats import wilcoxon
 
-    d = np.array([table[k][ours[0]][ours[1]][metric] - table[k][theirs[0]][theirs[1]][metric] for k in random_keys])
+    d = np.array([table[k][ours[0]][ours[1]][metric] - table[k][theirs[0]][theirs[1]][metric] for k in keys])
     finite = d[np.isfinite(d)]
     if len(finite) < 2:
         return "too few sets for a spread", float("nan")
